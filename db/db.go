@@ -1,0 +1,71 @@
+// Package db is civicmap's access to PostgreSQL + PostGIS: every SQL statement,
+// the row structs the GraphQL schema is bound to, and the pool they run on.
+package db
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"civicmap/db/migrations"
+)
+
+// DB runs the directory's queries on a pool.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Options tunes a pool.
+type Options struct {
+	// StatementTimeout stops any one statement after this long, so that one slow
+	// query cannot hold a connection (and a client) for ever; a cancelled request
+	// context alone does not stop work already running on the server.
+	StatementTimeout time.Duration
+	// MaxConns caps the pool; 0 keeps pgx's default.
+	MaxConns int32
+}
+
+// Open connects a pool to url and checks that the database answers.
+func Open(ctx context.Context, url string, opts Options) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database url: %w", err)
+	}
+	if opts.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.StatementTimeout.Milliseconds(), 10)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return pool, nil
+}
+
+// New returns a DB over pool.
+func New(pool *pgxpool.Pool) *DB {
+	return &DB{pool: pool}
+}
+
+// Pool returns the pool, for callers that run migrations or loads on it.
+func (db *DB) Pool() *pgxpool.Pool {
+	return db.pool
+}
+
+// Ready reports whether the database answers and is migrated to the version this
+// binary expects.
+func (db *DB) Ready(ctx context.Context) error {
+	v, err := migrations.Version(ctx, db.pool)
+	if err != nil {
+		return err
+	}
+	if want := migrations.Latest(); v < want {
+		return fmt.Errorf("database is at migration %d, want %d: run `civicmap migrate`", v, want)
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package db
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// List is one page of a list, with the size of the whole list.
+type List[T any] struct {
+	Rows    []T
+	HasNext bool
+	Total   int
+}
+
+// queryList runs a count and a page query in one round trip and scans the page
+// into T by column name.
+func queryList[T any](ctx context.Context, q querier, page Page, countSQL, pageSQL string, countArgs, pageArgs []any) (List[T], error) {
+	var b pgx.Batch
+	var list List[T]
+	b.Queue(countSQL, countArgs...).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&list.Total)
+	})
+	b.Queue(pageSQL, pageArgs...).Query(func(rows pgx.Rows) error {
+		all, err := pgx.CollectRows(rows, pgx.RowToStructByName[T])
+		list.Rows, list.HasNext = cut(all, page)
+		return err
+	})
+	if err := q.SendBatch(ctx, &b).Close(); err != nil {
+		return List[T]{}, err
+	}
+	return list, nil
+}
+
+// queryRows runs one query and scans every row into T by column name.
+func queryRows[T any](ctx context.Context, q querier, sql string, args ...any) ([]T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[T])
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	return out, nil
+}
+
+// querier is what both a pool and a transaction offer.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}

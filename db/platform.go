@@ -1,0 +1,144 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twpayne/go-geom"
+)
+
+// Platform is a platform row, with its township's county code joined in.
+type Platform struct {
+	ID              int64           `db:"id"`
+	ExternalID      string          `db:"external_id"`
+	Kind            PlatformKind    `db:"kind"`
+	Name            string          `db:"name"`
+	OrganiserCode   string          `db:"organiser_code"`
+	TownshipCode    string          `db:"township_code"`
+	CountyCode      string          `db:"county_code"`
+	HostName        string          `db:"host_name"`
+	HostType        HostType        `db:"host_type"`
+	SectorCode      *string         `db:"sector_code"`
+	Address         *string         `db:"address"`
+	Lon             *float64        `db:"lon"`
+	Lat             *float64        `db:"lat"`
+	PositionQuality PositionQuality `db:"position_quality"`
+	EstablishedOn   *time.Time      `db:"established_on"`
+	Status          PlatformStatus  `db:"status"`
+	Provenance      Provenance      `db:"provenance"`
+	SourceNote      string          `db:"source_note"`
+	CreatedAt       time.Time       `db:"created_at"`
+	UpdatedAt       time.Time       `db:"updated_at"`
+	Version         int             `db:"version"`
+}
+
+// Location is the platform's position, nil when UNKNOWN.
+func (p *Platform) Location() geom.T { return point(p.Lon, p.Lat) }
+
+// PlatformFilter selects platforms; nil or empty fields select everything.
+type PlatformFilter struct {
+	Kinds        []PlatformKind
+	CountyCode   *string
+	TownshipCode *string
+	SectorCode   *string
+	Provenance   *Provenance
+	Status       *PlatformStatus
+	Search       *string
+}
+
+const platformColumns = `p.id, p.external_id, p.kind, p.name, p.organiser_code, p.township_code,
+	t.county_code, p.host_name, p.host_type, p.sector_code, p.address,
+	ST_X(p.location) AS lon, ST_Y(p.location) AS lat, p.position_quality, p.established_on,
+	p.status, p.provenance, p.source_note, p.created_at, p.updated_at, p.version`
+
+const platformFrom = ` FROM platform p JOIN township t ON t.code = p.township_code`
+
+const (
+	platformsByIDSQL       = `SELECT ` + platformColumns + platformFrom + ` WHERE p.id = ANY($1) ORDER BY p.id`
+	platformsOfTownshipSQL = `SELECT ` + platformColumns + platformFrom + ` WHERE p.township_code = ANY($1) ORDER BY p.id`
+)
+
+// where returns the filter as SQL predicates over p (platform) and t (township),
+// with their arguments numbered from $1.
+func (f PlatformFilter) where() (string, []any) {
+	var preds []string
+	var args []any
+	add := func(pred string, arg any) {
+		args = append(args, arg)
+		preds = append(preds, strings.ReplaceAll(pred, "$?", "$"+strconv.Itoa(len(args))))
+	}
+	if len(f.Kinds) > 0 {
+		kinds := make([]string, len(f.Kinds))
+		for i, k := range f.Kinds {
+			kinds[i] = string(k)
+		}
+		add("p.kind = ANY($?)", kinds)
+	}
+	if f.CountyCode != nil {
+		add("t.county_code = $?", *f.CountyCode)
+	}
+	if f.TownshipCode != nil {
+		add("p.township_code = $?", *f.TownshipCode)
+	}
+	if f.SectorCode != nil {
+		add("p.sector_code = $?", *f.SectorCode)
+	}
+	if f.Provenance != nil {
+		add("p.provenance = $?", string(*f.Provenance))
+	}
+	if f.Status != nil {
+		add("p.status = $?", string(*f.Status))
+	}
+	if f.Search != nil && *f.Search != "" {
+		add(`p.name ILIKE '%' || $? || '%'`, escapeLike(*f.Search))
+	}
+	if len(preds) == 0 {
+		return "true", nil
+	}
+	return strings.Join(preds, " AND "), args
+}
+
+// escapeLike makes s match itself literally inside a LIKE pattern.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Platforms returns a page of the platforms that match f, ordered by ID. Page.After
+// is the decimal ID of the last platform of the previous page.
+func (db *DB) Platforms(ctx context.Context, f PlatformFilter, page Page) (List[Platform], error) {
+	where, args := f.where()
+	after, err := intKey(page.After)
+	if err != nil {
+		return List[Platform]{}, fmt.Errorf("list platforms: %w", err)
+	}
+	n := len(args)
+	countSQL := `SELECT count(*)` + platformFrom + ` WHERE ` + where
+	pageSQL := `SELECT ` + platformColumns + platformFrom + ` WHERE ` + where +
+		fmt.Sprintf(` AND p.id > $%d ORDER BY p.id LIMIT $%d`, n+1, n+2)
+	list, err := queryList[Platform](ctx, db.pool, page, countSQL, pageSQL, args, append(args, after, page.limit()))
+	if err != nil {
+		return list, fmt.Errorf("list platforms: %w", err)
+	}
+	return list, nil
+}
+
+// PlatformsByID returns the platforms with these IDs; unknown IDs are left out.
+func (db *DB) PlatformsByID(ctx context.Context, ids []int64) ([]Platform, error) {
+	ps, err := queryRows[Platform](ctx, db.pool, platformsByIDSQL, ids)
+	if err != nil {
+		return nil, fmt.Errorf("platforms by id: %w", err)
+	}
+	return ps, nil
+}
+
+// PlatformsOfTownships returns every platform in these townships, ordered by ID.
+func (db *DB) PlatformsOfTownships(ctx context.Context, townshipCodes []string) ([]Platform, error) {
+	ps, err := queryRows[Platform](ctx, db.pool, platformsOfTownshipSQL, townshipCodes)
+	if err != nil {
+		return nil, fmt.Errorf("platforms of townships: %w", err)
+	}
+	return ps, nil
+}

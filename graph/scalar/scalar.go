@@ -1,0 +1,93 @@
+// Package scalar holds the hand-written GraphQL scalars: GeoJSON, Date and
+// DateTime. It lives apart from graph/, which is gqlgen's output only.
+package scalar
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/twpayne/go-geom"
+	"github.com/twpayne/go-geom/encoding/geojson"
+)
+
+// MarshalGeoJSON writes g as an RFC 7946 GeoJSON geometry, or null when g is nil.
+func MarshalGeoJSON(g geom.T) graphql.Marshaler {
+	if g == nil {
+		return graphql.Null
+	}
+	b, err := geojson.Marshal(g)
+	return graphql.WriterFunc(func(w io.Writer) {
+		if err != nil {
+			// A stored geometry that go-geom cannot encode is a bug, not a
+			// client's fault; null keeps the rest of the response usable.
+			io.WriteString(w, "null")
+			return
+		}
+		w.Write(b)
+	})
+}
+
+// UnmarshalGeoJSON reads a GeoJSON geometry given as an object or a JSON string.
+func UnmarshalGeoJSON(v any) (geom.T, error) {
+	var b []byte
+	switch v := v.(type) {
+	case string:
+		b = []byte(v)
+	default:
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			return nil, fmt.Errorf("GeoJSON: %w", err)
+		}
+	}
+	var g geom.T
+	if err := geojson.Unmarshal(b, &g); err != nil {
+		return nil, fmt.Errorf("GeoJSON: not a valid RFC 7946 geometry: %w", err)
+	}
+	return g, nil
+}
+
+const dateLayout = "2006-01-02"
+
+// MarshalDate writes a date as "YYYY-MM-DD".
+func MarshalDate(t time.Time) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		io.WriteString(w, strconv.Quote(t.Format(dateLayout)))
+	})
+}
+
+// UnmarshalDate reads a "YYYY-MM-DD" date.
+func UnmarshalDate(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, fmt.Errorf("Date: want a string YYYY-MM-DD, got %T", v)
+	}
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("Date: want YYYY-MM-DD, got %q", s)
+	}
+	return t, nil
+}
+
+// MarshalDateTime writes an instant as RFC 3339 in UTC.
+func MarshalDateTime(t time.Time) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		io.WriteString(w, strconv.Quote(t.UTC().Format(time.RFC3339Nano)))
+	})
+}
+
+// UnmarshalDateTime reads an RFC 3339 instant with a time zone.
+func UnmarshalDateTime(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, fmt.Errorf("DateTime: want an RFC 3339 string, got %T", v)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("DateTime: want RFC 3339 with a time zone (2026-11-25T08:00:00Z), got %q", s)
+	}
+	return t, nil
+}

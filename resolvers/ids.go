@@ -1,0 +1,119 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strconv"
+
+	"github.com/vikstrous/dataloadgen"
+
+	"civicmap/db"
+	"civicmap/errcode"
+	"civicmap/graph/relay"
+)
+
+// The type names inside global IDs.
+const (
+	countyType   = "County"
+	townshipType = "Township"
+	platformType = "Platform"
+	sectorType   = "Sector"
+)
+
+var (
+	countyCode   = regexp.MustCompile(`^[0-9]{6}$`)
+	townshipCode = regexp.MustCompile(`^[0-9]{9}$`)
+	sectorCode   = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
+)
+
+// checkCode returns BAD_USER_INPUT naming field when code is not of the form re.
+func checkCode(field, code string, re *regexp.Regexp, want string) error {
+	if !re.MatchString(code) {
+		return errcode.Invalid(field, "%q is not %s", code, want)
+	}
+	return nil
+}
+
+// notFound turns a loader's "no row" into NOT_FOUND with a message naming what
+// was looked for; other errors pass through.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return errcode.Errorf(errcode.NotFound, format, args...)
+	}
+	return err
+}
+
+// parseID splits a global ID, or returns BAD_USER_INPUT naming field.
+func parseID(field, id string) (typ, key string, err error) {
+	typ, key, ok := relay.ParseID(id)
+	if !ok {
+		return "", "", errcode.Invalid(field, "%q is not a civicmap ID; use the `id` of a County, Township, Platform or Sector", id)
+	}
+	return typ, key, nil
+}
+
+// platformByID resolves a platform's global ID.
+func (r *Resolver) platformByID(ctx context.Context, field, id string) (*db.Platform, error) {
+	typ, key, err := parseID(field, id)
+	if err != nil {
+		return nil, err
+	}
+	n, convErr := strconv.ParseInt(key, 10, 64)
+	if typ != platformType || convErr != nil {
+		return nil, errcode.Invalid(field, "%q is not the ID of a Platform", id)
+	}
+	p, err := r.load(ctx).platform.Load(ctx, n)
+	return p, notFound(err, "no platform has ID %q", id)
+}
+
+func (r *Resolver) countyByCode(ctx context.Context, field, code string) (*db.County, error) {
+	if err := checkCode(field, code, countyCode, "a 6-digit county code such as 350481"); err != nil {
+		return nil, err
+	}
+	c, err := r.load(ctx).county.Load(ctx, code)
+	return c, notFound(err, "%s: no county-level unit of Sanming has code %s", field, code)
+}
+
+func (r *Resolver) townshipByCode(ctx context.Context, field, code string) (*db.Township, error) {
+	if err := checkCode(field, code, townshipCode, "a 9-digit township code such as 350424106"); err != nil {
+		return nil, err
+	}
+	t, err := r.load(ctx).township.Load(ctx, code)
+	return t, notFound(err, "%s: no township-level unit of Sanming has code %s", field, code)
+}
+
+func (r *Resolver) sectorByCode(ctx context.Context, field, code string) (*db.Sector, error) {
+	if err := checkCode(field, code, sectorCode, "a sector code such as MINMENG (see `sectors`)"); err != nil {
+		return nil, err
+	}
+	s, err := r.load(ctx).sector.Load(ctx, code)
+	return s, notFound(err, "%s: no sector has code %s; see `sectors` for the list", field, code)
+}
+
+// node resolves any global ID.
+func (r *Resolver) node(ctx context.Context, id string) (relay.Node, error) {
+	typ, key, err := parseID("id", id)
+	if err != nil {
+		return nil, err
+	}
+	switch typ {
+	case countyType:
+		return asNode(r.countyByCode(ctx, "id", key))
+	case townshipType:
+		return asNode(r.townshipByCode(ctx, "id", key))
+	case platformType:
+		return asNode(r.platformByID(ctx, "id", id))
+	case sectorType:
+		return asNode(r.sectorByCode(ctx, "id", key))
+	}
+	return nil, errcode.Invalid("id", "%q is not a civicmap ID; use the `id` of a County, Township, Platform or Sector", id)
+}
+
+// asNode keeps a nil pointer from becoming a non-nil Node.
+func asNode[T any](v *T, err error) (relay.Node, error) {
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return v, nil
+}

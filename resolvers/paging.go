@@ -1,0 +1,124 @@
+package resolvers
+
+import (
+	"strconv"
+
+	"civicmap/db"
+	"civicmap/errcode"
+	"civicmap/graph/model"
+	"civicmap/graph/relay"
+)
+
+// Page sizes: first defaults to defaultFirst and may not exceed maxFirst, which
+// still fits the largest legitimate page (all 207 platforms) in one request.
+const (
+	defaultFirst = 50
+	maxFirst     = 500
+)
+
+// The lists whose cursors are told apart, so a cursor of one is refused by another.
+const (
+	countyList   = "counties"
+	townshipList = "townships"
+	platformList = "platforms"
+	sectorList   = "sectors"
+)
+
+// pageArgs checks first and after and returns the page they ask for.
+func pageArgs(list string, first *int, after *string) (db.Page, error) {
+	p := db.Page{First: defaultFirst}
+	if first != nil {
+		p.First = *first
+	}
+	if p.First < 0 || p.First > maxFirst {
+		return p, errcode.Invalid("first", "must be between 0 and %d, got %d; page through longer lists with `after`", maxFirst, p.First)
+	}
+	if after != nil && *after != "" {
+		key, ok := relay.ParseCursor(list, *after)
+		if !ok || !digits(key) {
+			return p, errcode.Invalid("after", "%q is not a cursor of this list; pass an endCursor or cursor that this list returned", *after)
+		}
+		p.After = key
+	}
+	return p, nil
+}
+
+// edges returns the edges of rows, each built by edge with its cursor, and the
+// page info of a page that starts after `after`.
+func edges[T any, E any](list string, rows []T, hasNext bool, page db.Page, key func(*T) string, edge func(string, *T) E) ([]E, *model.PageInfo) {
+	es := make([]E, len(rows))
+	info := &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: page.After != ""}
+	for i := range rows {
+		c := relay.Cursor(list, key(&rows[i]))
+		es[i] = edge(c, &rows[i])
+		if i == 0 {
+			info.StartCursor = &c
+		}
+		if i == len(rows)-1 {
+			info.EndCursor = &c
+		}
+	}
+	return es, info
+}
+
+// pageOf cuts one page out of a whole list already in memory, in the same order
+// and with the same cursors as the lists paged in SQL.
+func pageOf[T any](rows []T, page db.Page, key func(*T) string, less func(a, b string) bool) db.List[T] {
+	start := 0
+	if page.After != "" {
+		for start < len(rows) && !less(page.After, key(&rows[start])) {
+			start++
+		}
+	}
+	rest := rows[start:]
+	list := db.List[T]{Rows: rest, Total: len(rows)}
+	if len(rest) > page.First {
+		list.Rows, list.HasNext = rest[:page.First], true
+	}
+	return list
+}
+
+func countyConnection(list db.List[db.County], page db.Page) *model.CountyConnection {
+	es, info := edges(countyList, list.Rows, list.HasNext, page, countyKey,
+		func(c string, n *db.County) model.CountyEdge { return model.CountyEdge{Cursor: c, Node: n} })
+	return &model.CountyConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
+}
+
+func townshipConnection(list db.List[db.Township], page db.Page) *model.TownshipConnection {
+	es, info := edges(townshipList, list.Rows, list.HasNext, page, townshipKey,
+		func(c string, n *db.Township) model.TownshipEdge { return model.TownshipEdge{Cursor: c, Node: n} })
+	return &model.TownshipConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
+}
+
+func platformConnection(list db.List[db.Platform], page db.Page) *model.PlatformConnection {
+	es, info := edges(platformList, list.Rows, list.HasNext, page, platformKey,
+		func(c string, n *db.Platform) model.PlatformEdge { return model.PlatformEdge{Cursor: c, Node: n} })
+	return &model.PlatformConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
+}
+
+func sectorConnection(list db.List[db.Sector], page db.Page) *model.SectorConnection {
+	es, info := edges(sectorList, list.Rows, list.HasNext, page, sectorKey,
+		func(c string, n *db.Sector) model.SectorEdge { return model.SectorEdge{Cursor: c, Node: n} })
+	return &model.SectorConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
+}
+
+// Every list is keyed by digits: codes, IDs or positions.
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func countyKey(c *db.County) string     { return c.Code }
+func townshipKey(t *db.Township) string { return t.Code }
+func platformKey(p *db.Platform) string { return strconv.FormatInt(p.ID, 10) }
+func sectorKey(s *db.Sector) string     { return strconv.Itoa(s.Ord) }
+
+// Keys of the same width compare as strings; IDs compare as numbers.
+func codeLess(a, b string) bool { return a < b }
+func idLess(a, b string) bool {
+	return len(a) < len(b) || len(a) == len(b) && a < b
+}
