@@ -1,0 +1,82 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"civicmap/errcode"
+	"civicmap/graph"
+	"civicmap/resolvers"
+)
+
+// newGraphQL returns the GraphQL endpoint: GET and POST transports, limits, and
+// the error presenter that turns every error into the errcode vocabulary.
+func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.Server {
+	gcfg := graph.Config{Resolvers: res}
+	setComplexity(&gcfg.Complexity)
+	srv := handler.New(graph.NewExecutableSchema(gcfg))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(&limits{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxComplexity: cfg.MaxComplexity})
+	srv.SetErrorPresenter(presentError(log))
+	srv.SetRecoverFunc(recoverPanic(log))
+	srv.AroundResponses(noteOutcome)
+	return srv
+}
+
+// presentError gives clients a code and a message they can act on, and never
+// the text of an unclassified error, whose cause is logged instead.
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			// gqlgen's own errors (parse, validation, limits): keep their code,
+			// but call wrong argument values what they are for a user.
+			if gqlErr.Rule == "ValuesOfCorrectType" || gqlErr.Rule == "VariablesOfCorrectType" {
+				setCode(gqlErr, errcode.BadUserInput)
+			}
+			return gqlErr
+		}
+		out := graphql.DefaultErrorPresenter(ctx, err)
+		code := errcode.Classify(err)
+		out.Message = errcode.PublicMessage(err)
+		setCode(out, code)
+		var e *errcode.Error
+		if errors.As(err, &e) && e.Field != "" {
+			out.Extensions["field"] = e.Field
+		}
+		if code == errcode.Internal || code == errcode.ServiceUnavailable || code == errcode.Timeout {
+			log.ErrorContext(ctx, "graphql error", "code", code, "path", out.Path.String(), "err", err)
+		}
+		return out
+	}
+}
+
+func setCode(e *gqlerror.Error, code errcode.Code) {
+	if e.Extensions == nil {
+		e.Extensions = map[string]any{}
+	}
+	e.Extensions["code"] = string(code)
+}
+
+// recoverPanic logs a resolver's panic with its stack and answers with a generic
+// internal error; the server keeps serving.
+func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "panic", p, "stack", string(debug.Stack()))
+		return errcode.Errorf(errcode.Internal, "internal server error")
+	}
+}

@@ -1,0 +1,66 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+)
+
+// outcome is what the GraphQL layer tells the request log about a request.
+type outcome struct {
+	operation string
+	errors    []string // extensions.code of each error
+}
+
+type outcomeKey struct{}
+
+// noteOutcome records the operation name and error codes of a GraphQL response
+// for the request log.
+func noteOutcome(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	o, _ := ctx.Value(outcomeKey{}).(*outcome)
+	if o == nil || resp == nil {
+		return resp
+	}
+	if graphql.HasOperationContext(ctx) {
+		o.operation = graphql.GetOperationContext(ctx).OperationName
+	}
+	for _, e := range resp.Errors {
+		code, _ := e.Extensions["code"].(string)
+		o.errors = append(o.errors, code)
+	}
+	return resp
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// logRequests logs one line per request: method, path, status, duration, and
+// for GraphQL the operation name and error codes.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		o := &outcome{}
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), outcomeKey{}, o)))
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"duration_ms", float64(time.Since(start).Microseconds()) / 1000}
+		if r.URL.Path == "/graphql" {
+			result := "ok"
+			if len(o.errors) > 0 {
+				result = "error"
+			}
+			attrs = append(attrs, "operation", o.operation, "outcome", result, "error_codes", o.errors)
+		}
+		s.log.InfoContext(r.Context(), "request", attrs...)
+	})
+}

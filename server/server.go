@@ -1,0 +1,130 @@
+// Package server is civicmap's HTTP server: the GraphQL endpoint with its limits
+// and error presenter, GraphiQL, health checks and request logs.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+
+	"civicmap/db"
+	"civicmap/resolvers"
+)
+
+// Config sets the server's limits. The defaults (DefaultConfig) allow every
+// legitimate query of the schema, including a page of all 207 platforms with
+// their townships and counties.
+type Config struct {
+	MaxDepth      int
+	MaxFields     int
+	MaxComplexity int
+	// ShutdownGrace is how long in-flight requests may take to finish once the
+	// server is told to stop.
+	ShutdownGrace time.Duration
+}
+
+// defaultPage is the page size the schema gives `first` when it is left out.
+const defaultPage = 50
+
+// DefaultConfig returns the limits used when nothing else is configured.
+func DefaultConfig() Config {
+	return Config{
+		MaxDepth:      15,
+		MaxFields:     500,
+		MaxComplexity: 200_000,
+		ShutdownGrace: 20 * time.Second,
+	}
+}
+
+// Server serves civicmap over HTTP.
+type Server struct {
+	cfg     Config
+	db      *db.DB
+	log     *slog.Logger
+	handler http.Handler
+}
+
+// New returns a server answering from d.
+func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, db: d, log: log}
+	res := &resolvers.Resolver{DB: d}
+	gql := newGraphQL(res, cfg, log)
+	graphiql := playground.Handler("civicmap GraphQL", "/graphql")
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.RawQuery == "" && acceptsHTML(r) {
+			graphiql(w, r) // a person with a browser
+			return
+		}
+		gql.ServeHTTP(w, r.WithContext(res.WithLoaders(r.Context())))
+	}))
+	mux.Handle("GET /playground", graphiql)
+	mux.Handle("GET /{$}", http.RedirectHandler("/graphql", http.StatusFound))
+	s.handler = s.logRequests(mux)
+	return s
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve serves on ln until ctx is done, then stops accepting connections and
+// lets in-flight requests finish (up to ShutdownGrace) before it returns.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down: finishing in-flight requests", "grace", s.cfg.ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
+
+func acceptsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 only when the database answers and is migrated, so a load
+// balancer stops sending traffic while PostgreSQL is away.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ready(ctx); err != nil {
+		s.log.Warn("not ready", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database not reachable or not migrated"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
