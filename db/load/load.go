@@ -88,7 +88,7 @@ func Run(ctx context.Context, pool *pgxpool.Pool, opts Options) (Report, error) 
 			w.change(fmt.Sprintf("%s row %d (county %s)", countiesGeoJSONFile, c.row, c.code), upsertCountySQL,
 				c.code, c.name, c.kind, c.seatLon, c.seatLat, c.geometry, c.areaKm2, c.sourceNote)
 		}
-		w.checkNone(invalidCountiesSQL, countiesGeoJSONFile+": invalid county boundary")
+		w.checkCounties(counties)
 		w.change("organiser "+cityCode, upsertOrganiserSQL, cityCode, "三明市政协", "CITY", nil)
 		for _, c := range counties {
 			w.change("organiser "+c.code, upsertOrganiserSQL, c.code, c.name+"政协", "COUNTY", c.code)
@@ -150,6 +150,31 @@ func (w *writer) exec(step, sql string, args ...any) int {
 }
 
 func (w *writer) change(step, sql string, args ...any) { w.changed += w.exec(step, sql, args...) }
+
+// checkCounties fails the load with a *FileError for the first county whose
+// boundary PostGIS parsed but finds invalid (a ring too short, a self-crossing).
+func (w *writer) checkCounties(counties []countyRow) {
+	if w.err != nil {
+		return
+	}
+	var code, reason string
+	err := w.tx.QueryRow(w.ctx, invalidCountiesSQL).Scan(&code, &reason)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return
+	case err != nil:
+		w.err = fmt.Errorf("check county boundaries: %w", err)
+		return
+	}
+	for _, c := range counties {
+		if c.code == code {
+			w.err = &FileError{countiesGeoJSONFile, c.row, "geometry",
+				fmt.Errorf("county %s: invalid boundary: %s", code, strings.TrimSpace(reason))}
+			return
+		}
+	}
+	w.err = fmt.Errorf("county %s (not in this input) has an invalid boundary: %s", code, reason)
+}
 
 // checkNone runs a query that lists problems (key, optional detail) and fails
 // the load with what when it returns any row.

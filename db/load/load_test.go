@@ -10,6 +10,7 @@ import (
 func TestLoadContents(t *testing.T) {
 	pool := testPool(t)
 	r := mustLoad(t, pool)
+	t.Logf("first load: %+v", r)
 	if r.Counties != 11 || r.Townships != 141 || r.Cells != 139 || r.Platforms != 207 {
 		t.Errorf("report = %+v, want 11 counties, 141 townships, 139 cells, 207 platforms", r)
 	}
@@ -80,6 +81,7 @@ func TestLoadTwice(t *testing.T) {
 	mustLoad(t, pool)
 	before := checksum(t, pool)
 	r := mustLoad(t, pool)
+	t.Logf("second load: %+v", r)
 	if r.Changed != 0 {
 		t.Errorf("second load changed %d rows, want 0", r.Changed)
 	}

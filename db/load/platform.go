@@ -56,7 +56,7 @@ SELECT $1, $2, $3, $4, place.township_code, $6, $7, $8, $9,
             WHEN $2 = 'LIAISON_GROUP' THEN place.position_quality
             ELSE 'APPROXIMATE' END,
        $10, $11, $12,
-       $13 || CASE
+       rtrim($13::text, '.') || '.' || CASE
            WHEN place.seat IS NULL THEN ' Position: unknown (the township has no seat point).'
            WHEN $2 = 'LIAISON_GROUP' THEN ' Position: the township government seat (' || place.position_quality || ').'
            ELSE ' Position: approximate, not the host''s address: the township seat moved ' || $14::int::text

@@ -33,9 +33,9 @@ WHERE (c.name, c.kind, c.seat, c.area_km2, c.source_note) IS DISTINCT FROM
       (excluded.name, excluded.kind, excluded.seat, excluded.area_km2, excluded.source_note)
    OR (c.boundary_quality <> 'OFFICIAL' AND c.boundary IS DISTINCT FROM excluded.boundary)`
 
-// invalidCountiesSQL lists counties whose boundary PostGIS finds invalid, with the reason.
+// invalidCountiesSQL returns the first county whose boundary PostGIS finds invalid, with the reason.
 const invalidCountiesSQL = `
-SELECT code, ST_IsValidReason(boundary) FROM county WHERE NOT ST_IsValid(boundary) ORDER BY code`
+SELECT code, ST_IsValidReason(boundary) FROM county WHERE NOT ST_IsValid(boundary) ORDER BY code LIMIT 1`
 
 // upsertOrganiserSQL writes one organiser (a CPPCC: the city's or a county's).
 const upsertOrganiserSQL = `
