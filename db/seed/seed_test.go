@@ -19,11 +19,11 @@ func TestEmbedded(t *testing.T) {
 		t.Fatal(err)
 	}
 	byKind := map[string]int{}
-	real := 0
+	nReal := 0
 	for _, p := range platforms {
 		byKind[p.Kind]++
 		if p.Provenance == "REAL" {
-			real++
+			nReal++
 		}
 	}
 	want := map[string]int{"LIAISON_GROUP": 141, "WORKSTATION": 49, "SECTOR_HALL": 17}
@@ -32,8 +32,8 @@ func TestEmbedded(t *testing.T) {
 			t.Errorf("%s: %d rows, want %d", k, byKind[k], n)
 		}
 	}
-	if real != 4 {
-		t.Errorf("REAL platforms: %d, want 4", real)
+	if nReal != 4 {
+		t.Errorf("REAL platforms: %d, want 4", nReal)
 	}
 }
 
