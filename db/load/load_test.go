@@ -78,7 +78,8 @@ func TestLoadContents(t *testing.T) {
 // TestLoadTwice checks that a second load of the same input changes nothing.
 func TestLoadTwice(t *testing.T) {
 	pool := testPool(t)
-	mustLoad(t, pool)
+	first := mustLoad(t, pool)
+	t.Logf("first load: %+v", first)
 	before := checksum(t, pool)
 	r := mustLoad(t, pool)
 	t.Logf("second load: %+v", r)
