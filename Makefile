@@ -1,0 +1,124 @@
+# civicmap — `make help` lists the targets. Every target installs what it needs
+# on a fresh Debian machine (as root; otherwise through sudo).
+
+# ---- Pinned tool versions: change them here and nowhere else. ----------------
+# Go: the same as the go line in go.mod. An installed Go >= 1.21 switches to it
+# by itself (GOTOOLCHAIN=auto, from the module proxy); go-toolchain installs it
+# where there is no such Go.
+GO_VERSION    := 1.26.8
+# PostgreSQL server major version (Debian bookworm ships 15) and PostGIS major.
+PG_MAJOR      := 15
+POSTGIS_MAJOR := 3
+# gqlgen, pgx and the other Go tools are pinned by go.mod and run with `go run`.
+# Node packages for the audit are pinned by .ci/audit/package-lock.json (npm ci).
+# -----------------------------------------------------------------------------
+
+SHELL         := bash
+.SHELLFLAGS   := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS     += --no-print-directory
+
+# A Go fetched by the go-toolchain target lands in /usr/local/go.
+export PATH := /usr/local/go/bin:$(PATH)
+
+SUDO            := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_INSTALL     := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends
+POSTGIS_PKG     := postgresql-$(PG_MAJOR)-postgis-$(POSTGIS_MAJOR)
+POSTGIS_CONTROL := /usr/share/postgresql/$(PG_MAJOR)/extension/postgis.control
+GO_ZIP_URL      := https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-go$(GO_VERSION).linux-$(shell dpkg --print-architecture 2>/dev/null || echo amd64).zip
+AUDIT_DIR       := .ci/audit
+AUDIT_SCRIPT    := $(AUDIT_DIR)/audit.mjs
+# Go files outside dependency trees, for gofmt.
+GO_FILES         = $(shell find . -name '*.go' -not -path './.git/*' -not -path '*/node_modules/*')
+
+# Extra arguments for `make run`, e.g. make run RUN_ARGS='--addr :9000'.
+# CIVICMAP_* variables (CIVICMAP_ADDR, CIVICMAP_DATA_DIR, …) pass through from
+# the environment unchanged.
+RUN_ARGS ?=
+
+.PHONY: help run test bench lint generate audit tools versions go-toolchain postgis cc node fmt-check
+
+help: ## list the targets
+	@echo 'usage: make <target>'
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: postgis go-toolchain ## start the server on a private PostgreSQL in .localdb/
+	go run ./cmd/civicmap run $(RUN_ARGS)
+
+test: postgis go-toolchain cc ## vet, gofmt check, go test -race, audit (what .ci/run calls)
+	go vet ./...
+	$(MAKE) fmt-check
+	go test -race -count=1 ./...
+	$(MAKE) audit
+
+bench: postgis go-toolchain ## run the benchmarks against loaded data
+	go test -run '^$$' -bench . -benchmem ./...
+
+lint: go-toolchain ## gofmt, go vet, and generate-then-diff of graph/
+	$(MAKE) fmt-check
+	go vet ./...
+	go generate ./...
+	git diff --exit-code -- graph/
+	@untracked="$$(git ls-files --others --exclude-standard -- graph/)"; \
+	if [ -n "$$untracked" ]; then echo "go generate made files that are not committed:"; echo "$$untracked"; exit 1; fi
+
+generate: go-toolchain ## regenerate gqlgen output in graph/
+	go generate ./...
+
+# audit is the hook for the node-based audit; it runs when $(AUDIT_SCRIPT) exists.
+audit: ## run the node audit in .ci/audit, if present
+	@if [ -f $(AUDIT_SCRIPT) ]; then \
+		$(MAKE) node; \
+		npm ci --prefix $(AUDIT_DIR); \
+		node $(AUDIT_SCRIPT); \
+	else \
+		echo "audit: $(AUDIT_SCRIPT) not present, skipped"; \
+	fi
+
+tools: go-toolchain postgis cc ## install everything that test and lint need
+
+versions: ## print the toolchain versions
+	@go version
+	@echo "$$(/usr/lib/postgresql/$(PG_MAJOR)/bin/postgres --version 2>/dev/null || echo 'postgres: not installed')"
+	@echo "postgis: $$(ls /usr/share/postgresql/$(PG_MAJOR)/extension/postgis--*.sql 2>/dev/null | sed -n 's/.*postgis--\([0-9.]*\)\.sql$$/\1/p' | sort -V | tail -1)"
+	@echo "gcc: $$(gcc -dumpfullversion 2>/dev/null || echo 'not installed')"
+	@echo "node: $$(node --version 2>/dev/null || echo 'not installed'), npm: $$(npm --version 2>/dev/null || echo 'not installed')"
+	@git --version
+
+fmt-check:
+	@unformatted="$$(gofmt -l $(GO_FILES))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+
+# go-toolchain installs Go $(GO_VERSION) from the Go module proxy (the only Go
+# download reachable from CI) when there is no Go new enough to switch to it on
+# its own; an existing newer or switching Go is left alone.
+go-toolchain:
+	@have="$$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null | sed 's/^go//')"; \
+	if [ -z "$$have" ] || [ "$$(printf '%s\n' "$$have" 1.21 | sort -V | head -1)" != 1.21 ]; then \
+		echo "installing Go $(GO_VERSION) into /usr/local/go"; \
+		command -v curl >/dev/null && command -v unzip >/dev/null || { $(SUDO) apt-get update && $(APT_INSTALL) ca-certificates curl unzip; }; \
+		tmp="$$(mktemp -d)"; \
+		curl -fsSL -o "$$tmp/go.zip" "$(GO_ZIP_URL)"; \
+		unzip -q "$$tmp/go.zip" -d "$$tmp"; \
+		$(SUDO) rm -rf /usr/local/go; \
+		$(SUDO) mv "$$tmp"/golang.org/toolchain@*/ /usr/local/go; \
+		$(SUDO) chmod -R a+rX /usr/local/go; \
+		$(SUDO) chmod a+x /usr/local/go/bin/* /usr/local/go/pkg/tool/*/*; \
+		rm -rf "$$tmp"; \
+		go version; \
+	fi
+
+# postgis installs PostgreSQL and PostGIS only when the extension is missing.
+postgis:
+	@if [ ! -f $(POSTGIS_CONTROL) ]; then \
+		echo "installing $(POSTGIS_PKG)"; \
+		$(SUDO) apt-get update; \
+		$(APT_INSTALL) postgresql-$(PG_MAJOR) $(POSTGIS_PKG); \
+	fi
+
+# cc installs a C compiler: go test -race needs cgo.
+cc:
+	@command -v gcc >/dev/null || { $(SUDO) apt-get update && $(APT_INSTALL) gcc libc6-dev; }
+
+node:
+	@command -v node >/dev/null && command -v npm >/dev/null || { $(SUDO) apt-get update && $(APT_INSTALL) nodejs npm; }

@@ -1,0 +1,215 @@
+// Package dbtest gives each test package its own PostgreSQL cluster and each
+// test its own database, cloned from a template that the package prepares once.
+//
+// In a test package:
+//
+//	func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, prepare)) }
+//
+//	func prepare(ctx context.Context, pool *pgxpool.Pool) error {
+//		_, err := migrations.Apply(ctx, pool)
+//		return err
+//	}
+//
+//	func TestX(t *testing.T) {
+//		pool := dbtest.NewDB(t) // a fresh copy of the template, dropped after the test
+//		…
+//	}
+//
+// If PostgreSQL or PostGIS cannot start, Main fails with the reason: database
+// tests never skip.
+package dbtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"civicmap/db/pgcluster"
+)
+
+// TemplateDB is the database that prepare builds and every NewDB clones.
+const TemplateDB = "tmpl"
+
+// PrepareFunc builds the template database: migrate, load data.
+type PrepareFunc func(ctx context.Context, pool *pgxpool.Pool) error
+
+// SetupTimeout bounds starting the cluster and running prepare.
+const SetupTimeout = 10 * time.Minute
+
+// env is the package's one piece of state. TestMain has no way to hand values
+// to tests except through package variables; Main sets it before m.Run and
+// clears it after, and nothing else writes it.
+var env atomic.Pointer[environment]
+
+type environment struct {
+	cluster *pgcluster.Cluster
+	admin   *pgxpool.Pool // on the postgres database, for CREATE/DROP DATABASE
+	seq     atomic.Int64  // numbers the databases NewDB creates
+}
+
+// Main starts a throwaway cluster (temporary directory, unix socket only, fsync
+// off), builds the template with prepare, runs the tests and tears it all down.
+// It returns the exit code for os.Exit; a setup failure is reported on stderr
+// and fails the package.
+func Main(m *testing.M, prepare PrepareFunc) int {
+	base, err := os.MkdirTemp("", "civicmap-dbtest-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: %v\n", err)
+		return 1
+	}
+	defer os.RemoveAll(base)
+	e, err := setup(base, prepare)
+	if e != nil {
+		defer teardown(e)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: %v\n", err)
+		return 1
+	}
+	env.Store(e)
+	defer env.Store(nil)
+	return m.Run()
+}
+
+// setup returns the environment as far as it got, so that Main can stop a
+// cluster whose prepare failed.
+func setup(base string, prepare PrepareFunc) (*environment, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), SetupTimeout)
+	defer cancel()
+	if err := pgcluster.CheckPostGIS(""); err != nil {
+		return nil, err
+	}
+	// MkdirTemp makes base 0700; the postgres user must get through it to the
+	// data directory, which stays private.
+	if err := os.Chmod(base, 0o755); err != nil {
+		return nil, fmt.Errorf("chmod %s: %w", base, err)
+	}
+	c, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: filepath.Join(base, "data"), NoFsync: true})
+	if err != nil {
+		return nil, err
+	}
+	e := &environment{cluster: c}
+	if e.admin, err = pgxpool.New(ctx, c.ConnString("postgres")); err != nil {
+		return e, fmt.Errorf("connect to cluster: %w", err)
+	}
+	if _, err := e.admin.Exec(ctx, "CREATE DATABASE "+TemplateDB); err != nil {
+		return e, fmt.Errorf("create template database: %w", err)
+	}
+	if err := runPrepare(ctx, c.ConnString(TemplateDB), prepare); err != nil {
+		return e, err
+	}
+	// No connections to the template from now on: CREATE DATABASE … TEMPLATE
+	// fails while anyone is connected to it.
+	if _, err := e.admin.Exec(ctx, "ALTER DATABASE "+TemplateDB+" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"); err != nil {
+		return e, fmt.Errorf("freeze template database: %w", err)
+	}
+	return e, nil
+}
+
+func runPrepare(ctx context.Context, connString string, prepare PrepareFunc) error {
+	pool, err := pgxpool.New(ctx, connString)
+	if err != nil {
+		return fmt.Errorf("connect to template database: %w", err)
+	}
+	defer pool.Close()
+	if prepare == nil {
+		return nil
+	}
+	if err := prepare(ctx, pool); err != nil {
+		return fmt.Errorf("prepare template database: %w", err)
+	}
+	return nil
+}
+
+func teardown(e *environment) {
+	if e.admin != nil {
+		e.admin.Close()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := e.cluster.Stop(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: %v\n", err)
+	}
+}
+
+// current returns the environment Main set up, failing t when there is none.
+func current(t testing.TB) *environment {
+	t.Helper()
+	e := env.Load()
+	if e == nil {
+		t.Fatal("dbtest: no cluster; call dbtest.Main from TestMain")
+	}
+	return e
+}
+
+// Cluster returns the package's cluster, for tests that need its connection
+// strings or stop and resume it. A test that stops the cluster must not run in
+// parallel with other database tests of its package.
+func Cluster(t testing.TB) *pgcluster.Cluster {
+	t.Helper()
+	return current(t).cluster
+}
+
+// NewConnString creates a database cloned from the template, drops it when the
+// test ends, and returns its connection string (for code that opens its own
+// pool, like the server).
+func NewConnString(t testing.TB) string {
+	t.Helper()
+	e := current(t)
+	ctx := t.Context()
+	name := dbName(e.seq.Add(1), t.Name())
+	ident := pgx.Identifier{name}.Sanitize()
+	// The default WAL_LOG strategy: FILE_COPY measured slower here (0.5 s
+	// against 0.25 s a clone), as it checkpoints twice.
+	if _, err := e.admin.Exec(ctx, "CREATE DATABASE "+ident+" TEMPLATE "+TemplateDB); err != nil {
+		t.Fatalf("dbtest: create database %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		// t.Context is cancelled before cleanups run, hence a fresh one; FORCE
+		// ends connections a test left open.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := e.admin.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
+			t.Errorf("dbtest: drop database %s: %v", name, err)
+		}
+	})
+	return e.cluster.ConnString(name)
+}
+
+// dbName makes a database name that says which test made it, within
+// PostgreSQL's 63-byte identifier limit.
+func dbName(seq int64, testName string) string {
+	b := []byte(fmt.Sprintf("t_%d_", seq))
+	for _, r := range strings.ToLower(testName) {
+		if len(b) >= 63 {
+			break
+		}
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b = append(b, byte(r))
+		} else if b[len(b)-1] != '_' {
+			b = append(b, '_')
+		}
+	}
+	return strings.TrimRight(string(b), "_")
+}
+
+// NewDB creates a database cloned from the template and returns a pool on it;
+// the pool is closed and the database dropped when the test ends.
+func NewDB(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	conn := NewConnString(t)
+	pool, err := pgxpool.New(t.Context(), conn)
+	if err != nil {
+		t.Fatalf("dbtest: connect: %v", err)
+	}
+	t.Cleanup(pool.Close) // registered after the drop, so it runs before it
+	return pool
+}
