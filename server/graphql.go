@@ -45,7 +45,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
 			// gqlgen's own errors (parse, validation, limits): keep their code,
 			// but call wrong argument values what they are for a user.
-			if gqlErr.Rule == "ValuesOfCorrectType" || gqlErr.Rule == "VariablesOfCorrectType" {
+			if gqlErr.Rule == "ValuesOfCorrectType" || isVariableError(gqlErr) {
 				setCode(gqlErr, errcode.BadUserInput)
 			}
 			return gqlErr
@@ -63,6 +63,12 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return out
 	}
+}
+
+// isVariableError reports whether a request's variables failed to coerce: their
+// path starts at "variable".
+func isVariableError(e *gqlerror.Error) bool {
+	return len(e.Path) > 0 && e.Path[0] == ast.PathName("variable")
 }
 
 func setCode(e *gqlerror.Error, code errcode.Code) {

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"civicmap/db"
+	"civicmap/db/load"
+	"civicmap/db/migrations"
+	"civicmap/db/pgcluster"
+	"civicmap/server"
+)
+
+// localDBName is the database the private cluster serves.
+const localDBName = "civicmap"
+
+// App is the running program: the database (and the private cluster behind it,
+// when there is one), and the HTTP server. main and the tests both start it.
+type App struct {
+	Config config
+	Log    *slog.Logger
+	// Server tunes the HTTP server; the zero value means server.DefaultConfig.
+	Server server.Config
+
+	cluster *pgcluster.Cluster
+	pool    *pgxpool.Pool
+	ln      net.Listener
+}
+
+// Run opens the database, prepares it when prepare is set (migrate and load),
+// and serves until ctx ends.
+func (a *App) Run(ctx context.Context, prepare bool) error {
+	defer a.Close()
+	if err := a.Open(ctx, prepare); err != nil {
+		return err
+	}
+	return a.Serve(ctx)
+}
+
+// Open connects to the database, starting the private cluster when no
+// database URL is configured, prepares it if asked, and starts listening.
+func (a *App) Open(ctx context.Context, prepare bool) error {
+	if err := a.openDB(ctx); err != nil {
+		return err
+	}
+	if prepare {
+		if err := a.migrate(ctx); err != nil {
+			return err
+		}
+		if err := a.load(ctx); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
+	}
+	a.ln = ln
+	return nil
+}
+
+// Addr is the address the server listens on, once Open has returned.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// Serve serves HTTP until ctx ends, then finishes in-flight requests.
+func (a *App) Serve(ctx context.Context) error {
+	cfg := a.Server
+	if cfg == (server.Config{}) {
+		cfg = server.DefaultConfig()
+	}
+	srv := server.New(cfg, db.New(a.pool), a.Log)
+	a.Log.Info("serving", "graphql", "http://"+a.Addr()+"/graphql", "readyz", "http://"+a.Addr()+"/readyz")
+	return srv.Serve(ctx, a.ln)
+}
+
+// Close releases the pool and stops the private cluster if this App started it.
+func (a *App) Close() {
+	if a.ln != nil {
+		a.ln.Close()
+	}
+	if a.pool != nil {
+		a.pool.Close()
+	}
+	if a.cluster != nil {
+		if err := a.cluster.Stop(context.Background()); err != nil {
+			a.Log.Error("stop private cluster", "err", err)
+		}
+	}
+}
+
+// Migrate applies the schema migrations.
+func (a *App) Migrate(ctx context.Context) error {
+	defer a.Close()
+	if err := a.openDB(ctx); err != nil {
+		return err
+	}
+	return a.migrate(ctx)
+}
+
+// Load migrates and loads the data.
+func (a *App) Load(ctx context.Context) error {
+	defer a.Close()
+	if err := a.openDB(ctx); err != nil {
+		return err
+	}
+	if err := a.migrate(ctx); err != nil {
+		return err
+	}
+	return a.load(ctx)
+}
+
+// LocalDB starts the private cluster and keeps it up until ctx ends.
+func (a *App) LocalDB(ctx context.Context) error {
+	a.Config.DatabaseURL = ""
+	defer a.Close()
+	if err := a.openDB(ctx); err != nil {
+		return err
+	}
+	fmt.Printf("CIVICMAP_DATABASE_URL=%q\n", a.cluster.ConnString(localDBName))
+	<-ctx.Done()
+	return nil
+}
+
+func (a *App) openDB(ctx context.Context) error {
+	url := a.Config.DatabaseURL
+	if url == "" {
+		var err error
+		if url, err = a.startCluster(ctx); err != nil {
+			return err
+		}
+	}
+	pool, err := db.Open(ctx, url, db.Options{StatementTimeout: a.Config.StatementTimeout})
+	if err != nil {
+		return err
+	}
+	a.pool = pool
+	return nil
+}
+
+// startCluster starts (or reuses) the private cluster and makes sure its
+// database exists.
+func (a *App) startCluster(ctx context.Context) (string, error) {
+	if err := pgcluster.CheckPostGIS(""); err != nil {
+		return "", err
+	}
+	dir, err := filepath.Abs(a.Config.LocalDBDir)
+	if err != nil {
+		return "", err
+	}
+	c, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: dir, Port: a.Config.LocalDBPort, Logger: a.Log})
+	if err != nil {
+		return "", err
+	}
+	a.cluster = c
+	a.Log.Info("private PostgreSQL cluster", "data_dir", dir, "socket_dir", c.SocketDir(), "port", c.Port(), "log", c.LogFile())
+	if err := createDatabase(ctx, c.ConnString("postgres"), localDBName); err != nil {
+		return "", err
+	}
+	return c.ConnString(localDBName), nil
+}
+
+// createDatabase creates database name unless it exists.
+func createDatabase(ctx context.Context, adminURL, name string) error {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return fmt.Errorf("connect to private cluster: %w", err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database: reused cluster
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+func (a *App) migrate(ctx context.Context) error {
+	n, err := migrations.Apply(ctx, a.pool)
+	if err != nil {
+		return err
+	}
+	a.Log.Info("migrated", "applied", n, "version", migrations.Latest())
+	return nil
+}
+
+func (a *App) load(ctx context.Context) error {
+	// load.Run logs its own report.
+	_, err := load.Run(ctx, a.pool, load.Options{DataDir: a.Config.DataDir, Logger: a.Log})
+	return err
+}

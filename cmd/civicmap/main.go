@@ -1,0 +1,85 @@
+// Command civicmap serves the directory of Sanming's grassroots CPPCC platforms
+// as GraphQL over PostGIS, and manages its database.
+//
+//	civicmap run      start the private cluster (unless -database-url), migrate, load, serve
+//	civicmap serve    serve an existing, migrated and loaded database
+//	civicmap migrate  apply the schema migrations
+//	civicmap load     load the Sanming data and the platform seed (idempotent)
+//	civicmap localdb  start the private cluster and print its URL, until Ctrl-C
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: civicmap <command> [flags]
+
+commands:
+  run      start the private PostGIS cluster (unless -database-url is set), migrate, load and serve
+  serve    serve an existing database (migrated and loaded)
+  migrate  apply the schema migrations
+  load     load the Sanming data (-data-dir) and the platform seed; loading twice changes nothing
+  localdb  start the private cluster and print its connection string until interrupted
+
+Run 'civicmap <command> -h' for the flags; each has a CIVICMAP_* environment variable.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "civicmap:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run runs one command with its arguments; ctx ends on SIGINT or SIGTERM.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	cmd, args := args[0], args[1:]
+	var cfg config
+	fs := flag.NewFlagSet("civicmap "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.check(); err != nil {
+		return err
+	}
+	app := &App{Config: cfg, Log: newLogger(cfg.LogFormat, stderr)}
+	switch cmd {
+	case "run":
+		return app.Run(ctx, true)
+	case "serve":
+		return app.Run(ctx, false)
+	case "migrate":
+		return app.Migrate(ctx)
+	case "load":
+		return app.Load(ctx)
+	case "localdb":
+		return app.LocalDB(ctx)
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
