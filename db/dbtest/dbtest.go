@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"civicmap/db/pgcluster"
@@ -169,7 +170,7 @@ func NewConnString(t testing.TB) string {
 	ident := pgx.Identifier{name}.Sanitize()
 	// The default WAL_LOG strategy: FILE_COPY measured slower here (0.5 s
 	// against 0.25 s a clone), as it checkpoints twice.
-	if _, err := e.admin.Exec(ctx, "CREATE DATABASE "+ident+" TEMPLATE "+TemplateDB); err != nil {
+	if err := e.exec(ctx, "CREATE DATABASE "+ident+" TEMPLATE "+TemplateDB); err != nil {
 		t.Fatalf("dbtest: create database %s: %v", name, err)
 	}
 	t.Cleanup(func() {
@@ -177,11 +178,21 @@ func NewConnString(t testing.TB) string {
 		// ends connections a test left open.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if _, err := e.admin.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
+		if err := e.exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
 			t.Errorf("dbtest: drop database %s: %v", name, err)
 		}
 	})
 	return e.cluster.ConnString(name)
+}
+
+// exec runs sql on the admin pool, once more when the first try died on a
+// connection that a cluster restart broke before anything was sent.
+func (e *environment) exec(ctx context.Context, sql string) error {
+	_, err := e.admin.Exec(ctx, sql)
+	if err != nil && pgconn.SafeToRetry(err) {
+		_, err = e.admin.Exec(ctx, sql)
+	}
+	return err
 }
 
 // dbName makes a database name that says which test made it, within

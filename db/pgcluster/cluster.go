@@ -173,7 +173,7 @@ func (c *Cluster) Stop(ctx context.Context) error {
 // Resume starts the server again after Stop, on the same directory, port and
 // socket, so connection strings taken earlier stay valid.
 func (c *Cluster) Resume(ctx context.Context) error {
-	if err := c.start(ctx, c.port); err != nil {
+	if err := c.start(ctx, c.Port()); err != nil {
 		return fmt.Errorf("resume cluster in %s: %w", c.dataDir, err)
 	}
 	return nil
@@ -196,6 +196,8 @@ func (c *Cluster) Restart(ctx context.Context) error {
 // ConnString returns a keyword/value connection string for pgx that reaches
 // dbname through the unix socket as the superuser postgres.
 func (c *Cluster) ConnString(dbname string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return fmt.Sprintf("host=%s port=%d user=postgres dbname=%s sslmode=disable",
 		quoteConnValue(c.socketDir), c.port, quoteConnValue(dbname))
 }
@@ -214,10 +216,18 @@ func quoteConnValue(v string) string {
 func (c *Cluster) DataDir() string { return c.dataDir }
 
 // SocketDir returns the directory holding the server's unix socket.
-func (c *Cluster) SocketDir() string { return c.socketDir }
+func (c *Cluster) SocketDir() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.socketDir
+}
 
 // Port returns the server's port.
-func (c *Cluster) Port() int { return c.port }
+func (c *Cluster) Port() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.port
+}
 
 // LogFile returns the path of the server log.
 func (c *Cluster) LogFile() string { return filepath.Join(c.dataDir, LogFileName) }

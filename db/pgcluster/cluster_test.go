@@ -162,7 +162,13 @@ func TestLongDataDirUsesShortSocketDir(t *testing.T) {
 	}
 	t.Cleanup(func() { os.RemoveAll(c.SocketDir()) })
 	exec(t, c, "SELECT 1")
-	if err := c.Restart(testCtx(t)); err != nil {
+	ctx := testCtx(t)
+	tcp, err := pgx.Connect(ctx, fmt.Sprintf("host=127.0.0.1 port=%d user=postgres dbname=postgres sslmode=disable", c.Port()))
+	if err != nil {
+		t.Fatalf("connect over TCP with Listen set: %v", err)
+	}
+	tcp.Close(ctx)
+	if err := c.Restart(ctx); err != nil {
 		t.Fatalf("Restart: %v", err)
 	}
 	exec(t, c, "SELECT 1")
