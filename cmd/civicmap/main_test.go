@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"civicmap/db/dbtest"
+	"civicmap/db/sanmingtest"
+	"civicmap/server"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, sanmingtest.Prepare)) }
+
+// testApp is an App serving a fresh loaded database on a loopback port.
+type testApp struct {
+	*App
+	URL  string // http://127.0.0.1:port
+	stop context.CancelFunc
+	done chan error
+}
+
+// startApp starts an App on 127.0.0.1:0 over a fresh copy of the loaded
+// template; cfg may be nil for server.DefaultConfig. It is stopped when the
+// test ends.
+func startApp(t *testing.T, cfg *server.Config) *testApp {
+	t.Helper()
+	app := &App{
+		Config: config{Addr: "127.0.0.1:0", DatabaseURL: dbtest.NewConnString(t), StatementTimeout: 5 * time.Second},
+		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if cfg != nil {
+		app.Server = *cfg
+	}
+	if err := app.Open(t.Context(), false); err != nil {
+		t.Fatalf("open app: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ta := &testApp{App: app, URL: "http://" + app.Addr(), stop: cancel, done: make(chan error, 1)}
+	go func() { ta.done <- app.Serve(ctx) }()
+	t.Cleanup(func() {
+		if err := ta.shutdown(); err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		app.Close()
+	})
+	return ta
+}
+
+// shutdown stops the server as SIGTERM would and waits for Serve to return.
+// It is safe to call twice.
+func (ta *testApp) shutdown() error {
+	ta.stop()
+	err, ok := <-ta.done
+	if ok {
+		close(ta.done)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
