@@ -41,7 +41,9 @@ func (r *countyResolver) Townships(ctx context.Context, obj *db.County, first *i
 	if err != nil {
 		return nil, err
 	}
-	return townshipConnection(pageOf(all, page, townshipKey, codeLess), page), nil
+	list := pageOf(all, page, townshipKey, codeLess)
+	r.prefetchTownships(ctx, list.Rows)
+	return townshipConnection(list, page), nil
 }
 
 // ID is the resolver for the id field.
@@ -75,7 +77,9 @@ func (r *townshipResolver) Platforms(ctx context.Context, obj *db.Township, kind
 	if len(kinds) > 0 {
 		all = slices.DeleteFunc(slices.Clone(all), func(p db.Platform) bool { return !slices.Contains(kinds, p.Kind) })
 	}
-	return platformConnection(pageOf(all, page, platformKey, idLess), page), nil
+	list := pageOf(all, page, platformKey, idLess)
+	r.prefetchPlatforms(ctx, list.Rows)
+	return platformConnection(list, page), nil
 }
 
 func (r *Resolver) County() graph.CountyResolver { return &countyResolver{r} }

@@ -35,6 +35,7 @@ func (r *queryResolver) Platforms(ctx context.Context, filter *db.PlatformFilter
 	if err != nil {
 		return nil, err
 	}
+	r.prefetchPlatforms(ctx, list.Rows)
 	return platformConnection(list, page), nil
 }
 
@@ -76,6 +77,7 @@ func (r *queryResolver) Townships(ctx context.Context, countyCode *string, first
 	if err != nil {
 		return nil, err
 	}
+	r.prefetchTownships(ctx, list.Rows)
 	return townshipConnection(list, page), nil
 }
 
