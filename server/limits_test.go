@@ -1,0 +1,72 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// introspection is the query GraphiQL and code generators send.
+const introspection = `query IntrospectionQuery { __schema { queryType { name } mutationType { name }
+	subscriptionType { name } types { ...FullType } directives { name description locations args { ...InputValue } } } }
+fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name description
+	args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+	inputFields { ...InputValue } interfaces { ...TypeRef } enumValues(includeDeprecated: true) { name description
+	isDeprecated deprecationReason } possibleTypes { ...TypeRef } }
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+	ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }`
+
+// TestLimits: the default limits let every legitimate query through and stop
+// the ones that are too deep, too wide or too costly, with QUERY_TOO_COMPLEX.
+func TestLimits(t *testing.T) {
+	h := newHandler(t, nil)
+	nest := func(depth int) string { // county → townships → nodes → county → …
+		q := "name"
+		for range depth / 3 {
+			q = "townships(first: 1) { nodes { county { " + q + " } } }"
+		}
+		return "{ county(code: \"350481\") { " + q + " } }"
+	}
+	aliases := func(n int) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range n {
+			b.WriteString(" a")
+			b.WriteString(strings.Repeat("x", i%7))
+			b.WriteString(string(rune('a' + i%26)))
+			b.WriteString(": dataset { licence }")
+		}
+		return b.String() + " }"
+	}
+	cases := []struct {
+		name, query string
+		code        string // "" for success
+	}{
+		{"introspection", introspection, ""},
+		{"every platform with its township, county, organiser and sector", `{ platforms(first: 500) {
+			totalCount edges { cursor node { id externalId kind name hostName hostType address lon lat location
+				positionQuality establishedOn status provenance sourceNote createdAt updatedAt version
+				organiser { code name level county { code name } } sector { code name nameEn }
+				township { code name kind lon lat positionQuality boundaryQuality county { code name }
+					platforms { totalCount nodes { id name kind } } }
+				county { code name } } } } }`, ""},
+		{"every township with its cell and platforms", `{ townships(first: 500) { nodes { code name boundary
+			county { name } platforms { nodes { name kind provenance } } } } }`, ""},
+		{"nested twelve deep", nest(12), ""},
+		{"nested thirty deep", nest(30), "QUERY_TOO_COMPLEX"},
+		{"too many fields", aliases(600), "QUERY_TOO_COMPLEX"},
+		{"lists of lists", `{ platforms(first: 500) { nodes { township { platforms(first: 500) { nodes {
+			township { platforms(first: 500) { nodes { name } } } } } } } } }`, "QUERY_TOO_COMPLEX"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := post(t, h, c.query, nil)
+			if r.code() != c.code {
+				t.Fatalf("code %q, want %q: %+v", r.code(), c.code, r.Errors)
+			}
+			if c.code != "" && !strings.Contains(r.Errors[0].Message, "limit") {
+				t.Errorf("message should name the limit: %s", r.Errors[0].Message)
+			}
+		})
+	}
+}
