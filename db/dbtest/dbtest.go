@@ -62,12 +62,17 @@ type environment struct {
 // It returns the exit code for os.Exit; a setup failure is reported on stderr
 // and fails the package.
 func Main(m *testing.M, prepare PrepareFunc) int {
-	base, err := os.MkdirTemp("", "civicmap-dbtest-")
+	reapOrphans(context.Background())
+	base, err := os.MkdirTemp("", basePattern)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "dbtest: %v\n", err)
 		return 1
 	}
 	defer os.RemoveAll(base)
+	if err := writeOwner(base); err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: %v\n", err)
+		return 1
+	}
 	e, err := setup(base, prepare)
 	if e != nil {
 		defer teardown(e)

@@ -175,6 +175,16 @@ func (c *Cluster) StopServer(ctx context.Context) error {
 	return c.stopLocked(ctx)
 }
 
+// StopDir stops the server running on cfg.DataDir, if any, without starting
+// one: for clearing away a cluster whose owner died.
+func StopDir(ctx context.Context, cfg Config) error {
+	c, err := newCluster(cfg)
+	if err != nil {
+		return fmt.Errorf("stop cluster: %w", err)
+	}
+	return c.StopServer(ctx)
+}
+
 func (c *Cluster) stopLocked(ctx context.Context) error {
 	if err := c.pgCtlStop(ctx); err != nil {
 		return fmt.Errorf("stop cluster in %s: %w", c.dataDir, err)
