@@ -21,6 +21,7 @@ package dbtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,12 +62,17 @@ type environment struct {
 // It returns the exit code for os.Exit; a setup failure is reported on stderr
 // and fails the package.
 func Main(m *testing.M, prepare PrepareFunc) int {
-	base, err := os.MkdirTemp("", "civicmap-dbtest-")
+	reapOrphans(context.Background())
+	base, err := os.MkdirTemp("", basePattern)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "dbtest: %v\n", err)
 		return 1
 	}
 	defer os.RemoveAll(base)
+	if err := writeOwner(base); err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: %v\n", err)
+		return 1
+	}
 	e, err := setup(base, prepare)
 	if e != nil {
 		defer teardown(e)
@@ -185,11 +191,15 @@ func NewConnString(t testing.TB) string {
 	return e.cluster.ConnString(name)
 }
 
-// exec runs sql on the admin pool, once more when the first try died on a
-// connection that a cluster restart broke before anything was sent.
+// exec runs sql on the admin pool, once more when the first try failed on the
+// connection rather than in the server: after a cluster restart all the pool's
+// idle connections are broken, so they are dropped before the retry. A
+// PostgreSQL error is never retried.
 func (e *environment) exec(ctx context.Context, sql string) error {
 	_, err := e.admin.Exec(ctx, sql)
-	if err != nil && pgconn.SafeToRetry(err) {
+	var pgErr *pgconn.PgError
+	if err != nil && !errors.As(err, &pgErr) && ctx.Err() == nil {
+		e.admin.Reset()
 		_, err = e.admin.Exec(ctx, sql)
 	}
 	return err

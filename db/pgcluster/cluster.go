@@ -155,18 +155,41 @@ func (c *Cluster) adopt(pid *pidFile, port int) error {
 	return nil
 }
 
-// Stop shuts the server down (pg_ctl stop -m fast). It is idempotent, and it
-// leaves a server alone that was already running when Start found it.
+// Stop shuts the server down (pg_ctl stop -m fast) if this Cluster started it.
+// It is idempotent, and it leaves alone a server that Start found running, so
+// that a second `make run` does not pull the database from under the first.
 func (c *Cluster) Stop(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.running {
 		return nil
 	}
+	return c.stopLocked(ctx)
+}
+
+// StopServer shuts the server down whoever started it, for a command that
+// stops the local database on purpose. It is a no-op when none runs.
+func (c *Cluster) StopServer(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopLocked(ctx)
+}
+
+// StopDir stops the server running on cfg.DataDir, if any, without starting
+// one: for clearing away a cluster whose owner died.
+func StopDir(ctx context.Context, cfg Config) error {
+	c, err := newCluster(cfg)
+	if err != nil {
+		return fmt.Errorf("stop cluster: %w", err)
+	}
+	return c.StopServer(ctx)
+}
+
+func (c *Cluster) stopLocked(ctx context.Context) error {
 	if err := c.pgCtlStop(ctx); err != nil {
 		return fmt.Errorf("stop cluster in %s: %w", c.dataDir, err)
 	}
-	c.running = false
+	c.running, c.reused = false, false
 	return nil
 }
 
@@ -179,15 +202,10 @@ func (c *Cluster) Resume(ctx context.Context) error {
 	return nil
 }
 
-// Restart stops the server and starts it again on the same directory and port.
+// Restart stops the server, whoever started it, and starts it again on the
+// same directory, port and socket.
 func (c *Cluster) Restart(ctx context.Context) error {
-	c.mu.Lock()
-	reused := c.reused
-	c.mu.Unlock()
-	if reused {
-		return errors.New("restart cluster: the server was already running when Start found it; restart it where it was started")
-	}
-	if err := c.Stop(ctx); err != nil {
+	if err := c.StopServer(ctx); err != nil {
 		return err
 	}
 	return c.Resume(ctx)

@@ -120,8 +120,15 @@ func TestReuseRunningServer(t *testing.T) {
 		t.Fatalf("Stop of reused cluster: %v", err)
 	}
 	exec(t, first, "SELECT 1") // still up: only its starter stops it
-	if err := second.Restart(ctx); err == nil {
-		t.Error("Restart of a reused cluster: no error")
+
+	if err := second.StopServer(ctx); err != nil {
+		t.Fatalf("StopServer of reused cluster: %v", err)
+	}
+	if err := tryExec(ctx, first, "SELECT 1"); err == nil {
+		t.Fatal("query succeeded after StopServer")
+	}
+	if err := first.Resume(ctx); err != nil {
+		t.Fatalf("Resume: %v", err)
 	}
 
 	_, err = pgcluster.Start(ctx, pgcluster.Config{DataDir: dir, Port: first.Port() + 1})
