@@ -2,9 +2,7 @@
 # on a fresh Debian machine (as root; otherwise through sudo).
 
 # ---- Pinned tool versions: change them here and nowhere else. ----------------
-# Go: the same as the go line in go.mod. An installed Go >= 1.21 switches to it
-# by itself (GOTOOLCHAIN=auto, from the module proxy); go-toolchain installs it
-# where there is no such Go.
+# Go: the same as the go line in go.mod.
 GO_VERSION    := 1.26.8
 # PostgreSQL server major version (Debian bookworm ships 15) and PostGIS major.
 PG_MAJOR      := 15
@@ -18,14 +16,13 @@ SHELL         := bash
 .DEFAULT_GOAL := help
 MAKEFLAGS     += --no-print-directory
 
-# A Go fetched by the go-toolchain target lands in /usr/local/go.
+# Go's usual home, for shells that lack it in PATH.
 export PATH := /usr/local/go/bin:$(PATH)
 
 SUDO            := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_INSTALL     := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends
 POSTGIS_PKG     := postgresql-$(PG_MAJOR)-postgis-$(POSTGIS_MAJOR)
 POSTGIS_CONTROL := /usr/share/postgresql/$(PG_MAJOR)/extension/postgis.control
-GO_ZIP_URL      := https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-go$(GO_VERSION).linux-$(shell dpkg --print-architecture 2>/dev/null || echo amd64).zip
 AUDIT_DIR       := .ci/audit
 AUDIT_SCRIPT    := $(AUDIT_DIR)/audit.mjs
 # Go files outside dependency trees, for gofmt.
@@ -89,24 +86,10 @@ fmt-check:
 	@unformatted="$$(gofmt -l $(GO_FILES))"; \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 
-# go-toolchain installs Go $(GO_VERSION) from the Go module proxy (the only Go
-# download reachable from CI) when there is no Go new enough to switch to it on
-# its own; an existing newer or switching Go is left alone.
+# go-toolchain checks that Go is there: the project's machines come with it, and
+# go.mod's go line makes a newer Go behave as $(GO_VERSION).
 go-toolchain:
-	@have="$$(GOTOOLCHAIN=local go env GOVERSION 2>/dev/null | sed 's/^go//')"; \
-	if [ -z "$$have" ] || [ "$$(printf '%s\n' "$$have" 1.21 | sort -V | head -1)" != 1.21 ]; then \
-		echo "installing Go $(GO_VERSION) into /usr/local/go"; \
-		command -v curl >/dev/null && command -v unzip >/dev/null || { $(SUDO) apt-get update && $(APT_INSTALL) ca-certificates curl unzip; }; \
-		tmp="$$(mktemp -d)"; \
-		curl -fsSL -o "$$tmp/go.zip" "$(GO_ZIP_URL)"; \
-		unzip -q "$$tmp/go.zip" -d "$$tmp"; \
-		$(SUDO) rm -rf /usr/local/go; \
-		$(SUDO) mv "$$tmp"/golang.org/toolchain@*/ /usr/local/go; \
-		$(SUDO) chmod -R a+rX /usr/local/go; \
-		$(SUDO) chmod a+x /usr/local/go/bin/* /usr/local/go/pkg/tool/*/*; \
-		rm -rf "$$tmp"; \
-		go version; \
-	fi
+	@command -v go >/dev/null || { echo "Go is not installed: install Go $(GO_VERSION) (go.mod) and retry"; exit 1; }
 
 # postgis installs PostgreSQL and PostGIS only when the extension is missing.
 postgis:
