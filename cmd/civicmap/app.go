@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -151,7 +152,7 @@ func (a *App) startCluster(ctx context.Context) (string, error) {
 	if err := pgcluster.CheckPostGIS(""); err != nil {
 		return "", err
 	}
-	dir, err := filepath.Abs(a.Config.LocalDBDir)
+	dir, err := localDBDir(a.Config.LocalDBDir, a.Log)
 	if err != nil {
 		return "", err
 	}
@@ -198,4 +199,23 @@ func (a *App) load(ctx context.Context) error {
 	// load.Run logs its own report.
 	_, err := load.Run(ctx, a.pool, load.Options{DataDir: a.Config.DataDir, Logger: a.Log})
 	return err
+}
+
+// localDBDir returns the absolute data directory for the private cluster. When
+// PostgreSQL's OS user cannot reach the configured one (a clone under root's
+// private home, say), it moves to a directory of its own under /var/tmp, named
+// after the configured path so that each checkout keeps its own cluster.
+func localDBDir(configured string, log *slog.Logger) (string, error) {
+	dir, err := filepath.Abs(configured)
+	if err != nil {
+		return "", err
+	}
+	reachErr := pgcluster.Reachable(dir)
+	if reachErr == nil {
+		return dir, nil
+	}
+	sum := sha256.Sum256([]byte(dir))
+	alt := filepath.Join("/var/tmp", fmt.Sprintf("civicmap-localdb-%x", sum[:6]))
+	log.Warn("private cluster moved: PostgreSQL cannot reach the configured directory", "configured", dir, "using", alt, "reason", reachErr)
+	return alt, nil
 }

@@ -3,59 +3,36 @@ package load
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"civicmap/db/dbtest"
 	"civicmap/db/migrations"
 )
 
-// testPool returns a pool on a migrated test database. It is the only place
-// that knows where the database comes from, so that it can be switched to the
-// shared test harness without touching the tests.
-func testPool(t *testing.T) *pgxpool.Pool {
-	t.Helper()
-	url := os.Getenv("CIVICMAP_TEST_DATABASE_URL")
-	if url == "" {
-		t.Fatal("CIVICMAP_TEST_DATABASE_URL is not set: point it at an empty PostgreSQL database with PostGIS available, " +
-			"e.g. postgres://postgres@/civicmap_load_test?host=/tmp/loadpg&port=55441")
-	}
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		t.Fatalf("connect to CIVICMAP_TEST_DATABASE_URL: %v", err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := migrations.Apply(ctx, pool); err != nil {
-		t.Fatalf("migrate test database: %v", err)
-	}
-	return pool
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, migrate)) }
+
+// migrate prepares the template: the schema, with no data, for the loader to fill.
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	_, err := migrations.Apply(ctx, pool)
+	return err
 }
 
-// dataDir returns the Sanming data directory: $CIVICMAP_DATA_DIR, or else the
-// first shared/data/sanming found walking up from the package directory (the
-// data lives beside the checkout and is never committed).
+// testPool returns a pool on a fresh migrated, empty database.
+func testPool(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	return dbtest.NewDB(t)
+}
+
+// dataDir returns the Sanming data directory.
 func dataDir(t *testing.T) string {
 	t.Helper()
-	if d := os.Getenv("CIVICMAP_DATA_DIR"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
+	dir, err := dbtest.DataDir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		cand := filepath.Join(dir, "shared", "data", "sanming")
-		if _, err := os.Stat(filepath.Join(cand, townshipsCSVFile)); err == nil {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("Sanming data not found: set CIVICMAP_DATA_DIR to the directory holding " + townshipsCSVFile)
-		}
-		dir = parent
-	}
+	return dir
 }
 
 // checksumSQL digests every row of every table the loader writes.

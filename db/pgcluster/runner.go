@@ -124,3 +124,22 @@ func (r runner) checkReachable(dir string) error {
 		}
 	}
 }
+
+// Reachable reports whether the server binaries, run as they would be (as the
+// postgres OS user when this process is root), can reach a data directory at
+// dir through its parents. A caller can pick another directory instead of
+// failing, e.g. for a repository cloned under root's private home.
+func Reachable(dir string) error {
+	r, err := newRunner()
+	if err != nil || r.cred == nil {
+		return err
+	}
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			return r.checkReachable(d)
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
+}
