@@ -8,7 +8,9 @@ GO_VERSION    := 1.26.8
 PG_MAJOR      := 15
 POSTGIS_MAJOR := 3
 # gqlgen, pgx and the other Go tools are pinned by go.mod and run with `go run`.
-# Node packages for the audit are pinned by .ci/audit/package-lock.json (npm ci).
+# Node packages for the audit are pinned by .ci/audit/package-lock.json (npm ci);
+# Node.js itself comes with the machine image and must be this major or newer.
+NODE_MAJOR    := 20
 # -----------------------------------------------------------------------------
 
 SHELL         := bash
@@ -33,7 +35,7 @@ GO_FILES         = $(shell find . -name '*.go' -not -path './.git/*' -not -path 
 # the environment unchanged.
 RUN_ARGS ?=
 
-.PHONY: help run test bench lint generate audit tools versions go-toolchain postgis cc node fmt-check
+.PHONY: help run test bench lint generate audit audit-deps tools versions go-toolchain postgis cc node fmt-check
 
 help: ## list the targets
 	@echo 'usage: make <target>'
@@ -42,11 +44,12 @@ help: ## list the targets
 run: postgis go-toolchain ## start the server on a private PostgreSQL in .localdb/
 	go run ./cmd/civicmap run $(RUN_ARGS)
 
-test: postgis go-toolchain cc ## vet, gofmt check, go test -race, audit (what .ci/run calls)
+# The GraphQL-over-HTTP audit runs inside go test (cmd/civicmap/audit_test.go),
+# so its node packages are installed first.
+test: postgis go-toolchain cc audit-deps ## vet, gofmt check, go test -race with the audit (what .ci/run calls)
 	go vet ./...
 	$(MAKE) fmt-check
 	go test -race -count=1 ./...
-	$(MAKE) audit
 
 bench: postgis go-toolchain ## run the benchmarks against loaded data
 	go test -run '^$$' -bench . -benchmem ./...
@@ -62,17 +65,16 @@ lint: go-toolchain ## gofmt, go vet, and generate-then-diff of graph/
 generate: go-toolchain ## regenerate gqlgen output in graph/
 	go generate ./...
 
-# audit is the hook for the node-based audit; it runs when $(AUDIT_SCRIPT) exists.
-audit: ## run the node audit in .ci/audit, if present
-	@if [ -f $(AUDIT_SCRIPT) ]; then \
-		$(MAKE) node; \
-		npm ci --prefix $(AUDIT_DIR); \
-		node $(AUDIT_SCRIPT); \
-	else \
-		echo "audit: $(AUDIT_SCRIPT) not present, skipped"; \
-	fi
+# audit runs only the graphql-http audit ($(AUDIT_SCRIPT)) against a test
+# server, with every audit's result; `make test` runs it too.
+audit: postgis go-toolchain cc audit-deps ## run the GraphQL-over-HTTP audit (graphql-http) alone
+	go test -race -count=1 -run '^TestGraphQLOverHTTPAudit$$' -v ./cmd/civicmap/
 
-tools: go-toolchain postgis cc ## install everything that test and lint need
+# audit-deps installs the audit's node packages exactly as package-lock.json pins them.
+audit-deps: node
+	npm ci --prefix $(AUDIT_DIR) --no-audit --no-fund
+
+tools: go-toolchain postgis cc node ## install everything that test and lint need
 
 versions: ## print the toolchain versions
 	@go version
@@ -103,5 +105,11 @@ postgis:
 cc:
 	@command -v gcc >/dev/null || { $(SUDO) apt-get update && $(APT_INSTALL) gcc libc6-dev; }
 
+# node checks for Node.js $(NODE_MAJOR)+ and npm, which the machine image
+# provides; Debian's own nodejs package is older, so it installs nothing and
+# says what is missing instead.
 node:
-	@command -v node >/dev/null && command -v npm >/dev/null || { $(SUDO) apt-get update && $(APT_INSTALL) nodejs npm; }
+	@ver="$$(node --version 2>/dev/null)" || { echo "node: Node.js $(NODE_MAJOR) or newer is required (node --version failed); install it from the machine image or nodejs.org"; exit 1; }; \
+	major="$${ver#v}"; major="$${major%%.*}"; \
+	if [ "$$major" -lt $(NODE_MAJOR) ]; then echo "node: Node.js $(NODE_MAJOR) or newer is required, found $$ver"; exit 1; fi; \
+	npm --version >/dev/null 2>&1 || { echo "node: npm is required (npm --version failed); it ships with Node.js $(NODE_MAJOR)"; exit 1; }

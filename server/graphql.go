@@ -19,13 +19,16 @@ import (
 	"civicmap/resolvers"
 )
 
-// newGraphQL returns the GraphQL endpoint: GET and POST transports, limits, and
+// newGraphQL returns the GraphQL executor: GET and POST transports, limits, and
 // the error presenter that turns every error into the errcode vocabulary.
 func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.Server {
 	gcfg := graph.Config{Resolvers: res}
 	setComplexity(&gcfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(gcfg))
 	srv.AddTransport(transport.Options{})
+	// UseGrapQLResponseJsonByDefault stays false: GraphQL over HTTP says a
+	// client that accepts */* or sends no Accept gets application/json, which
+	// every client can read. serveGraphQL (http.go) fixes the status codes.
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
@@ -34,6 +37,7 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	srv.AroundResponses(noteOutcome)
+	srv.AroundResponses(markRequestErrors)
 	return srv
 }
 
