@@ -8,15 +8,15 @@ import (
 func TestDirectoryCounts(t *testing.T) {
 	h := newHandler(t, nil)
 	var d struct {
-		Counties   struct{ TotalCount int }
-		Townships  struct{ TotalCount int }
-		Sectors    struct{ TotalCount int }
-		All        struct{ TotalCount int }
-		Groups     struct{ TotalCount int }
-		Stations   struct{ TotalCount int }
-		Halls      struct{ TotalCount int }
-		Real       struct{ TotalCount int }
-		Dataset    struct {
+		Counties  struct{ TotalCount int }
+		Townships struct{ TotalCount int }
+		Sectors   struct{ TotalCount int }
+		All       struct{ TotalCount int }
+		Groups    struct{ TotalCount int }
+		Stations  struct{ TotalCount int }
+		Halls     struct{ TotalCount int }
+		Real      struct{ TotalCount int }
+		Dataset   struct {
 			Attribution string
 			Licence     string
 			Sources     []struct{ Name, Licence string }

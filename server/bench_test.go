@@ -1,0 +1,46 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"civicmap/db"
+	"civicmap/db/dbtest"
+	"civicmap/server"
+)
+
+// BenchmarkQueries measures whole GraphQL requests through the handler, on the
+// loaded Sanming data: what a map front end asks for most.
+func BenchmarkQueries(b *testing.B) {
+	h := server.New(server.DefaultConfig(), db.New(dbtest.NewDB(b)), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	cases := []struct{ name, query string }{
+		{"platform_by_county", `{ platforms(filter: {countyCode: "350481"}) { totalCount nodes { id name kind lon lat } } }`},
+		{"all_platforms_nested", `{ platforms(first: 500) { nodes { id name kind provenance location
+			township { name positionQuality county { name } } organiser { name } sector { name } } } }`},
+		{"township_cells", `{ townships(first: 500) { nodes { code name positionQuality boundaryQuality boundary } } }`},
+		{"county_boundaries", `{ counties { nodes { code name boundary } } }`},
+		{"search", `{ platforms(filter: {search: "工作站"}) { totalCount nodes { name } } }`},
+	}
+	for _, c := range cases {
+		body, _ := json.Marshal(map[string]string{"query": c.query})
+		b.Run(c.name, func(b *testing.B) {
+			var size int
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+					b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+				}
+				size = rec.Body.Len()
+			}
+			b.ReportMetric(float64(size), "resp_bytes")
+		})
+	}
+}
