@@ -7,6 +7,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"civicmap/db"
 	"civicmap/errcode"
@@ -20,10 +21,14 @@ type limits struct {
 	maxFields     int
 	maxComplexity int
 	schema        graphql.ExecutableSchema
+	// cache is the executor's query cache: a document in it has passed
+	// validation once and need not be measured before validation again.
+	cache graphql.Cache[*ast.QueryDocument]
 }
 
 var _ interface {
 	graphql.HandlerExtension
+	graphql.OperationParameterMutator
 	graphql.OperationContextMutator
 } = &limits{}
 
@@ -34,17 +39,58 @@ func (l *limits) Validate(schema graphql.ExecutableSchema) error {
 	return nil
 }
 
-func (l limits) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
-	o := op.Doc.Operations.ForName(op.OperationName)
-	if o == nil {
-		return nil
+// MutateOperationParameters refuses a document that is too deep or holds too
+// many fields as written, before gqlparser validates it. Validation costs far
+// more than parsing: OverlappingFieldsCanBeMerged compares every pair of fields
+// that share a response name, so 5000 copies of `a: __typename` took 9 s to
+// validate before MutateOperationContext could refuse them. Fragments are not
+// expanded here (validation resolves spreads), so a document of one operation
+// whose fragments are all used measures at most what MutateOperationContext
+// measures: nothing that passes there is refused here. The fields of all the
+// operations of a document count together.
+func (l limits) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	if l.cache != nil {
+		if _, ok := l.cache.Get(ctx, p.Query); ok {
+			return nil
+		}
 	}
-	depth, fields := measure(o.SelectionSet, 1, l.maxFields)
+	doc, err := parser.ParseQuery(&ast.Source{Input: p.Query})
+	if err != nil {
+		return nil // the executor parses it again and reports the error
+	}
+	var depth, fields int
+	measureSet := func(set ast.SelectionSet) {
+		d, n := measure(set, 1, l.maxFields-fields)
+		depth = max(depth, d)
+		fields += n
+	}
+	for _, op := range doc.Operations {
+		measureSet(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		measureSet(f.SelectionSet)
+	}
+	return l.check(depth, fields)
+}
+
+// check refuses a depth or a number of fields over the limits.
+func (l limits) check(depth, fields int) *gqlerror.Error {
 	switch {
 	case depth > l.maxDepth:
 		return tooComplex("the query is %d levels deep; the limit is %d: split it into several queries", depth, l.maxDepth)
 	case fields > l.maxFields:
 		return tooComplex("the query selects more than %d fields (aliases count each time); the limit is %d: split it into several queries", l.maxFields, l.maxFields)
+	}
+	return nil
+}
+
+func (l limits) MutateOperationContext(ctx context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	o := op.Doc.Operations.ForName(op.OperationName)
+	if o == nil {
+		return nil
+	}
+	if err := l.check(measure(o.SelectionSet, 1, l.maxFields)); err != nil {
+		return err
 	}
 	if c := complexity.Calculate(ctx, l.schema, o, op.Variables); c > l.maxComplexity {
 		return tooComplex("the query's cost is %d; the limit is %d: ask for smaller pages (`first`) or fewer nested lists", c, l.maxComplexity)

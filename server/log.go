@@ -25,7 +25,13 @@ func noteOutcome(ctx context.Context, next graphql.ResponseHandler) *graphql.Res
 		return resp
 	}
 	if graphql.HasOperationContext(ctx) {
-		o.operation = graphql.GetOperationContext(ctx).OperationName
+		// OperationName is only what the request's operationName field says;
+		// most clients leave it out and name the operation in the query.
+		oc := graphql.GetOperationContext(ctx)
+		o.operation = oc.OperationName
+		if o.operation == "" && oc.Operation != nil {
+			o.operation = oc.Operation.Name
+		}
 	}
 	for _, e := range resp.Errors {
 		code, _ := e.Extensions["code"].(string)

@@ -25,10 +25,23 @@ type testApp struct {
 	done chan error
 }
 
+// appOption changes the App that startApp builds, before it opens.
+type appOption func(*App)
+
+// withStatementTimeout sets the App's statement_timeout (5s by default).
+func withStatementTimeout(d time.Duration) appOption {
+	return func(a *App) { a.Config.StatementTimeout = d }
+}
+
+// withLogger gives the App a logger (it discards everything by default).
+func withLogger(log *slog.Logger) appOption {
+	return func(a *App) { a.Log = log }
+}
+
 // startApp starts an App on 127.0.0.1:0 over a fresh copy of the loaded
 // template; cfg may be nil for server.DefaultConfig. It is stopped when the
 // test ends.
-func startApp(t *testing.T, cfg *server.Config) *testApp {
+func startApp(t *testing.T, cfg *server.Config, opts ...appOption) *testApp {
 	t.Helper()
 	app := &App{
 		Config: config{Addr: "127.0.0.1:0", DatabaseURL: dbtest.NewConnString(t), StatementTimeout: 5 * time.Second},
@@ -36,6 +49,9 @@ func startApp(t *testing.T, cfg *server.Config) *testApp {
 	}
 	if cfg != nil {
 		app.Server = *cfg
+	}
+	for _, opt := range opts {
+		opt(app)
 	}
 	if err := app.Open(t.Context(), false); err != nil {
 		t.Fatalf("open app: %v", err)

@@ -1,0 +1,523 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"civicmap/db/dbtest"
+)
+
+// These tests drive the whole App over real HTTP on loopback: what operations
+// see when PostgreSQL goes away, a statement runs too long, the process is told
+// to stop, or a client sends a hostile query.
+
+// opsTimeout bounds every wait in these tests. It is generous: a noisy 2-core
+// machine must not make them fail, and nothing here asserts on speed.
+const opsTimeout = 60 * time.Second
+
+// platformCountQuery is a query that needs the platform table.
+const platformCountQuery = `query PlatformCount { platforms(first: 1) { totalCount nodes { externalId } } }`
+
+// gqlError is one GraphQL error as a client sees it.
+type gqlError struct {
+	Message    string         `json:"message"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// gqlResult is a GraphQL response with the HTTP status it came with.
+type gqlResult struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+	Body   string          `json:"-"`
+}
+
+// code returns the extensions.code of the first error, or "".
+func (r gqlResult) code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// hasData reports whether the response carries non-null data.
+func (r gqlResult) hasData() bool {
+	return len(r.Data) > 0 && string(r.Data) != "null"
+}
+
+func newClient() *http.Client { return &http.Client{Timeout: opsTimeout} }
+
+// postGraphQL posts query to the app's /graphql and decodes the answer.
+func postGraphQL(client *http.Client, baseURL, query string) (gqlResult, error) {
+	body, err := json.Marshal(map[string]string{"query": query})
+	if err != nil {
+		return gqlResult{}, err
+	}
+	resp, err := client.Post(baseURL+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return gqlResult{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return gqlResult{}, err
+	}
+	res := gqlResult{Status: resp.StatusCode, Body: string(raw)}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return res, fmt.Errorf("status %d, body %q: %w", resp.StatusCode, raw, err)
+	}
+	return res, nil
+}
+
+// mustQuery posts query and fails t unless it answers 200 with data and no errors.
+func mustQuery(t *testing.T, client *http.Client, baseURL, query string) gqlResult {
+	t.Helper()
+	res, err := postGraphQL(client, baseURL, query)
+	if err != nil {
+		t.Fatalf("query: %v", err)
+	}
+	if res.Status != http.StatusOK || len(res.Errors) > 0 || !res.hasData() {
+		t.Fatalf("query: status %d, body %s", res.Status, res.Body)
+	}
+	return res
+}
+
+// getStatus returns the status of GET baseURL+path.
+func getStatus(client *http.Client, baseURL, path string) (int, error) {
+	resp, err := client.Get(baseURL + path)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, nil
+}
+
+// waitFor polls cond until it holds, failing t after opsTimeout; it returns how
+// long that took.
+func waitFor(t *testing.T, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	deadline := start.Add(opsTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up after %s waiting for %s", opsTimeout, what)
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, bounded by the deadline
+	}
+	return time.Since(start)
+}
+
+// waitReadyz waits until /readyz answers want.
+func waitReadyz(t *testing.T, client *http.Client, baseURL string, want int) time.Duration {
+	t.Helper()
+	return waitFor(t, fmt.Sprintf("/readyz to answer %d", want), func() bool {
+		got, err := getStatus(client, baseURL, "/readyz")
+		return err == nil && got == want
+	})
+}
+
+// checkReadyz fails t unless /readyz answers want now.
+func checkReadyz(t *testing.T, client *http.Client, baseURL string, want int) {
+	t.Helper()
+	got, err := getStatus(client, baseURL, "/readyz")
+	if err != nil || got != want {
+		t.Errorf("/readyz = %d, %v; want %d", got, err, want)
+	}
+}
+
+// leakFragments are bits of text that must never reach a client: database
+// error text, connection details, Go internals.
+var leakFragments = []string{"SQLSTATE", "pgx", "pgconn", "dial", "socket", ".s.PGSQL", "/tmp", "goroutine", "panic", "FATAL", "terminating", "statement timeout"}
+
+// checkNoLeak fails t when an error message shows internals.
+func checkNoLeak(t *testing.T, res gqlResult) {
+	t.Helper()
+	for _, e := range res.Errors {
+		for _, f := range leakFragments {
+			if strings.Contains(e.Message, f) {
+				t.Errorf("error message %q shows %q", e.Message, f)
+			}
+		}
+		for k := range e.Extensions {
+			if k != "code" && k != "field" {
+				t.Errorf("error extension %q = %v: only code and field belong there", k, e.Extensions[k])
+			}
+		}
+	}
+}
+
+// TestSurvivesPostgresRestart stops PostgreSQL under a serving App and starts it
+// again: /readyz follows the database, queries fail with SERVICE_UNAVAILABLE
+// while it is away, and the App serves again without a restart of its own. It
+// stops the package's cluster, so it must not run in parallel.
+func TestSurvivesPostgresRestart(t *testing.T) {
+	ta := startApp(t, nil)
+	client := newClient()
+	cluster := dbtest.Cluster(t)
+
+	checkReadyz(t, client, ta.URL, http.StatusOK)
+	mustQuery(t, client, ta.URL, platformCountQuery)
+
+	stopped := false
+	t.Cleanup(func() {
+		// Other tests of the package need the cluster, whatever happened here.
+		if stopped {
+			ctx, cancel := context.WithTimeout(context.Background(), opsTimeout)
+			defer cancel()
+			if err := cluster.Resume(ctx); err != nil {
+				t.Errorf("resume cluster in cleanup: %v", err)
+			}
+		}
+	})
+	stopped = true
+	if err := cluster.Stop(t.Context()); err != nil {
+		t.Fatalf("stop cluster: %v", err)
+	}
+
+	// The pool's idle connections died with the server: the first queries
+	// find that out. They must be classified too, not only refused connects.
+	for i := range 3 {
+		res, err := postGraphQL(client, ta.URL, platformCountQuery)
+		if err != nil {
+			t.Fatalf("query %d right after the stop: %v", i, err)
+		}
+		t.Logf("query %d right after the stop: %s", i, res.Body)
+		if res.Status >= 500 || res.code() != "SERVICE_UNAVAILABLE" {
+			t.Errorf("query %d right after the stop: status %d, code %q; want SERVICE_UNAVAILABLE", i, res.Status, res.code())
+		}
+		checkNoLeak(t, res)
+	}
+
+	red := waitReadyz(t, client, ta.URL, http.StatusServiceUnavailable)
+	t.Logf("/readyz went 503 %s after the cluster stopped", red)
+
+	res, err := postGraphQL(client, ta.URL, platformCountQuery)
+	if err != nil {
+		t.Fatalf("query while PostgreSQL is down: %v", err)
+	}
+	if res.Status >= 500 {
+		t.Errorf("query while PostgreSQL is down: status %d, want no 5xx", res.Status)
+	}
+	if got := res.code(); got != "SERVICE_UNAVAILABLE" {
+		t.Errorf("query while PostgreSQL is down: code %q, want SERVICE_UNAVAILABLE; body %s", got, res.Body)
+	}
+	checkNoLeak(t, res)
+	t.Logf("while down: %s", res.Body)
+
+	if err := cluster.Resume(t.Context()); err != nil {
+		t.Fatalf("resume cluster: %v", err)
+	}
+	stopped = false
+
+	green := waitReadyz(t, client, ta.URL, http.StatusOK)
+	t.Logf("/readyz went 200 %s after the cluster resumed", green)
+	mustQuery(t, client, ta.URL, platformCountQuery)
+}
+
+// lockPlatforms opens a transaction on connString that holds an ACCESS
+// EXCLUSIVE lock on the platform table, so that every query of it blocks. The
+// returned func releases the lock; it is also called when the test ends.
+func lockPlatforms(t *testing.T, connString string) (conn *pgx.Conn, release func()) {
+	t.Helper()
+	ctx := t.Context()
+	conn, err := pgx.Connect(ctx, connString)
+	if err != nil {
+		t.Fatalf("lock connection: %v", err)
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatalf("begin: %v", err)
+	}
+	if _, err := tx.Exec(ctx, "LOCK TABLE platform IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatalf("lock platform: %v", err)
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), opsTimeout)
+			defer cancel()
+			if err := tx.Rollback(ctx); err != nil {
+				t.Errorf("release lock: %v", err)
+			}
+			conn.Close(ctx)
+		})
+	}
+	t.Cleanup(release)
+	return conn, release
+}
+
+// waitBlockedOnPlatform waits until some session waits for the lock on the
+// platform table.
+func waitBlockedOnPlatform(t *testing.T, lockConn *pgx.Conn) {
+	t.Helper()
+	waitFor(t, "a query to wait for the platform lock", func() bool {
+		var n int
+		err := lockConn.QueryRow(t.Context(),
+			`SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'platform'::regclass`).Scan(&n)
+		return err == nil && n > 0
+	})
+}
+
+// TestStatementTimeoutKeepsServing blocks a query behind a lock until the
+// statement timeout stops it: the client gets TIMEOUT with a message it can act
+// on, /readyz stays green, and the next query works once the lock is gone.
+func TestStatementTimeoutKeepsServing(t *testing.T) {
+	ta := startApp(t, nil, withStatementTimeout(300*time.Millisecond))
+	client := newClient()
+	mustQuery(t, client, ta.URL, platformCountQuery)
+
+	_, release := lockPlatforms(t, ta.Config.DatabaseURL)
+	checkReadyz(t, client, ta.URL, http.StatusOK)
+
+	start := time.Now()
+	res, err := postGraphQL(client, ta.URL, platformCountQuery)
+	if err != nil {
+		t.Fatalf("blocked query: %v", err)
+	}
+	t.Logf("blocked query answered after %s: %s", time.Since(start), res.Body)
+	if res.Status >= 500 {
+		t.Errorf("blocked query: status %d, want no 5xx", res.Status)
+	}
+	if got := res.code(); got != "TIMEOUT" {
+		t.Fatalf("blocked query: code %q, want TIMEOUT; body %s", got, res.Body)
+	}
+	if msg := res.Errors[0].Message; !strings.Contains(msg, "took too long") || !strings.Contains(msg, "try again") {
+		t.Errorf("blocked query: message %q does not say what happened and what to do", msg)
+	}
+	checkNoLeak(t, res)
+	checkReadyz(t, client, ta.URL, http.StatusOK)
+
+	release()
+	mustQuery(t, client, ta.URL, platformCountQuery)
+	checkReadyz(t, client, ta.URL, http.StatusOK)
+}
+
+// TestGracefulShutdown stops the App (as SIGTERM does) while a request waits
+// for a lock: new connections are refused at once, the request still completes
+// with its data, and Serve returns without error.
+func TestGracefulShutdown(t *testing.T) {
+	ta := startApp(t, nil, withStatementTimeout(time.Minute))
+	client := newClient()
+	lockConn, release := lockPlatforms(t, ta.Config.DatabaseURL)
+
+	type answer struct {
+		res gqlResult
+		err error
+	}
+	inFlight := make(chan answer, 1)
+	go func() {
+		res, err := postGraphQL(client, ta.URL, platformCountQuery)
+		inFlight <- answer{res, err}
+	}()
+	waitBlockedOnPlatform(t, lockConn)
+
+	served := make(chan error, 1)
+	go func() { served <- ta.shutdown() }()
+
+	addr := ta.Addr()
+	waitFor(t, "the listener to close", func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return false
+		}
+		return true
+	})
+	select {
+	case err := <-served:
+		t.Fatalf("Serve returned (%v) while a request was still in flight", err)
+	default:
+	}
+
+	release()
+	a := <-inFlight
+	if a.err != nil {
+		t.Fatalf("in-flight request: %v", a.err)
+	}
+	if a.res.Status != http.StatusOK || len(a.res.Errors) > 0 || !a.res.hasData() {
+		t.Errorf("in-flight request: status %d, body %s; want 200 with data", a.res.Status, a.res.Body)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Errorf("a new connection to %s was accepted after shutdown", addr)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that the server's goroutines may write to.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestRequestLog checks the request log line of GraphQL requests: operation
+// name, outcome, error codes and duration.
+func TestRequestLog(t *testing.T) {
+	var logs syncBuffer
+	ta := startApp(t, nil, withLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+	client := newClient()
+
+	tests := []struct {
+		name      string
+		query     string
+		operation string
+		outcome   string
+		codes     []string
+	}{
+		{"ok", platformCountQuery, "PlatformCount", "ok", nil},
+		{"not found", `query OnePlatform { platform(id: "UGxhdGZvcm06OTk5OTk5") { id } }`, "OnePlatform", "error", []string{"NOT_FOUND"}},
+		// A document that fails validation has no operation to name.
+		{"validation", `query Misspelt { platfroms { totalCount } }`, "", "error", []string{"GRAPHQL_VALIDATION_FAILED"}},
+	}
+	for _, tt := range tests {
+		if _, err := postGraphQL(client, ta.URL, tt.query); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+	}
+	// The line is written after the response; once Serve has returned, every
+	// handler has finished.
+	if err := ta.shutdown(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+
+	type line struct {
+		Msg        string   `json:"msg"`
+		Method     string   `json:"method"`
+		Path       string   `json:"path"`
+		Status     int      `json:"status"`
+		DurationMS *float64 `json:"duration_ms"`
+		Operation  string   `json:"operation"`
+		Outcome    string   `json:"outcome"`
+		ErrorCodes []string `json:"error_codes"`
+	}
+	byOp := map[string]line{}
+	for _, raw := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var l line
+		if err := json.Unmarshal([]byte(raw), &l); err != nil {
+			t.Fatalf("log line %q: %v", raw, err)
+		}
+		if l.Msg == "request" && l.Path == "/graphql" {
+			byOp[l.Operation] = l
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, ok := byOp[tt.operation]
+			if !ok {
+				t.Fatalf("no request log line with operation %q in:\n%s", tt.operation, logs.String())
+			}
+			if l.Method != http.MethodPost || l.Outcome != tt.outcome || !slices.Equal(l.ErrorCodes, tt.codes) {
+				t.Errorf("log line %+v: want method POST, outcome %q, error_codes %v", l, tt.outcome, tt.codes)
+			}
+			if l.Status == 0 {
+				t.Errorf("log line %+v has no status", l)
+			}
+			if l.DurationMS == nil || *l.DurationMS < 0 {
+				t.Errorf("log line %+v: duration_ms missing or negative", l)
+			}
+		})
+	}
+}
+
+// deepQuery returns a valid query nested about depth levels deep.
+func deepQuery(depth int) string {
+	var b strings.Builder
+	b.WriteString("query Deep { platforms(first: 1) { nodes { ")
+	closing := 3
+	for level := 3; level < depth; level += 3 {
+		b.WriteString("township { platforms(first: 1) { nodes { ")
+		closing += 3
+	}
+	b.WriteString("id ")
+	b.WriteString(strings.Repeat("} ", closing))
+	return b.String()
+}
+
+// aliasQuery returns a query of n aliased fields; with sameName, all n share
+// one response name, the case that costs field-merging validation the most.
+// With inFragment, the fields sit in a fragment that the query spreads.
+func aliasQuery(n int, sameName, inFragment bool) string {
+	var b strings.Builder
+	if inFragment {
+		b.WriteString("query Wide { ...Many } fragment Many on Query { ")
+	} else {
+		b.WriteString("query Wide { ")
+	}
+	for i := range n {
+		if sameName {
+			b.WriteString("a: __typename ")
+		} else {
+			fmt.Fprintf(&b, "a%d: __typename ", i)
+		}
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// TestHostileQueriesRejected sends queries built to exhaust the server: each is
+// refused with QUERY_TOO_COMPLEX and the server answers a normal query next.
+// It logs how long each refusal took; it asserts nothing about speed.
+func TestHostileQueriesRejected(t *testing.T) {
+	ta := startApp(t, nil)
+	client := newClient()
+	tests := []struct {
+		name  string
+		query string
+	}{
+		{"depth 50", deepQuery(50)},
+		{"1000 aliases", aliasQuery(1000, false, false)},
+		{"1000 same-name aliases", aliasQuery(1000, true, false)},
+		{"5000 same-name aliases", aliasQuery(5000, true, false)},
+		{"5000 same-name aliases in a fragment", aliasQuery(5000, true, true)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			res, err := postGraphQL(client, ta.URL, tt.query)
+			took := time.Since(start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s (%d bytes) refused in %s", tt.name, len(tt.query), took)
+			if res.Status >= 500 {
+				t.Errorf("status %d, want no 5xx", res.Status)
+			}
+			if got := res.code(); got != "QUERY_TOO_COMPLEX" {
+				t.Errorf("code %q, want QUERY_TOO_COMPLEX; body %.300s", got, res.Body)
+			}
+			if res.hasData() {
+				t.Errorf("a refused query returned data: %.300s", res.Body)
+			}
+			mustQuery(t, client, ta.URL, platformCountQuery)
+		})
+	}
+}
