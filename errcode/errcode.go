@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -77,7 +78,7 @@ func Classify(err error) Code {
 		switch {
 		case pgErr.Code == "57014": // query_canceled: statement_timeout
 			return Timeout
-		case unavailableStates[pgErr.Code] || pgErr.Code[:2] == "08": // connection exceptions
+		case unavailableStates[pgErr.Code] || strings.HasPrefix(pgErr.Code, "08"): // connection exceptions
 			return ServiceUnavailable
 		}
 		return Internal

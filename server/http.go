@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -29,6 +31,10 @@ import (
 //     gives 422 and 400 for some and 200 for others.
 //   - A request error's body has no "data" entry (the GraphQL spec: data is
 //     absent when execution did not start). gqlgen writes "data": null.
+
+// maxBody bounds a POST body: the longest legitimate query is a few KB, and
+// parsing and the limits' pre-check cost time in proportion to the size.
+const maxBody = 256 << 10
 
 const (
 	mediaJSON            = "application/json"
@@ -85,7 +91,11 @@ func checkRequest(r *http.Request) (int, string) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != mediaJSON {
 		return http.StatusUnsupportedMediaType, "send the request body as JSON with Content-Type: application/json"
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is over %d bytes: send a shorter query and pass values as variables", maxBody)
+	}
 	if err != nil {
 		return http.StatusBadRequest, "the request body cannot be read"
 	}

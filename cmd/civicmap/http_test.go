@@ -45,6 +45,7 @@ func TestGraphQLHTTPStatus(t *testing.T) {
 		{"no content type", "POST", "", asJSON, `{"query":"{ __typename }"}`, 415, asJSON, "BAD_USER_INPUT", false},
 		{"GET without query", "GET", "", asJSON, "", 400, asJSON, "BAD_USER_INPUT", false},
 		{"PUT", "PUT", asJSON, asJSON, `{"query":"{ __typename }"}`, 405, asJSON, "BAD_USER_INPUT", false},
+		{"body over the limit", "POST", asJSON, asJSON, `{"query":"{ __typename }","x":"` + strings.Repeat("x", 300<<10) + `"}`, 413, asJSON, "BAD_USER_INPUT", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
