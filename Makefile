@@ -42,7 +42,8 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: postgis go-toolchain ## start the server on a private PostgreSQL in .localdb/
-	go run ./cmd/civicmap run $(RUN_ARGS)
+	go build -o bin/civicmap ./cmd/civicmap
+	./bin/civicmap run $(RUN_ARGS)
 
 # The GraphQL-over-HTTP audit runs inside go test (cmd/civicmap/audit_test.go),
 # so its node packages are installed first.
