@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strconv"
 
-	"github.com/vikstrous/dataloadgen"
-
 	"civicmap/db"
 	"civicmap/errcode"
 	"civicmap/graph/relay"
@@ -35,10 +33,25 @@ func checkCode(field, code string, re *regexp.Regexp, want string) error {
 	return nil
 }
 
-// notFound turns a loader's "no row" into NOT_FOUND with a message naming what
+// only returns the one row of a lookup by key, or errNoRow. Lookups by a key
+// that a request names go straight to the database: a loader would make them
+// wait for a batch that no other key joins.
+func only[T any](rows []T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, errNoRow
+	}
+	return &rows[0], nil
+}
+
+var errNoRow = errors.New("no row")
+
+// notFound turns "no row" into NOT_FOUND with a message naming what
 // was looked for; other errors pass through.
 func notFound(err error, format string, args ...any) error {
-	if errors.Is(err, dataloadgen.ErrNotFound) {
+	if errors.Is(err, errNoRow) {
 		return errcode.Errorf(errcode.NotFound, format, args...)
 	}
 	return err
@@ -63,7 +76,7 @@ func (r *Resolver) platformByID(ctx context.Context, field, id string) (*db.Plat
 	if typ != platformType || convErr != nil {
 		return nil, errcode.Invalid(field, "%q is not the ID of a Platform", id)
 	}
-	p, err := r.load(ctx).platform.Load(ctx, n)
+	p, err := only(r.DB.PlatformsByID(ctx, []int64{n}))
 	return p, notFound(err, "no platform has ID %q", id)
 }
 
@@ -71,7 +84,7 @@ func (r *Resolver) countyByCode(ctx context.Context, field, code string) (*db.Co
 	if err := checkCode(field, code, countyCode, "a 6-digit county code such as 350481"); err != nil {
 		return nil, err
 	}
-	c, err := r.load(ctx).county.Load(ctx, code)
+	c, err := only(r.DB.CountiesByCode(ctx, []string{code}))
 	return c, notFound(err, "%s: no county-level unit of Sanming has code %s", field, code)
 }
 
@@ -79,7 +92,7 @@ func (r *Resolver) townshipByCode(ctx context.Context, field, code string) (*db.
 	if err := checkCode(field, code, townshipCode, "a 9-digit township code such as 350424106"); err != nil {
 		return nil, err
 	}
-	t, err := r.load(ctx).township.Load(ctx, code)
+	t, err := only(r.DB.TownshipsByCode(ctx, []string{code}))
 	return t, notFound(err, "%s: no township-level unit of Sanming has code %s", field, code)
 }
 
@@ -87,7 +100,7 @@ func (r *Resolver) sectorByCode(ctx context.Context, field, code string) (*db.Se
 	if err := checkCode(field, code, sectorCode, "a sector code such as MINMENG (see `sectors`)"); err != nil {
 		return nil, err
 	}
-	s, err := r.load(ctx).sector.Load(ctx, code)
+	s, err := only(r.DB.SectorsByCode(ctx, []string{code}))
 	return s, notFound(err, "%s: no sector has code %s; see `sectors` for the list", field, code)
 }
 

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/twpayne/go-geom"
@@ -18,42 +19,69 @@ const batchWait = 5 * time.Millisecond
 // that a page of platforms with their townships and counties costs a constant
 // number of round trips. They cache for the request only.
 type loaders struct {
-	county            *dataloadgen.Loader[string, *db.County]
-	township          *dataloadgen.Loader[string, *db.Township]
-	organiser         *dataloadgen.Loader[string, *db.Organiser]
-	sector            *dataloadgen.Loader[string, *db.Sector]
-	platform          *dataloadgen.Loader[int64, *db.Platform]
-	countyBoundary    *dataloadgen.Loader[string, geom.T]
-	townshipBoundary  *dataloadgen.Loader[string, geom.T]
-	countyTownships   *dataloadgen.Loader[string, []db.Township]
-	townshipPlatforms *dataloadgen.Loader[string, []db.Platform]
+	county            loader[string, *db.County]
+	township          loader[string, *db.Township]
+	organiser         loader[string, *db.Organiser]
+	sector            loader[string, *db.Sector]
+	countyBoundary    loader[string, geom.T]
+	townshipBoundary  loader[string, geom.T]
+	countyTownships   loader[string, []db.Township]
+	townshipPlatforms loader[string, []db.Platform]
 }
 
 func newLoaders(d *db.DB) *loaders {
-	wait := dataloadgen.WithWait(batchWait)
 	return &loaders{
-		county: dataloadgen.NewMappedLoader(
-			byKey(d.CountiesByCode, func(c *db.County) string { return c.Code }), wait),
-		township: dataloadgen.NewMappedLoader(
-			byKey(d.TownshipsByCode, func(t *db.Township) string { return t.Code }), wait),
-		organiser: dataloadgen.NewMappedLoader(
-			byKey(d.OrganisersByCode, func(o *db.Organiser) string { return o.Code }), wait),
-		sector: dataloadgen.NewMappedLoader(
-			byKey(d.SectorsByCode, func(s *db.Sector) string { return s.Code }), wait),
-		platform: dataloadgen.NewMappedLoader(
-			byKey(d.PlatformsByID, func(p *db.Platform) int64 { return p.ID }), wait),
-		countyBoundary:    dataloadgen.NewMappedLoader(d.CountyBoundaries, wait),
-		townshipBoundary:  dataloadgen.NewMappedLoader(d.TownshipBoundaries, wait),
-		countyTownships:   dataloadgen.NewLoader(groupBy(d.TownshipsOfCounties, func(t *db.Township) string { return t.CountyCode }), wait),
-		townshipPlatforms: dataloadgen.NewLoader(groupBy(d.PlatformsOfTownships, func(p *db.Platform) string { return p.TownshipCode }), wait),
+		county:            newLoader(byKey(d.CountiesByCode, func(c *db.County) string { return c.Code })),
+		township:          newLoader(byKey(d.TownshipsByCode, func(t *db.Township) string { return t.Code })),
+		organiser:         newLoader(byKey(d.OrganisersByCode, func(o *db.Organiser) string { return o.Code })),
+		sector:            newLoader(byKey(d.SectorsByCode, func(s *db.Sector) string { return s.Code })),
+		countyBoundary:    newLoader(fromMap(d.CountyBoundaries)),
+		townshipBoundary:  newLoader(fromMap(d.TownshipBoundaries)),
+		countyTownships:   newLoader(groupBy(d.TownshipsOfCounties, func(t *db.Township) string { return t.CountyCode })),
+		townshipPlatforms: newLoader(groupBy(d.PlatformsOfTownships, func(p *db.Platform) string { return p.TownshipCode })),
 	}
 }
 
-// byKey turns a "rows with these keys" query into a loader's fetch. Keys with no
-// row are reported by dataloadgen as ErrNotFound.
-func byKey[K comparable, V any](fetch func(context.Context, []K) ([]V, error), key func(*V) K) func(context.Context, []K) (map[K]*V, error) {
-	return func(ctx context.Context, keys []K) (map[K]*V, error) {
-		rows, err := fetch(ctx, keys)
+// fetchFunc answers a batch of keys: one value (or error) per key, in order, or
+// a single error for all.
+type fetchFunc[K comparable, V any] func(ctx context.Context, keys []K) ([]V, []error)
+
+// loader is a dataloader that can also be told all its keys at once.
+type loader[K comparable, V any] struct {
+	*dataloadgen.Loader[K, V]
+	fetch fetchFunc[K, V]
+}
+
+func newLoader[K comparable, V any](fetch fetchFunc[K, V]) loader[K, V] {
+	return loader[K, V]{dataloadgen.NewLoader(fetch, dataloadgen.WithWait(batchWait)), fetch}
+}
+
+// prefetch queries keys now, in one round trip, and keeps the results for
+// Load, so that fields resolved later find them without waiting for a batch.
+// A failed prefetch keeps nothing: each Load then asks again and reports.
+func (l loader[K, V]) prefetch(ctx context.Context, keys []K) {
+	if len(keys) == 0 {
+		return
+	}
+	vals, errs := l.fetch(ctx, keys)
+	if len(vals) != len(keys) {
+		return
+	}
+	for i, k := range keys {
+		if errs == nil || errs[i] == nil {
+			l.Prime(k, vals[i])
+		}
+	}
+}
+
+// errMissing is a loader's answer for a key with no row. The schema's foreign
+// keys make it a bug, not a client's mistake.
+var errMissing = errors.New("no row for key")
+
+// byKey turns a "rows with these keys" query into a fetch.
+func byKey[K comparable, V any](query func(context.Context, []K) ([]V, error), key func(*V) K) fetchFunc[K, *V] {
+	return fromMap(func(ctx context.Context, keys []K) (map[K]*V, error) {
+		rows, err := query(ctx, keys)
 		if err != nil {
 			return nil, err
 		}
@@ -62,14 +90,34 @@ func byKey[K comparable, V any](fetch func(context.Context, []K) ([]V, error), k
 			m[key(&rows[i])] = &rows[i]
 		}
 		return m, nil
+	})
+}
+
+// fromMap turns a query that answers with a map into a fetch.
+func fromMap[K comparable, V any](query func(context.Context, []K) (map[K]V, error)) fetchFunc[K, V] {
+	return func(ctx context.Context, keys []K) ([]V, []error) {
+		m, err := query(ctx, keys)
+		if err != nil {
+			return nil, []error{err}
+		}
+		vals := make([]V, len(keys))
+		errs := make([]error, len(keys))
+		for i, k := range keys {
+			v, ok := m[k]
+			vals[i] = v
+			if !ok {
+				errs[i] = errMissing
+			}
+		}
+		return vals, errs
 	}
 }
 
-// groupBy turns a "rows belonging to these parents" query into a loader's fetch
-// that gives each parent its rows, in the query's order (empty when none).
-func groupBy[K comparable, V any](fetch func(context.Context, []K) ([]V, error), parent func(*V) K) func(context.Context, []K) ([][]V, []error) {
+// groupBy turns a "rows belonging to these parents" query into a fetch that
+// gives each parent its rows, in the query's order (empty when none).
+func groupBy[K comparable, V any](query func(context.Context, []K) ([]V, error), parent func(*V) K) fetchFunc[K, []V] {
 	return func(ctx context.Context, keys []K) ([][]V, []error) {
-		rows, err := fetch(ctx, keys)
+		rows, err := query(ctx, keys)
 		if err != nil {
 			return nil, []error{err}
 		}

@@ -12,9 +12,10 @@ import (
 // Loaders batch the keys that arrive within one short window. The nested
 // fields of a long page are resolved in many goroutines and, on a busy machine,
 // not all of them ask in time, so a page would cost a few queries more than it
-// should. The list resolvers therefore look ahead: from the rows of the page
-// they already hold, they queue every key the selected nested fields will ask
-// for, in one go, so each nested field costs one query whatever the page size.
+// should, and every level would wait for its window. The list resolvers
+// therefore look ahead: from the rows of the page they already hold, they fetch
+// what the selected nested fields will ask for, one query per field, and prime
+// the loaders with it.
 
 // selected returns the dotted paths (e.g. "township", "township.county") of the
 // fields selected, two levels deep, under the nodes of the connection being
@@ -50,52 +51,80 @@ func selected(ctx context.Context, typ string) map[string]bool {
 	return out
 }
 
-// prefetchPlatforms queues the keys that the selected fields of a page of
-// platforms will load.
+// prefetchPlatforms fetches what the selected fields of a page of platforms
+// will load, one query per field.
 func (r *Resolver) prefetchPlatforms(ctx context.Context, ps []db.Platform) {
 	want := selected(ctx, "Platform")
 	if len(want) == 0 {
 		return
 	}
-	l := r.load(ctx)
+	var townships, counties, organisers, sectors keys
 	for i := range ps {
 		p := &ps[i]
-		if want["township"] {
-			l.township.LoadThunk(ctx, p.TownshipCode)
+		townships.add(p.TownshipCode)
+		counties.add(p.CountyCode)
+		organisers.add(p.OrganiserCode)
+		if p.SectorCode != nil {
+			sectors.add(*p.SectorCode)
 		}
-		if want["township.platforms"] {
-			l.townshipPlatforms.LoadThunk(ctx, p.TownshipCode)
-		}
-		if want["county"] || want["township.county"] {
-			l.county.LoadThunk(ctx, p.CountyCode)
-		}
-		if want["organiser"] {
-			l.organiser.LoadThunk(ctx, p.OrganiserCode)
-		}
-		if want["sector"] && p.SectorCode != nil {
-			l.sector.LoadThunk(ctx, *p.SectorCode)
-		}
+	}
+	l := r.load(ctx)
+	if want["township"] {
+		l.township.prefetch(ctx, townships.list)
+	}
+	if want["township.platforms"] {
+		l.townshipPlatforms.prefetch(ctx, townships.list)
+	}
+	if want["county"] || want["township.county"] {
+		l.county.prefetch(ctx, counties.list)
+	}
+	if want["organiser"] {
+		l.organiser.prefetch(ctx, organisers.list)
+	}
+	if want["sector"] {
+		l.sector.prefetch(ctx, sectors.list)
 	}
 }
 
-// prefetchTownships queues the keys that the selected fields of a page of
-// townships will load.
+// prefetchTownships fetches what the selected fields of a page of townships
+// will load, one query per field.
 func (r *Resolver) prefetchTownships(ctx context.Context, ts []db.Township) {
 	want := selected(ctx, "Township")
 	if len(want) == 0 {
 		return
 	}
-	l := r.load(ctx)
+	var codes, counties, cells keys
 	for i := range ts {
-		t := &ts[i]
-		if want["county"] {
-			l.county.LoadThunk(ctx, t.CountyCode)
+		codes.add(ts[i].Code)
+		counties.add(ts[i].CountyCode)
+		if ts[i].BoundaryQuality != nil {
+			cells.add(ts[i].Code)
 		}
-		if want["platforms"] {
-			l.townshipPlatforms.LoadThunk(ctx, t.Code)
-		}
-		if want["boundary"] && t.BoundaryQuality != nil {
-			l.townshipBoundary.LoadThunk(ctx, t.Code)
-		}
+	}
+	l := r.load(ctx)
+	if want["county"] {
+		l.county.prefetch(ctx, counties.list)
+	}
+	if want["platforms"] {
+		l.townshipPlatforms.prefetch(ctx, codes.list)
+	}
+	if want["boundary"] {
+		l.townshipBoundary.prefetch(ctx, cells.list)
+	}
+}
+
+// keys collects distinct keys in the order first seen.
+type keys struct {
+	list []string
+	seen map[string]bool
+}
+
+func (k *keys) add(key string) {
+	if k.seen == nil {
+		k.seen = map[string]bool{}
+	}
+	if !k.seen[key] {
+		k.seen[key] = true
+		k.list = append(k.list, key)
 	}
 }
