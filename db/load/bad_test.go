@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"civicmap/db/rowfile"
 )
 
 // TestBadDataDir checks that a broken input fails the load with an error naming
@@ -24,7 +26,7 @@ func TestBadDataDir(t *testing.T) {
 		row    int
 		field  string
 		is     error  // when set, errors.Is must hold
-		substr string // when set (no *FileError: PostGIS found it), the message must contain it
+		substr string // when set (no *rowfile.Error: PostGIS found it), the message must contain it
 	}{
 		{name: "missing townships file", file: townshipsCSVFile, is: fs.ErrNotExist,
 			break_: func(t *testing.T, dir string) { remove(t, dir, townshipsCSVFile) }},
@@ -77,9 +79,9 @@ func TestBadDataDir(t *testing.T) {
 				}
 				return
 			}
-			var fe *FileError
+			var fe *rowfile.Error
 			if !errors.As(err, &fe) {
-				t.Fatalf("error %v is not a *FileError", err)
+				t.Fatalf("error %v is not a *rowfile.Error", err)
 			}
 			if fe.File != tc.file || fe.Row != tc.row || fe.Field != tc.field {
 				t.Errorf("error names %s row %d field %q, want %s row %d field %q (%v)",

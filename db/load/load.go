@@ -2,9 +2,9 @@
 // (read at run time from a data directory) and the seed in civicmap/db/seed.
 //
 // A load is one transaction: it either applies completely or changes nothing,
-// and a bad input row fails it with a *FileError or *seed.RowError naming the
-// file, row and field. Loading the same input twice leaves the database as it
-// was: rows are only written where a value differs.
+// and a bad input row fails it with a *rowfile.Error (civicmap/db/rowfile)
+// naming the file, row and field. Loading the same input twice leaves the
+// database as it was: rows are only written where a value differs.
 package load
 
 import (
@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"civicmap/db/rowfile"
 	"civicmap/db/seed"
 )
 
@@ -45,9 +46,9 @@ type Report struct {
 // cityCode is the city CPPCC's organiser code (三明市).
 const cityCode = "350400"
 
-// Run loads everything in one transaction. Input errors are *FileError (data
-// directory) or *seed.RowError (seed); database errors are wrapped with the
-// step, and for rows with the row's key.
+// Run loads everything in one transaction. Input errors, from the data
+// directory or the seed, are *rowfile.Error; database errors are wrapped with
+// the step, and for rows with the row's key.
 func Run(ctx context.Context, pool *pgxpool.Pool, opts Options) (Report, error) {
 	start := time.Now()
 	log := opts.Logger
@@ -151,7 +152,7 @@ func (w *writer) exec(step, sql string, args ...any) int {
 
 func (w *writer) change(step, sql string, args ...any) { w.changed += w.exec(step, sql, args...) }
 
-// checkCounties fails the load with a *FileError for the first county whose
+// checkCounties fails the load with a *rowfile.Error for the first county whose
 // boundary PostGIS parsed but finds invalid (a ring too short, a self-crossing).
 func (w *writer) checkCounties(counties []countyRow) {
 	if w.err != nil {
@@ -168,8 +169,8 @@ func (w *writer) checkCounties(counties []countyRow) {
 	}
 	for _, c := range counties {
 		if c.code == code {
-			w.err = &FileError{countiesGeoJSONFile, c.row, "geometry",
-				fmt.Errorf("county %s: invalid boundary: %s", code, strings.TrimSpace(reason))}
+			w.err = &rowfile.Error{File: countiesGeoJSONFile, Row: c.row, Field: "geometry",
+				Err: fmt.Errorf("county %s: invalid boundary: %s", code, strings.TrimSpace(reason))}
 			return
 		}
 	}

@@ -1,15 +1,15 @@
 package load
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
+
+	"civicmap/db/rowfile"
 )
 
 // The files Run reads from Options.DataDir (see the data's PROVENANCE.md).
@@ -18,29 +18,6 @@ const (
 	countiesCSVFile     = "sanming_counties.csv"
 	townshipsCSVFile    = "sanming_townships.csv"
 )
-
-// FileError says which file, row and field of the input data is wrong. Row is
-// the line for CSV files and the 1-based feature number for GeoJSON.
-type FileError struct {
-	File  string
-	Row   int
-	Field string
-	Err   error
-}
-
-// Error returns "file row N field F: cause".
-func (e *FileError) Error() string {
-	switch {
-	case e.Row == 0:
-		return fmt.Sprintf("%s: %v", e.File, e.Err)
-	case e.Field == "":
-		return fmt.Sprintf("%s row %d: %v", e.File, e.Row, e.Err)
-	}
-	return fmt.Sprintf("%s row %d field %s: %v", e.File, e.Row, e.Field, e.Err)
-}
-
-// Unwrap returns the cause.
-func (e *FileError) Unwrap() error { return e.Err }
 
 // countyRow is one county, merged from the GeoJSON (geometry, seat) and the CSV (kind).
 type countyRow struct {
@@ -90,11 +67,11 @@ type featureCollection struct {
 // readCounties reads the county polygons and takes each county's kind from the CSV.
 func readCounties(dir string) ([]countyRow, error) {
 	kinds := map[string]string{}
-	err := readCSV(dir, countiesCSVFile, []string{"code", "kind"}, func(line int, get func(string) string) error {
-		if !countyCodeRe.MatchString(get("code")) {
-			return &FileError{countiesCSVFile, line, "code", errors.New("want 6 digits")}
+	err := readCSV(dir, countiesCSVFile, []string{"code", "kind"}, func(r rowfile.Row) error {
+		if !countyCodeRe.MatchString(r.Get("code")) {
+			return r.Fail("code", errors.New("want 6 digits"))
 		}
-		kinds[get("code")] = get("kind")
+		kinds[r.Get("code")] = r.Get("kind")
 		return nil
 	})
 	if err != nil {
@@ -102,19 +79,21 @@ func readCounties(dir string) ([]countyRow, error) {
 	}
 	data, err := os.ReadFile(filepath.Join(dir, countiesGeoJSONFile))
 	if err != nil {
-		return nil, &FileError{File: countiesGeoJSONFile, Err: err}
+		return nil, &rowfile.Error{File: countiesGeoJSONFile, Err: err}
 	}
 	var fc featureCollection
 	if err := json.Unmarshal(data, &fc); err != nil {
-		return nil, &FileError{File: countiesGeoJSONFile, Err: err}
+		return nil, &rowfile.Error{File: countiesGeoJSONFile, Err: err}
 	}
 	if len(fc.Features) == 0 {
-		return nil, &FileError{File: countiesGeoJSONFile, Err: errors.New("no features")}
+		return nil, &rowfile.Error{File: countiesGeoJSONFile, Err: errors.New("no features")}
 	}
 	var out []countyRow
 	for i, f := range fc.Features {
 		p, row := f.Properties, i+1
-		fail := func(field string, err error) error { return &FileError{countiesGeoJSONFile, row, field, err} }
+		fail := func(field string, err error) error {
+			return &rowfile.Error{File: countiesGeoJSONFile, Row: row, Field: field, Err: err}
+		}
 		switch {
 		case !countyCodeRe.MatchString(p.Code):
 			return nil, fail("code", errors.New("want 6 digits"))
@@ -146,41 +125,40 @@ func readTownships(dir string, counties map[string]bool) ([]townshipRow, error) 
 	var out []townshipRow
 	seen := map[string]bool{}
 	cols := []string{"code", "name", "kind", "county_code", "lon", "lat", "source", "point_type", "note"}
-	err := readCSV(dir, townshipsCSVFile, cols, func(line int, get func(string) string) error {
-		fail := func(field string, err error) error { return &FileError{townshipsCSVFile, line, field, err} }
-		t := townshipRow{line: line, code: get("code"), name: get("name"), kind: get("kind"), countyCode: get("county_code")}
+	err := readCSV(dir, townshipsCSVFile, cols, func(r rowfile.Row) error {
+		t := townshipRow{line: r.Line, code: r.Get("code"), name: r.Get("name"), kind: r.Get("kind"), countyCode: r.Get("county_code")}
 		switch {
 		case !townshipCodeRe.MatchString(t.code):
-			return fail("code", errors.New("want 9 digits"))
+			return r.Fail("code", errors.New("want 9 digits"))
 		case seen[t.code]:
-			return fail("code", errors.New("duplicate code"))
+			return r.Fail("code", errors.New("duplicate code"))
 		case t.name == "":
-			return fail("name", errors.New("empty"))
+			return r.Fail("name", errors.New("empty"))
 		case !townshipKinds[t.kind]:
-			return fail("kind", fmt.Errorf("unknown kind %q", t.kind))
+			return r.Fail("kind", fmt.Errorf("unknown kind %q", t.kind))
 		case !counties[t.countyCode]:
-			return fail("county_code", fmt.Errorf("county %q is not in %s", t.countyCode, countiesGeoJSONFile))
+			return r.Fail("county_code", fmt.Errorf("county %q is not in %s", t.countyCode, countiesGeoJSONFile))
 		}
-		q, ok := positionQuality[get("point_type")]
+		q, ok := positionQuality[r.Get("point_type")]
 		if !ok {
-			return fail("point_type", fmt.Errorf("unknown point type %q", get("point_type")))
+			return r.Fail("point_type", fmt.Errorf("unknown point type %q", r.Get("point_type")))
 		}
 		t.positionQuality = q
 		if q != "UNKNOWN" {
-			lon, err := strconv.ParseFloat(get("lon"), 64)
+			lon, err := strconv.ParseFloat(r.Get("lon"), 64)
 			if err != nil || lon < -180 || lon > 180 {
-				return fail("lon", fmt.Errorf("want a longitude in [-180, 180], got %q", get("lon")))
+				return r.Fail("lon", fmt.Errorf("want a longitude in [-180, 180], got %q", r.Get("lon")))
 			}
-			lat, err := strconv.ParseFloat(get("lat"), 64)
+			lat, err := strconv.ParseFloat(r.Get("lat"), 64)
 			if err != nil || lat < -90 || lat > 90 {
-				return fail("lat", fmt.Errorf("want a latitude in [-90, 90], got %q", get("lat")))
+				return r.Fail("lat", fmt.Errorf("want a latitude in [-90, 90], got %q", r.Get("lat")))
 			}
 			t.lon, t.lat = &lon, &lat
-		} else if get("lon") != "" || get("lat") != "" {
-			return fail("lon", errors.New("point_type missing but lon/lat given"))
+		} else if r.Get("lon") != "" || r.Get("lat") != "" {
+			return r.Fail("lon", errors.New("point_type missing but lon/lat given"))
 		}
-		t.sourceNote = get("source")
-		if n := get("note"); n != "" {
+		t.sourceNote = r.Get("source")
+		if n := r.Get("note"); n != "" {
 			t.sourceNote += "; " + n
 		}
 		seen[t.code] = true
@@ -192,44 +170,12 @@ func readTownships(dir string, counties map[string]bool) ([]townshipRow, error) 
 
 func validLonLat(lon, lat float64) bool { return lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90 }
 
-// readCSV opens dir/name, checks that the header has the columns in need and
-// calls fn with each data row's line number and a field getter.
-func readCSV(dir, name string, need []string, fn func(line int, get func(string) string) error) error {
+// readCSV opens dir/name and reads it with rowfile.ReadCSV.
+func readCSV(dir, name string, need []string, fn func(rowfile.Row) error) error {
 	f, err := os.Open(filepath.Join(dir, name))
 	if err != nil {
-		return &FileError{File: name, Err: err}
+		return &rowfile.Error{File: name, Err: err}
 	}
 	defer f.Close()
-	cr := csv.NewReader(f)
-	header, err := cr.Read()
-	if err != nil {
-		return &FileError{File: name, Row: 1, Err: fmt.Errorf("header: %w", err)}
-	}
-	cr.FieldsPerRecord = len(header)
-	index := map[string]int{}
-	for i, h := range header {
-		index[h] = i
-	}
-	for _, c := range need {
-		if _, ok := index[c]; !ok {
-			return &FileError{File: name, Row: 1, Field: c, Err: errors.New("missing column")}
-		}
-	}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return nil
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
-			return &FileError{File: name, Row: line, Err: err}
-		}
-		if err := fn(line, func(c string) string { return rec[index[c]] }); err != nil {
-			return err
-		}
-	}
+	return rowfile.ReadCSV(name, f, need, fn)
 }

@@ -4,18 +4,19 @@
 // The files are committed CSV, embedded into the binary, so that a load is the
 // same on every machine. Four platforms are real (from the source article); the
 // rest are illustrative and say so in their provenance and source_note columns.
+// A bad row fails a parse with a *rowfile.Error naming the file, line and field.
 package seed
 
 import (
 	"bytes"
 	_ "embed"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strconv"
 	"time"
+
+	"civicmap/db/rowfile"
 )
 
 //go:embed sectors.csv
@@ -48,25 +49,6 @@ type Platform struct {
 	Provenance    string
 	SourceNote    string
 }
-
-// RowError says which line and field of a seed file is wrong.
-type RowError struct {
-	File  string
-	Line  int
-	Field string
-	Err   error
-}
-
-// Error returns "file line N field F: cause".
-func (e *RowError) Error() string {
-	if e.Field == "" {
-		return fmt.Sprintf("%s line %d: %v", e.File, e.Line, e.Err)
-	}
-	return fmt.Sprintf("%s line %d field %s: %v", e.File, e.Line, e.Field, e.Err)
-}
-
-// Unwrap returns the cause.
-func (e *RowError) Unwrap() error { return e.Err }
 
 // Sectors parses the embedded sectors.csv.
 func Sectors() ([]Sector, error) { return ParseSectors("sectors.csv", sectorsCSV) }
@@ -106,26 +88,26 @@ func set(vs ...string) map[string]bool {
 func ParseSectors(name string, data []byte) ([]Sector, error) {
 	var out []Sector
 	codes, names, ords := map[string]bool{}, map[string]bool{}, map[int]bool{}
-	err := readRows(name, data, sectorHeader, func(line int, r record) error {
-		s := Sector{Code: r.get("code"), Name: r.get("name"), NameEn: r.get("name_en")}
+	err := rowfile.ReadCSV(name, bytes.NewReader(data), sectorHeader, func(r rowfile.Row) error {
+		s := Sector{Code: r.Get("code"), Name: r.Get("name"), NameEn: r.Get("name_en")}
 		switch {
 		case !sectorCodeRe.MatchString(s.Code):
-			return r.fail("code", errBadPattern)
+			return r.Fail("code", errBadPattern)
 		case codes[s.Code]:
-			return r.fail("code", errDuplicate)
+			return r.Fail("code", errDuplicate)
 		case s.Name == "":
-			return r.fail("name", errEmpty)
+			return r.Fail("name", errEmpty)
 		case names[s.Name]:
-			return r.fail("name", errDuplicate)
+			return r.Fail("name", errDuplicate)
 		case s.NameEn == "":
-			return r.fail("name_en", errEmpty)
+			return r.Fail("name_en", errEmpty)
 		}
-		ord, err := strconv.Atoi(r.get("ord"))
+		ord, err := strconv.Atoi(r.Get("ord"))
 		if err != nil {
-			return r.fail("ord", err)
+			return r.Fail("ord", err)
 		}
 		if ords[ord] {
-			return r.fail("ord", errDuplicate)
+			return r.Fail("ord", errDuplicate)
 		}
 		s.Ord = ord
 		codes[s.Code], names[s.Name], ords[ord] = true, true, true
@@ -141,46 +123,46 @@ func ParseSectors(name string, data []byte) ([]Sector, error) {
 func ParsePlatforms(name string, data []byte) ([]Platform, error) {
 	var out []Platform
 	ids := map[string]bool{}
-	err := readRows(name, data, platformHeader, func(line int, r record) error {
+	err := rowfile.ReadCSV(name, bytes.NewReader(data), platformHeader, func(r rowfile.Row) error {
 		p := Platform{
-			ExternalID: r.get("external_id"), Kind: r.get("kind"), Name: r.get("name"),
-			OrganiserCode: r.get("organiser_code"), TownshipCode: r.get("township_code"),
-			HostName: r.get("host_name"), HostType: r.get("host_type"),
-			SectorCode: optional(r.get("sector_code")), Address: optional(r.get("address")),
-			Status: r.get("status"), Provenance: r.get("provenance"), SourceNote: r.get("source_note"),
+			ExternalID: r.Get("external_id"), Kind: r.Get("kind"), Name: r.Get("name"),
+			OrganiserCode: r.Get("organiser_code"), TownshipCode: r.Get("township_code"),
+			HostName: r.Get("host_name"), HostType: r.Get("host_type"),
+			SectorCode: optional(r.Get("sector_code")), Address: optional(r.Get("address")),
+			Status: r.Get("status"), Provenance: r.Get("provenance"), SourceNote: r.Get("source_note"),
 		}
 		switch {
 		case !externalIDRe.MatchString(p.ExternalID):
-			return r.fail("external_id", errBadPattern)
+			return r.Fail("external_id", errBadPattern)
 		case ids[p.ExternalID]:
-			return r.fail("external_id", errDuplicate)
+			return r.Fail("external_id", errDuplicate)
 		case !kinds[p.Kind]:
-			return r.fail("kind", fmt.Errorf("unknown kind %q", p.Kind))
+			return r.Fail("kind", fmt.Errorf("unknown kind %q", p.Kind))
 		case p.ExternalID[:3] != kindIDPrefix[p.Kind]:
-			return r.fail("external_id", fmt.Errorf("prefix does not match kind %s", p.Kind))
+			return r.Fail("external_id", fmt.Errorf("prefix does not match kind %s", p.Kind))
 		case p.Name == "":
-			return r.fail("name", errEmpty)
+			return r.Fail("name", errEmpty)
 		case !organiserRe.MatchString(p.OrganiserCode):
-			return r.fail("organiser_code", errBadPattern)
+			return r.Fail("organiser_code", errBadPattern)
 		case !townshipRe.MatchString(p.TownshipCode):
-			return r.fail("township_code", errBadPattern)
+			return r.Fail("township_code", errBadPattern)
 		case p.HostName == "":
-			return r.fail("host_name", errEmpty)
+			return r.Fail("host_name", errEmpty)
 		case !hostTypes[p.HostType]:
-			return r.fail("host_type", fmt.Errorf("unknown host type %q", p.HostType))
+			return r.Fail("host_type", fmt.Errorf("unknown host type %q", p.HostType))
 		case (p.Kind == "SECTOR_HALL") != (p.SectorCode != nil):
-			return r.fail("sector_code", errors.New("required for SECTOR_HALL and only there"))
+			return r.Fail("sector_code", errors.New("required for SECTOR_HALL and only there"))
 		case !statuses[p.Status]:
-			return r.fail("status", fmt.Errorf("unknown status %q", p.Status))
+			return r.Fail("status", fmt.Errorf("unknown status %q", p.Status))
 		case !provenances[p.Provenance]:
-			return r.fail("provenance", fmt.Errorf("unknown provenance %q", p.Provenance))
+			return r.Fail("provenance", fmt.Errorf("unknown provenance %q", p.Provenance))
 		case p.SourceNote == "":
-			return r.fail("source_note", errEmpty)
+			return r.Fail("source_note", errEmpty)
 		}
-		if v := r.get("established_on"); v != "" {
+		if v := r.Get("established_on"); v != "" {
 			d, err := time.Parse(time.DateOnly, v)
 			if err != nil {
-				return r.fail("established_on", err)
+				return r.Fail("established_on", err)
 			}
 			p.EstablishedOn = &d
 		}
@@ -196,54 +178,4 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// record is one CSV row with its header, so checks can name fields.
-type record struct {
-	file   string
-	line   int
-	index  map[string]int
-	fields []string
-}
-
-func (r record) get(field string) string { return r.fields[r.index[field]] }
-
-func (r record) fail(field string, err error) error {
-	return &RowError{File: r.file, Line: r.line, Field: field, Err: err}
-}
-
-// readRows checks the header against want and calls fn for each data row.
-func readRows(name string, data []byte, want []string, fn func(line int, r record) error) error {
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = len(want)
-	header, err := cr.Read()
-	if err != nil {
-		return &RowError{File: name, Line: 1, Err: fmt.Errorf("header: %w", err)}
-	}
-	index := make(map[string]int, len(header))
-	for i, h := range header {
-		index[h] = i
-	}
-	for _, w := range want {
-		if _, ok := index[w]; !ok {
-			return &RowError{File: name, Line: 1, Field: w, Err: errors.New("missing column")}
-		}
-	}
-	for {
-		fields, err := cr.Read()
-		if err == io.EOF {
-			return nil
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
-			return &RowError{File: name, Line: line, Err: err}
-		}
-		if err := fn(line, record{file: name, line: line, index: index, fields: fields}); err != nil {
-			return err
-		}
-	}
 }

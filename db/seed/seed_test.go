@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"civicmap/db/rowfile"
 )
 
 func TestEmbedded(t *testing.T) {
@@ -53,12 +55,12 @@ func TestParsePlatformsErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParsePlatforms("p.csv", []byte(header+tc.body))
-			var re *RowError
+			var re *rowfile.Error
 			if !errors.As(err, &re) {
-				t.Fatalf("err = %v, want *RowError", err)
+				t.Fatalf("err = %v, want *rowfile.Error", err)
 			}
-			if re.Field != tc.field || re.Line != tc.line || re.File != "p.csv" {
-				t.Errorf("got file %s line %d field %s, want p.csv line %d field %s", re.File, re.Line, re.Field, tc.line, tc.field)
+			if re.Field != tc.field || re.Row != tc.line || re.File != "p.csv" {
+				t.Errorf("got file %s line %d field %s, want p.csv line %d field %s", re.File, re.Row, re.Field, tc.line, tc.field)
 			}
 		})
 	}
