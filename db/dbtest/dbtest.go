@@ -34,6 +34,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"civicmap/db/migrations"
 	"civicmap/db/pgcluster"
 )
 
@@ -42,6 +43,12 @@ const TemplateDB = "tmpl"
 
 // PrepareFunc builds the template database: migrate, load data.
 type PrepareFunc func(ctx context.Context, pool *pgxpool.Pool) error
+
+// Migrate is the PrepareFunc of packages that want the schema and no data.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	_, err := migrations.Apply(ctx, pool)
+	return err
+}
 
 // SetupTimeout bounds starting the cluster and running prepare.
 const SetupTimeout = 10 * time.Minute

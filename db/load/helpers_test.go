@@ -8,16 +8,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"civicmap/db/dbtest"
-	"civicmap/db/migrations"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, migrate)) }
-
-// migrate prepares the template: the schema, with no data, for the loader to fill.
-func migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	_, err := migrations.Apply(ctx, pool)
-	return err
-}
+// The template holds the schema and no data, for the loader to fill.
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, dbtest.Migrate)) }
 
 // testPool returns a pool on a fresh migrated, empty database.
 func testPool(t *testing.T) *pgxpool.Pool {

@@ -10,13 +10,12 @@ import (
 
 	"civicmap/db/dbtest"
 	"civicmap/db/load"
-	"civicmap/db/migrations"
 )
 
 // Prepare migrates the database and loads the Sanming data into it; it is a
 // dbtest.PrepareFunc.
 func Prepare(ctx context.Context, pool *pgxpool.Pool) error {
-	if _, err := migrations.Apply(ctx, pool); err != nil {
+	if err := dbtest.Migrate(ctx, pool); err != nil {
 		return err
 	}
 	dir, err := dbtest.DataDir()
