@@ -3,21 +3,15 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"civicmap/db"
-	"civicmap/db/dbtest"
-	"civicmap/server"
 )
 
 // BenchmarkQueries measures whole GraphQL requests through the handler, on the
 // loaded Sanming data: what a map front end asks for most.
 func BenchmarkQueries(b *testing.B) {
-	h := server.New(server.DefaultConfig(), db.New(dbtest.NewDB(b)), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	h := newHandler(b, nil)
 	cases := []struct{ name, query string }{
 		{"platform_by_county", `{ platforms(filter: {countyCode: "350481"}) { totalCount nodes { id name kind lon lat } } }`},
 		{"all_platforms_nested", `{ platforms(first: 500) { nodes { id name kind provenance location

@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { os.Exit(dbtest.Main(m, sanmingtest.Prepare)) }
 
 // newHandler returns the server's handler over pool (a fresh loaded database
 // when pool is nil), with the default limits.
-func newHandler(t *testing.T, pool *pgxpool.Pool) http.Handler {
+func newHandler(t testing.TB, pool *pgxpool.Pool) http.Handler {
 	t.Helper()
 	if pool == nil {
 		pool = dbtest.NewDB(t)
