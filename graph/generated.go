@@ -68,9 +68,39 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	CountyCoverage struct {
+		AreaRatio      func(childComplexity int) int
+		County         func(childComplexity int) int
+		CoveredAreaKm2 func(childComplexity int) int
+		Totals         func(childComplexity int) int
+	}
+
 	CountyEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CountySectors struct {
+		County      func(childComplexity int) int
+		Sectors     func(childComplexity int) int
+		ServedCount func(childComplexity int) int
+	}
+
+	Coverage struct {
+		Counties     func(childComplexity int) int
+		Definition   func(childComplexity int) int
+		Kinds        func(childComplexity int) int
+		RadiusMetres func(childComplexity int) int
+		Totals       func(childComplexity int) int
+		Townships    func(childComplexity int) int
+	}
+
+	CoverageCounts struct {
+		Covered         func(childComplexity int) int
+		Ratio           func(childComplexity int) int
+		Townships       func(childComplexity int) int
+		Uncovered       func(childComplexity int) int
+		UnknownPosition func(childComplexity int) int
 	}
 
 	DataSource struct {
@@ -85,6 +115,16 @@ type ComplexityRoot struct {
 		Licence     func(childComplexity int) int
 		LoadedAt    func(childComplexity int) int
 		Sources     func(childComplexity int) int
+	}
+
+	Location struct {
+		County                  func(childComplexity int) int
+		Lat                     func(childComplexity int) int
+		Lon                     func(childComplexity int) int
+		Message                 func(childComplexity int) int
+		Nearest                 func(childComplexity int) int
+		Township                func(childComplexity int) int
+		TownshipBoundaryQuality func(childComplexity int) int
 	}
 
 	Organiser struct {
@@ -133,21 +173,32 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	PlatformDistance struct {
+		DistanceMetres func(childComplexity int) int
+		Platform       func(childComplexity int) int
+	}
+
 	PlatformEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
+		Cursor         func(childComplexity int) int
+		DistanceMetres func(childComplexity int) int
+		Node           func(childComplexity int) int
 	}
 
 	Query struct {
-		Counties  func(childComplexity int, first *int, after *string) int
-		County    func(childComplexity int, code string) int
-		Dataset   func(childComplexity int) int
-		Node      func(childComplexity int, id string) int
-		Platform  func(childComplexity int, id string) int
-		Platforms func(childComplexity int, filter *db.PlatformFilter, first *int, after *string) int
-		Sectors   func(childComplexity int, first *int, after *string) int
-		Township  func(childComplexity int, code string) int
-		Townships func(childComplexity int, countyCode *string, first *int, after *string) int
+		Counties           func(childComplexity int, first *int, after *string) int
+		County             func(childComplexity int, code string) int
+		Coverage           func(childComplexity int, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) int
+		Dataset            func(childComplexity int) int
+		Locate             func(childComplexity int, lon float64, lat float64) int
+		NearestPlatforms   func(childComplexity int, lon float64, lat float64, kinds []db.PlatformKind, limit *int) int
+		Node               func(childComplexity int, id string) int
+		Platform           func(childComplexity int, id string) int
+		Platforms          func(childComplexity int, filter *db.PlatformFilter, near *model.NearInput, within geom.T, bbox *model.BBoxInput, first *int, after *string) int
+		SectorCoverage     func(childComplexity int, countyCode *string) int
+		Sectors            func(childComplexity int, first *int, after *string) int
+		Township           func(childComplexity int, code string) int
+		Townships          func(childComplexity int, countyCode *string, first *int, after *string) int
+		UncoveredTownships func(childComplexity int, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, first *int, after *string) int
 	}
 
 	Sector struct {
@@ -164,9 +215,20 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	SectorCoverage struct {
+		Counties func(childComplexity int) int
+		Sectors  func(childComplexity int) int
+	}
+
 	SectorEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SectorService struct {
+		Halls  func(childComplexity int) int
+		Sector func(childComplexity int) int
+		Served func(childComplexity int) int
 	}
 
 	Township struct {
@@ -191,6 +253,28 @@ type ComplexityRoot struct {
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
+	}
+
+	TownshipCoverage struct {
+		BoundaryQuality func(childComplexity int) int
+		Covered         func(childComplexity int) int
+		CoveredBy       func(childComplexity int) int
+		Nearest         func(childComplexity int) int
+		PositionQuality func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Township        func(childComplexity int) int
+	}
+
+	TownshipCoverageConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TownshipCoverageEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	TownshipEdge struct {
@@ -225,7 +309,7 @@ type PlatformResolver interface {
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (relay.Node, error)
-	Platforms(ctx context.Context, filter *db.PlatformFilter, first *int, after *string) (*model.PlatformConnection, error)
+	Platforms(ctx context.Context, filter *db.PlatformFilter, near *model.NearInput, within geom.T, bbox *model.BBoxInput, first *int, after *string) (*model.PlatformConnection, error)
 	Platform(ctx context.Context, id string) (*db.Platform, error)
 	Counties(ctx context.Context, first *int, after *string) (*model.CountyConnection, error)
 	County(ctx context.Context, code string) (*db.County, error)
@@ -233,6 +317,11 @@ type QueryResolver interface {
 	Township(ctx context.Context, code string) (*db.Township, error)
 	Sectors(ctx context.Context, first *int, after *string) (*model.SectorConnection, error)
 	Dataset(ctx context.Context) (*db.Dataset, error)
+	Coverage(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (*model.Coverage, error)
+	UncoveredTownships(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, first *int, after *string) (*model.TownshipCoverageConnection, error)
+	SectorCoverage(ctx context.Context, countyCode *string) (*model.SectorCoverage, error)
+	NearestPlatforms(ctx context.Context, lon float64, lat float64, kinds []db.PlatformKind, limit *int) ([]model.PlatformDistance, error)
+	Locate(ctx context.Context, lon float64, lat float64) (*model.Location, error)
 }
 type SectorResolver interface {
 	ID(ctx context.Context, obj *db.Sector) (string, error)
@@ -374,6 +463,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CountyConnection.TotalCount(childComplexity), true
 
+	case "CountyCoverage.areaRatio":
+		if e.ComplexityRoot.CountyCoverage.AreaRatio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountyCoverage.AreaRatio(childComplexity), true
+	case "CountyCoverage.county":
+		if e.ComplexityRoot.CountyCoverage.County == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountyCoverage.County(childComplexity), true
+	case "CountyCoverage.coveredAreaKm2":
+		if e.ComplexityRoot.CountyCoverage.CoveredAreaKm2 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountyCoverage.CoveredAreaKm2(childComplexity), true
+	case "CountyCoverage.totals":
+		if e.ComplexityRoot.CountyCoverage.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountyCoverage.Totals(childComplexity), true
+
 	case "CountyEdge.cursor":
 		if e.ComplexityRoot.CountyEdge.Cursor == nil {
 			break
@@ -386,6 +500,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CountyEdge.Node(childComplexity), true
+
+	case "CountySectors.county":
+		if e.ComplexityRoot.CountySectors.County == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountySectors.County(childComplexity), true
+	case "CountySectors.sectors":
+		if e.ComplexityRoot.CountySectors.Sectors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountySectors.Sectors(childComplexity), true
+	case "CountySectors.servedCount":
+		if e.ComplexityRoot.CountySectors.ServedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountySectors.ServedCount(childComplexity), true
+
+	case "Coverage.counties":
+		if e.ComplexityRoot.Coverage.Counties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.Counties(childComplexity), true
+	case "Coverage.definition":
+		if e.ComplexityRoot.Coverage.Definition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.Definition(childComplexity), true
+	case "Coverage.kinds":
+		if e.ComplexityRoot.Coverage.Kinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.Kinds(childComplexity), true
+	case "Coverage.radiusMetres":
+		if e.ComplexityRoot.Coverage.RadiusMetres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.RadiusMetres(childComplexity), true
+	case "Coverage.totals":
+		if e.ComplexityRoot.Coverage.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.Totals(childComplexity), true
+	case "Coverage.townships":
+		if e.ComplexityRoot.Coverage.Townships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coverage.Townships(childComplexity), true
+
+	case "CoverageCounts.covered":
+		if e.ComplexityRoot.CoverageCounts.Covered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageCounts.Covered(childComplexity), true
+	case "CoverageCounts.ratio":
+		if e.ComplexityRoot.CoverageCounts.Ratio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageCounts.Ratio(childComplexity), true
+	case "CoverageCounts.townships":
+		if e.ComplexityRoot.CoverageCounts.Townships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageCounts.Townships(childComplexity), true
+	case "CoverageCounts.uncovered":
+		if e.ComplexityRoot.CoverageCounts.Uncovered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageCounts.Uncovered(childComplexity), true
+	case "CoverageCounts.unknownPosition":
+		if e.ComplexityRoot.CoverageCounts.UnknownPosition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageCounts.UnknownPosition(childComplexity), true
 
 	case "DataSource.licence":
 		if e.ComplexityRoot.DataSource.Licence == nil {
@@ -436,6 +637,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Dataset.Sources(childComplexity), true
+
+	case "Location.county":
+		if e.ComplexityRoot.Location.County == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.County(childComplexity), true
+	case "Location.lat":
+		if e.ComplexityRoot.Location.Lat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.Lat(childComplexity), true
+	case "Location.lon":
+		if e.ComplexityRoot.Location.Lon == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.Lon(childComplexity), true
+	case "Location.message":
+		if e.ComplexityRoot.Location.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.Message(childComplexity), true
+	case "Location.nearest":
+		if e.ComplexityRoot.Location.Nearest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.Nearest(childComplexity), true
+	case "Location.township":
+		if e.ComplexityRoot.Location.Township == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.Township(childComplexity), true
+	case "Location.townshipBoundaryQuality":
+		if e.ComplexityRoot.Location.TownshipBoundaryQuality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Location.TownshipBoundaryQuality(childComplexity), true
 
 	case "Organiser.code":
 		if e.ComplexityRoot.Organiser.Code == nil {
@@ -645,12 +889,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PlatformConnection.TotalCount(childComplexity), true
 
+	case "PlatformDistance.distanceMetres":
+		if e.ComplexityRoot.PlatformDistance.DistanceMetres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformDistance.DistanceMetres(childComplexity), true
+	case "PlatformDistance.platform":
+		if e.ComplexityRoot.PlatformDistance.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformDistance.Platform(childComplexity), true
+
 	case "PlatformEdge.cursor":
 		if e.ComplexityRoot.PlatformEdge.Cursor == nil {
 			break
 		}
 
 		return e.ComplexityRoot.PlatformEdge.Cursor(childComplexity), true
+	case "PlatformEdge.distanceMetres":
+		if e.ComplexityRoot.PlatformEdge.DistanceMetres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformEdge.DistanceMetres(childComplexity), true
 	case "PlatformEdge.node":
 		if e.ComplexityRoot.PlatformEdge.Node == nil {
 			break
@@ -680,6 +943,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.County(childComplexity, args["code"].(string)), true
+	case "Query.coverage":
+		if e.ComplexityRoot.Query.Coverage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_coverage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Coverage(childComplexity, args["kinds"].([]db.PlatformKind), args["radiusMetres"].(*float64), args["countyCode"].(*string)), true
 	case "Query.dataset":
 		if e.ComplexityRoot.Query.Dataset == nil {
 			break
@@ -687,6 +961,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Dataset(childComplexity), true
 
+	case "Query.locate":
+		if e.ComplexityRoot.Query.Locate == nil {
+			break
+		}
+
+		args, err := ec.field_Query_locate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Locate(childComplexity, args["lon"].(float64), args["lat"].(float64)), true
+	case "Query.nearestPlatforms":
+		if e.ComplexityRoot.Query.NearestPlatforms == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nearestPlatforms_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NearestPlatforms(childComplexity, args["lon"].(float64), args["lat"].(float64), args["kinds"].([]db.PlatformKind), args["limit"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -719,7 +1015,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Platforms(childComplexity, args["filter"].(*db.PlatformFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Platforms(childComplexity, args["filter"].(*db.PlatformFilter), args["near"].(*model.NearInput), args["within"].(geom.T), args["bbox"].(*model.BBoxInput), args["first"].(*int), args["after"].(*string)), true
+	case "Query.sectorCoverage":
+		if e.ComplexityRoot.Query.SectorCoverage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_sectorCoverage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SectorCoverage(childComplexity, args["countyCode"].(*string)), true
 	case "Query.sectors":
 		if e.ComplexityRoot.Query.Sectors == nil {
 			break
@@ -753,6 +1060,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Townships(childComplexity, args["countyCode"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.uncoveredTownships":
+		if e.ComplexityRoot.Query.UncoveredTownships == nil {
+			break
+		}
+
+		args, err := ec.field_Query_uncoveredTownships_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.UncoveredTownships(childComplexity, args["kinds"].([]db.PlatformKind), args["radiusMetres"].(*float64), args["countyCode"].(*string), args["first"].(*int), args["after"].(*string)), true
 
 	case "Sector.code":
 		if e.ComplexityRoot.Sector.Code == nil {
@@ -804,6 +1122,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SectorConnection.TotalCount(childComplexity), true
 
+	case "SectorCoverage.counties":
+		if e.ComplexityRoot.SectorCoverage.Counties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SectorCoverage.Counties(childComplexity), true
+	case "SectorCoverage.sectors":
+		if e.ComplexityRoot.SectorCoverage.Sectors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SectorCoverage.Sectors(childComplexity), true
+
 	case "SectorEdge.cursor":
 		if e.ComplexityRoot.SectorEdge.Cursor == nil {
 			break
@@ -816,6 +1147,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SectorEdge.Node(childComplexity), true
+
+	case "SectorService.halls":
+		if e.ComplexityRoot.SectorService.Halls == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SectorService.Halls(childComplexity), true
+	case "SectorService.sector":
+		if e.ComplexityRoot.SectorService.Sector == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SectorService.Sector(childComplexity), true
+	case "SectorService.served":
+		if e.ComplexityRoot.SectorService.Served == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SectorService.Served(childComplexity), true
 
 	case "Township.boundary":
 		if e.ComplexityRoot.Township.Boundary == nil {
@@ -932,6 +1282,87 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TownshipConnection.TotalCount(childComplexity), true
 
+	case "TownshipCoverage.boundaryQuality":
+		if e.ComplexityRoot.TownshipCoverage.BoundaryQuality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverage.BoundaryQuality(childComplexity), true
+	case "TownshipCoverage.covered":
+		if e.ComplexityRoot.TownshipCoverage.Covered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverage.Covered(childComplexity), true
+	case "TownshipCoverage.coveredBy":
+		if e.ComplexityRoot.TownshipCoverage.CoveredBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverage.CoveredBy(childComplexity), true
+	case "TownshipCoverage.nearest":
+		if e.ComplexityRoot.TownshipCoverage.Nearest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverage.Nearest(childComplexity), true
+	case "TownshipCoverage.positionQuality":
+		if e.ComplexityRoot.TownshipCoverage.PositionQuality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverage.PositionQuality(childComplexity), true
+	case "TownshipCoverage.status":
+		if e.ComplexityRoot.TownshipCoverage.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverage.Status(childComplexity), true
+	case "TownshipCoverage.township":
+		if e.ComplexityRoot.TownshipCoverage.Township == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverage.Township(childComplexity), true
+
+	case "TownshipCoverageConnection.edges":
+		if e.ComplexityRoot.TownshipCoverageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverageConnection.Edges(childComplexity), true
+	case "TownshipCoverageConnection.nodes":
+		if e.ComplexityRoot.TownshipCoverageConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverageConnection.Nodes(childComplexity), true
+	case "TownshipCoverageConnection.pageInfo":
+		if e.ComplexityRoot.TownshipCoverageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverageConnection.PageInfo(childComplexity), true
+	case "TownshipCoverageConnection.totalCount":
+		if e.ComplexityRoot.TownshipCoverageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverageConnection.TotalCount(childComplexity), true
+
+	case "TownshipCoverageEdge.cursor":
+		if e.ComplexityRoot.TownshipCoverageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverageEdge.Cursor(childComplexity), true
+	case "TownshipCoverageEdge.node":
+		if e.ComplexityRoot.TownshipCoverageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverageEdge.Node(childComplexity), true
+
 	case "TownshipEdge.cursor":
 		if e.ComplexityRoot.TownshipEdge.Cursor == nil {
 			break
@@ -954,6 +1385,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("BBoxInput", ec.unmarshalInputBBoxInput),
+			graphql.NewInputUnmarshaler("NearInput", ec.unmarshalInputNearInput),
 			graphql.NewInputUnmarshaler("PlatformFilter", ec.unmarshalInputPlatformFilter),
 		)
 	}
@@ -1142,6 +1575,147 @@ type TownshipEdge {
   node: Township!
 }
 `, BuiltIn: false},
+	{Name: "../schema/coverage.graphqls", Input: `extend type Query {
+  """
+  How well platforms of ` + "`" + `kinds` + "`" + ` cover the townships, in total, per county and per township (ordered by code).
+
+  The definition: a township is covered when an ACTIVE platform of ` + "`" + `kinds` + "`" + ` lies inside its cell or, when
+  ` + "`" + `radiusMetres` + "`" + ` > 0, within ` + "`" + `radiusMetres` + "`" + ` of its cell. Townships whose position is UNKNOWN have no cell: they are
+  data gaps, counted in ` + "`" + `unknownPosition` + "`" + ` and never as covered or uncovered. Most cells are APPROXIMATE (Voronoi
+  cells of the township seats, clipped to the county) until an official boundary is imported.
+  ` + "`" + `radiusMetres` + "`" + ` is 0 by default and at most 200000; ` + "`" + `countyCode` + "`" + ` narrows everything to one county.
+  """
+  coverage(kinds: [PlatformKind!]!, radiusMetres: Float = 0, countyCode: String): Coverage!
+
+  """
+  The planner's worklist: the townships that no ACTIVE platform of ` + "`" + `kinds` + "`" + ` covers (the definition is that of
+  ` + "`" + `coverage` + "`" + `), farthest from the nearest such platform first, then by code. Townships whose position is UNKNOWN
+  cannot be measured and are not listed; ` + "`" + `coverage` + "`" + ` counts them as data gaps. ` + "`" + `first` + "`" + ` is 50 by default, at most 500.
+  """
+  uncoveredTownships(
+    kinds: [PlatformKind!]!
+    radiusMetres: Float = 0
+    countyCode: String
+    first: Int = 50
+    after: String
+  ): TownshipCoverageConnection!
+
+  """
+  Which sectors (界别) have a deliberation hall serving each county: a county × sector matrix over every sector.
+  A hall run by the city CPPCC (三明市政协) serves every county; a hall run by a county-level CPPCC serves its own
+  county. Only ACTIVE halls count. ` + "`" + `countyCode` + "`" + ` narrows the matrix to one county.
+  """
+  sectorCoverage(countyCode: String): SectorCoverage!
+}
+
+"Coverage of the townships by platforms of some kinds (see ` + "`" + `Query.coverage` + "`" + ` for the definition)."
+type Coverage {
+  "The kinds of platform that count."
+  kinds: [PlatformKind!]!
+  "How far from a cell a platform may be and still cover it, in metres."
+  radiusMetres: Float!
+  "The definition used, in words."
+  definition: String!
+  "The totals over every township asked about."
+  totals: CoverageCounts!
+  "Per county, ordered by code."
+  counties: [CountyCoverage!]!
+  "Per township, ordered by code."
+  townships: [TownshipCoverage!]!
+}
+
+"Counts of townships by coverage."
+type CoverageCounts {
+  "Every township-level unit counted, data gaps included."
+  townships: Int!
+  covered: Int!
+  uncovered: Int!
+  "Townships whose position is UNKNOWN: data gaps, neither covered nor uncovered."
+  unknownPosition: Int!
+  "covered / (covered + uncovered): the covered share of the townships whose position is known; null when there are none."
+  ratio: Float
+}
+
+"Coverage within one county."
+type CountyCoverage {
+  county: County!
+  totals: CoverageCounts!
+  """
+  The share of the county's area (its real boundary) within ` + "`" + `radiusMetres` + "`" + ` of an ACTIVE platform of the kinds,
+  from 0 to 1, wherever that platform is; 0 when ` + "`" + `radiusMetres` + "`" + ` is 0.
+  """
+  areaRatio: Float!
+  "The county's area within ` + "`" + `radiusMetres` + "`" + ` of such a platform, in square kilometres."
+  coveredAreaKm2: Float!
+}
+
+"Whether a township is covered."
+enum CoverageStatus {
+  "An ACTIVE platform of the kinds is inside its cell or within the radius of it."
+  COVERED
+  "It has a cell, and no such platform is inside it or within the radius."
+  UNCOVERED
+  "Its position is UNKNOWN, so it has no cell and cannot be measured: a data gap."
+  UNKNOWN_POSITION
+}
+
+"The coverage of one township."
+type TownshipCoverage {
+  township: Township!
+  status: CoverageStatus!
+  "True when status is COVERED."
+  covered: Boolean!
+  "How well the township's seat is known."
+  positionQuality: PositionQuality!
+  "The quality of the cell coverage was measured on; null when the position is UNKNOWN."
+  boundaryQuality: BoundaryQuality
+  "The ACTIVE platforms of the kinds that cover it, nearest first (distance 0 = inside the cell)."
+  coveredBy: [PlatformDistance!]!
+  """
+  The nearest ACTIVE platform of the kinds, with its distance from the cell (0 inside it); null when the position
+  is UNKNOWN or no such platform exists.
+  """
+  nearest: PlatformDistance
+}
+
+type TownshipCoverageConnection {
+  edges: [TownshipCoverageEdge!]!
+  nodes: [TownshipCoverage!]!
+  pageInfo: PageInfo!
+  "The number of uncovered townships, not only this page."
+  totalCount: Int!
+}
+
+type TownshipCoverageEdge {
+  cursor: String!
+  node: TownshipCoverage!
+}
+
+"Which sectors (界别) have a deliberation hall serving each county."
+type SectorCoverage {
+  "Every sector, in the CPPCC's order: the columns of the matrix."
+  sectors: [Sector!]!
+  "One row per county, ordered by code."
+  counties: [CountySectors!]!
+}
+
+"The sectors served in one county."
+type CountySectors {
+  county: County!
+  "One entry per sector, in the order of ` + "`" + `SectorCoverage.sectors` + "`" + `."
+  sectors: [SectorService!]!
+  "How many sectors have a hall serving this county."
+  servedCount: Int!
+}
+
+"Whether one sector has a hall serving one county."
+type SectorService {
+  sector: Sector!
+  served: Boolean!
+  "The ACTIVE halls of this sector that serve the county: the county's own and the city's, ordered by ID."
+  halls: [Platform!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/platform.graphqls", Input: `"""
 A grassroots CPPCC platform: a township liaison group (乡镇联络组), a member workstation (委员工作站) or a
 sector deliberation hall (界别议政厅). Check ` + "`" + `provenance` + "`" + `: most workstations and halls are ILLUSTRATIVE
@@ -1256,6 +1830,8 @@ type PlatformConnection {
 type PlatformEdge {
   cursor: String!
   node: Platform!
+  "Metres from the centre of ` + "`" + `near` + "`" + ` (geodesic, WGS84 spheroid); null when the list was not asked for ` + "`" + `near` + "`" + `."
+  distanceMetres: Float
 }
 
 "The CPPCC that runs platforms: the city CPPCC (三明市政协, 350400) or a county-level CPPCC."
@@ -1330,10 +1906,21 @@ type Query {
   node(id: ID!): Node
 
   """
-  The platforms, ordered by ID (stable), filtered by every given field of ` + "`" + `filter` + "`" + ` (all must hold).
-  ` + "`" + `first` + "`" + ` is 50 by default and at most 500.
+  The platforms that match every given argument: ` + "`" + `filter` + "`" + `, ` + "`" + `near` + "`" + `, ` + "`" + `within` + "`" + ` and ` + "`" + `bbox` + "`" + ` (all must hold).
+  Ordered by ID (stable), or nearest first when ` + "`" + `near` + "`" + ` is given, each edge then carrying ` + "`" + `distanceMetres` + "`" + `.
+  Platforms whose position is UNKNOWN match no spatial argument. ` + "`" + `first` + "`" + ` is 50 by default and at most 500.
   """
-  platforms(filter: PlatformFilter, first: Int = 50, after: String): PlatformConnection!
+  platforms(
+    filter: PlatformFilter
+    "Only platforms within this distance of a point, nearest first."
+    near: NearInput
+    "Only platforms inside this area: a GeoJSON Polygon or MultiPolygon (WGS84), at most 10000 vertices."
+    within: GeoJSON
+    "Only platforms inside this longitude/latitude box."
+    bbox: BBoxInput
+    first: Int = 50
+    after: String
+  ): PlatformConnection!
 
   "One platform by its global ID. Null, with a NOT_FOUND error, when there is none."
   platform(id: ID!): Platform
@@ -1381,6 +1968,81 @@ scalar Date
 
 "An instant, RFC 3339 with time zone (e.g. 2026-11-25T08:00:00Z)."
 scalar DateTime
+`, BuiltIn: false},
+	{Name: "../schema/spatial.graphqls", Input: `extend type Query {
+  """
+  The ` + "`" + `limit` + "`" + ` platforms nearest to a point, nearest first: ACTIVE platforms of ` + "`" + `kinds` + "`" + ` (every kind when omitted)
+  whose position is known. ` + "`" + `limit` + "`" + ` is 5 by default and at most 100.
+  """
+  nearestPlatforms(
+    "Longitude (WGS84), in [-180, 180]."
+    lon: Float!
+    "Latitude (WGS84), in [-90, 90]."
+    lat: Float!
+    kinds: [PlatformKind!]
+    limit: Int = 5
+  ): [PlatformDistance!]!
+
+  """
+  What lies at a point: the county and township that contain it, and the nearest ACTIVE platform of each kind.
+  A point outside Sanming is not an error: ` + "`" + `county` + "`" + ` and ` + "`" + `township` + "`" + ` are null and ` + "`" + `message` + "`" + ` says so.
+  """
+  locate(
+    "Longitude (WGS84), in [-180, 180]."
+    lon: Float!
+    "Latitude (WGS84), in [-90, 90]."
+    lat: Float!
+  ): Location!
+}
+
+"A circle on the ground: a centre and a radius in metres."
+input NearInput {
+  "Longitude of the centre (WGS84), in [-180, 180]."
+  lon: Float!
+  "Latitude of the centre (WGS84), in [-90, 90]."
+  lat: Float!
+  "The radius in metres: more than 0 and at most 200000 (200 km)."
+  radiusMetres: Float!
+}
+
+"A longitude/latitude box (WGS84) with west < east and south < north. Boxes across the antimeridian are not supported."
+input BBoxInput {
+  west: Float!
+  south: Float!
+  east: Float!
+  north: Float!
+}
+
+"A platform and how far it is."
+type PlatformDistance {
+  platform: Platform!
+  "Metres, geodesic on the WGS84 spheroid: from the point asked about, or from a township's cell (0 inside it)."
+  distanceMetres: Float!
+}
+
+"The answer of ` + "`" + `locate` + "`" + `: what lies at a point."
+type Location {
+  "The longitude asked about."
+  lon: Float!
+  "The latitude asked about."
+  lat: Float!
+  "The county-level unit whose boundary contains the point; null outside Sanming."
+  county: County
+  """
+  The township whose cell contains the point; null outside Sanming or where no cell covers the point.
+  Most cells are APPROXIMATE (see ` + "`" + `townshipBoundaryQuality` + "`" + `): near a cell's edge the real township may be its neighbour.
+  """
+  township: Township
+  "The quality of the cell that located the township: APPROXIMATE for derived cells; null when there is no township."
+  townshipBoundaryQuality: BoundaryQuality
+  """
+  The nearest ACTIVE platform of each kind whose position is known, in the order LIAISON_GROUP, WORKSTATION,
+  SECTOR_HALL; a kind with no such platform is left out.
+  """
+  nearest: [PlatformDistance!]!
+  "A sentence for people: where the point is and how sure that is, e.g. outside Sanming, or in an approximate cell."
+  message: String!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1435,6 +2097,20 @@ func (ec *executionContext) childFields_CountyConnection(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type CountyConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_CountyCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "county":
+		return ec.fieldContext_CountyCoverage_county(ctx, field)
+	case "totals":
+		return ec.fieldContext_CountyCoverage_totals(ctx, field)
+	case "areaRatio":
+		return ec.fieldContext_CountyCoverage_areaRatio(ctx, field)
+	case "coveredAreaKm2":
+		return ec.fieldContext_CountyCoverage_coveredAreaKm2(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CountyCoverage", field.Name)
+}
+
 func (ec *executionContext) childFields_CountyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cursor":
@@ -1443,6 +2119,52 @@ func (ec *executionContext) childFields_CountyEdge(ctx context.Context, field gr
 		return ec.fieldContext_CountyEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CountyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CountySectors(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "county":
+		return ec.fieldContext_CountySectors_county(ctx, field)
+	case "sectors":
+		return ec.fieldContext_CountySectors_sectors(ctx, field)
+	case "servedCount":
+		return ec.fieldContext_CountySectors_servedCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CountySectors", field.Name)
+}
+
+func (ec *executionContext) childFields_Coverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kinds":
+		return ec.fieldContext_Coverage_kinds(ctx, field)
+	case "radiusMetres":
+		return ec.fieldContext_Coverage_radiusMetres(ctx, field)
+	case "definition":
+		return ec.fieldContext_Coverage_definition(ctx, field)
+	case "totals":
+		return ec.fieldContext_Coverage_totals(ctx, field)
+	case "counties":
+		return ec.fieldContext_Coverage_counties(ctx, field)
+	case "townships":
+		return ec.fieldContext_Coverage_townships(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Coverage", field.Name)
+}
+
+func (ec *executionContext) childFields_CoverageCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "townships":
+		return ec.fieldContext_CoverageCounts_townships(ctx, field)
+	case "covered":
+		return ec.fieldContext_CoverageCounts_covered(ctx, field)
+	case "uncovered":
+		return ec.fieldContext_CoverageCounts_uncovered(ctx, field)
+	case "unknownPosition":
+		return ec.fieldContext_CoverageCounts_unknownPosition(ctx, field)
+	case "ratio":
+		return ec.fieldContext_CoverageCounts_ratio(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoverageCounts", field.Name)
 }
 
 func (ec *executionContext) childFields_DataSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1471,6 +2193,26 @@ func (ec *executionContext) childFields_Dataset(ctx context.Context, field graph
 		return ec.fieldContext_Dataset_sources(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Dataset", field.Name)
+}
+
+func (ec *executionContext) childFields_Location(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lon":
+		return ec.fieldContext_Location_lon(ctx, field)
+	case "lat":
+		return ec.fieldContext_Location_lat(ctx, field)
+	case "county":
+		return ec.fieldContext_Location_county(ctx, field)
+	case "township":
+		return ec.fieldContext_Location_township(ctx, field)
+	case "townshipBoundaryQuality":
+		return ec.fieldContext_Location_townshipBoundaryQuality(ctx, field)
+	case "nearest":
+		return ec.fieldContext_Location_nearest(ctx, field)
+	case "message":
+		return ec.fieldContext_Location_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Location", field.Name)
 }
 
 func (ec *executionContext) childFields_Organiser(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1565,12 +2307,24 @@ func (ec *executionContext) childFields_PlatformConnection(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type PlatformConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_PlatformDistance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "platform":
+		return ec.fieldContext_PlatformDistance_platform(ctx, field)
+	case "distanceMetres":
+		return ec.fieldContext_PlatformDistance_distanceMetres(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlatformDistance", field.Name)
+}
+
 func (ec *executionContext) childFields_PlatformEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cursor":
 		return ec.fieldContext_PlatformEdge_cursor(ctx, field)
 	case "node":
 		return ec.fieldContext_PlatformEdge_node(ctx, field)
+	case "distanceMetres":
+		return ec.fieldContext_PlatformEdge_distanceMetres(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PlatformEdge", field.Name)
 }
@@ -1603,6 +2357,16 @@ func (ec *executionContext) childFields_SectorConnection(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type SectorConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_SectorCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sectors":
+		return ec.fieldContext_SectorCoverage_sectors(ctx, field)
+	case "counties":
+		return ec.fieldContext_SectorCoverage_counties(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SectorCoverage", field.Name)
+}
+
 func (ec *executionContext) childFields_SectorEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cursor":
@@ -1611,6 +2375,18 @@ func (ec *executionContext) childFields_SectorEdge(ctx context.Context, field gr
 		return ec.fieldContext_SectorEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SectorEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SectorService(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sector":
+		return ec.fieldContext_SectorService_sector(ctx, field)
+	case "served":
+		return ec.fieldContext_SectorService_served(ctx, field)
+	case "halls":
+		return ec.fieldContext_SectorService_halls(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SectorService", field.Name)
 }
 
 func (ec *executionContext) childFields_Township(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1659,6 +2435,50 @@ func (ec *executionContext) childFields_TownshipConnection(ctx context.Context, 
 		return ec.fieldContext_TownshipConnection_totalCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TownshipConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TownshipCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "township":
+		return ec.fieldContext_TownshipCoverage_township(ctx, field)
+	case "status":
+		return ec.fieldContext_TownshipCoverage_status(ctx, field)
+	case "covered":
+		return ec.fieldContext_TownshipCoverage_covered(ctx, field)
+	case "positionQuality":
+		return ec.fieldContext_TownshipCoverage_positionQuality(ctx, field)
+	case "boundaryQuality":
+		return ec.fieldContext_TownshipCoverage_boundaryQuality(ctx, field)
+	case "coveredBy":
+		return ec.fieldContext_TownshipCoverage_coveredBy(ctx, field)
+	case "nearest":
+		return ec.fieldContext_TownshipCoverage_nearest(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TownshipCoverage", field.Name)
+}
+
+func (ec *executionContext) childFields_TownshipCoverageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TownshipCoverageConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TownshipCoverageConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TownshipCoverageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TownshipCoverageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TownshipCoverageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TownshipCoverageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TownshipCoverageEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TownshipCoverageEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TownshipCoverageEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_TownshipEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1859,6 +2679,96 @@ func (ec *executionContext) field_Query_county_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_coverage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]db.PlatformKind, error) {
+			return ec.unmarshalNPlatformKind2ᚕcivicmapᚋdbᚐPlatformKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "radiusMetres",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["radiusMetres"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "countyCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["countyCode"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_locate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lon",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lon"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "lat",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lat"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nearestPlatforms_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "lon",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lon"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "lat",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lat"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]db.PlatformKind, error) {
+			return ec.unmarshalOPlatformKind2ᚕcivicmapᚋdbᚐPlatformKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1898,22 +2808,60 @@ func (ec *executionContext) field_Query_platforms_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["filter"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "near",
+		func(ctx context.Context, v any) (*model.NearInput, error) {
+			return ec.unmarshalONearInput2ᚖcivicmapᚋgraphᚋmodelᚐNearInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["near"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "within",
+		func(ctx context.Context, v any) (geom.T, error) {
+			return ec.unmarshalOGeoJSON2githubᚗcomᚋtwpayneᚋgoᚑgeomᚐT(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["within"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "bbox",
+		func(ctx context.Context, v any) (*model.BBoxInput, error) {
+			return ec.unmarshalOBBoxInput2ᚖcivicmapᚋgraphᚋmodelᚐBBoxInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bbox"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_sectorCoverage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "countyCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["countyCode"] = arg0
 	return args, nil
 }
 
@@ -1980,6 +2928,52 @@ func (ec *executionContext) field_Query_townships_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_uncoveredTownships_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]db.PlatformKind, error) {
+			return ec.unmarshalNPlatformKind2ᚕcivicmapᚋdbᚐPlatformKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "radiusMetres",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["radiusMetres"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "countyCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["countyCode"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -2535,6 +3529,116 @@ func (ec *executionContext) fieldContext_CountyConnection_totalCount(_ context.C
 	return graphql.NewScalarFieldContext("CountyConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _CountyCoverage_county(ctx context.Context, field graphql.CollectedField, obj *model.CountyCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountyCoverage_county(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.County, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.County) graphql.Marshaler {
+			return ec.marshalNCounty2ᚖcivicmapᚋdbᚐCounty(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountyCoverage_county(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CountyCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_County(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CountyCoverage_totals(ctx context.Context, field graphql.CollectedField, obj *model.CountyCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountyCoverage_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CoverageCounts) graphql.Marshaler {
+			return ec.marshalNCoverageCounts2ᚖcivicmapᚋgraphᚋmodelᚐCoverageCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountyCoverage_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CountyCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CountyCoverage_areaRatio(ctx context.Context, field graphql.CollectedField, obj *model.CountyCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountyCoverage_areaRatio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AreaRatio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountyCoverage_areaRatio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountyCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CountyCoverage_coveredAreaKm2(ctx context.Context, field graphql.CollectedField, obj *model.CountyCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountyCoverage_coveredAreaKm2(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoveredAreaKm2, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountyCoverage_coveredAreaKm2(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountyCoverage", field, false, false, "Float")
+}
+
 func (ec *executionContext) _CountyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CountyEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2588,6 +3692,373 @@ func (ec *executionContext) fieldContext_CountyEdge_node(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CountySectors_county(ctx context.Context, field graphql.CollectedField, obj *model.CountySectors) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountySectors_county(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.County, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.County) graphql.Marshaler {
+			return ec.marshalNCounty2ᚖcivicmapᚋdbᚐCounty(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountySectors_county(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CountySectors",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_County(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CountySectors_sectors(ctx context.Context, field graphql.CollectedField, obj *model.CountySectors) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountySectors_sectors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sectors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SectorService) graphql.Marshaler {
+			return ec.marshalNSectorService2ᚕcivicmapᚋgraphᚋmodelᚐSectorServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountySectors_sectors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CountySectors",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SectorService(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CountySectors_servedCount(ctx context.Context, field graphql.CollectedField, obj *model.CountySectors) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountySectors_servedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountySectors_servedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountySectors", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Coverage_kinds(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_kinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kinds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.PlatformKind) graphql.Marshaler {
+			return ec.marshalNPlatformKind2ᚕcivicmapᚋdbᚐPlatformKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_kinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coverage", field, false, false, "PlatformKind")
+}
+
+func (ec *executionContext) _Coverage_radiusMetres(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_radiusMetres(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RadiusMetres, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_radiusMetres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Coverage_definition(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_definition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Definition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_definition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coverage", field, false, false, "String")
+}
+
+func (ec *executionContext) _Coverage_totals(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CoverageCounts) graphql.Marshaler {
+			return ec.marshalNCoverageCounts2ᚖcivicmapᚋgraphᚋmodelᚐCoverageCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Coverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Coverage_counties(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_counties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.CountyCoverage) graphql.Marshaler {
+			return ec.marshalNCountyCoverage2ᚕcivicmapᚋgraphᚋmodelᚐCountyCoverageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_counties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Coverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountyCoverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Coverage_townships(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coverage_townships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Townships, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TownshipCoverage) graphql.Marshaler {
+			return ec.marshalNTownshipCoverage2ᚕcivicmapᚋgraphᚋmodelᚐTownshipCoverageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coverage_townships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Coverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TownshipCoverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoverageCounts_townships(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageCounts_townships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Townships, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageCounts_townships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageCounts_covered(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageCounts_covered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Covered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageCounts_covered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageCounts_uncovered(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageCounts_uncovered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uncovered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageCounts_uncovered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageCounts_unknownPosition(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageCounts_unknownPosition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnknownPosition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageCounts_unknownPosition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageCounts_ratio(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageCounts_ratio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ratio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageCounts_ratio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageCounts", field, false, false, "Float")
 }
 
 func (ec *executionContext) _DataSource_name(ctx context.Context, field graphql.CollectedField, obj *db.DataSource) (ret graphql.Marshaler) {
@@ -2781,6 +4252,194 @@ func (ec *executionContext) fieldContext_Dataset_sources(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Location_lon(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_lon(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lon, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Location_lon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Location", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Location_lat(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_lat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Location_lat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Location", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Location_county(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_county(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.County, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.County) graphql.Marshaler {
+			return ec.marshalOCounty2ᚖcivicmapᚋdbᚐCounty(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Location_county(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Location",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_County(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Location_township(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_township(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Township, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Township) graphql.Marshaler {
+			return ec.marshalOTownship2ᚖcivicmapᚋdbᚐTownship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Location_township(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Location",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Township(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Location_townshipBoundaryQuality(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_townshipBoundaryQuality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TownshipBoundaryQuality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.BoundaryQuality) graphql.Marshaler {
+			return ec.marshalOBoundaryQuality2ᚖcivicmapᚋdbᚐBoundaryQuality(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Location_townshipBoundaryQuality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Location", field, false, false, "BoundaryQuality")
+}
+
+func (ec *executionContext) _Location_nearest(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_nearest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nearest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.PlatformDistance) graphql.Marshaler {
+			return ec.marshalNPlatformDistance2ᚕcivicmapᚋgraphᚋmodelᚐPlatformDistanceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Location_nearest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Location",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformDistance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Location_message(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Location_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Location_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Location", field, false, false, "String")
 }
 
 func (ec *executionContext) _Organiser_code(ctx context.Context, field graphql.CollectedField, obj *db.Organiser) (ret graphql.Marshaler) {
@@ -3637,6 +5296,61 @@ func (ec *executionContext) fieldContext_PlatformConnection_totalCount(_ context
 	return graphql.NewScalarFieldContext("PlatformConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _PlatformDistance_platform(ctx context.Context, field graphql.CollectedField, obj *model.PlatformDistance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformDistance_platform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Platform, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Platform) graphql.Marshaler {
+			return ec.marshalNPlatform2ᚖcivicmapᚋdbᚐPlatform(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformDistance_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlatformDistance",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Platform(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlatformDistance_distanceMetres(ctx context.Context, field graphql.CollectedField, obj *model.PlatformDistance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformDistance_distanceMetres(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceMetres, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformDistance_distanceMetres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformDistance", field, false, false, "Float")
+}
+
 func (ec *executionContext) _PlatformEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PlatformEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3690,6 +5404,29 @@ func (ec *executionContext) fieldContext_PlatformEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PlatformEdge_distanceMetres(ctx context.Context, field graphql.CollectedField, obj *model.PlatformEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformEdge_distanceMetres(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceMetres, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformEdge_distanceMetres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformEdge", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -3746,7 +5483,7 @@ func (ec *executionContext) _Query_platforms(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Platforms(ctx, fc.Args["filter"].(*db.PlatformFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Platforms(ctx, fc.Args["filter"].(*db.PlatformFilter), fc.Args["near"].(*model.NearInput), fc.Args["within"].(geom.T), fc.Args["bbox"].(*model.BBoxInput), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformConnection) graphql.Marshaler {
@@ -4076,6 +5813,226 @@ func (ec *executionContext) fieldContext_Query_dataset(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_coverage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Coverage(ctx, fc.Args["kinds"].([]db.PlatformKind), fc.Args["radiusMetres"].(*float64), fc.Args["countyCode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Coverage) graphql.Marshaler {
+			return ec.marshalNCoverage2ᚖcivicmapᚋgraphᚋmodelᚐCoverage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_coverage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Coverage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_coverage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_uncoveredTownships(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_uncoveredTownships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().UncoveredTownships(ctx, fc.Args["kinds"].([]db.PlatformKind), fc.Args["radiusMetres"].(*float64), fc.Args["countyCode"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TownshipCoverageConnection) graphql.Marshaler {
+			return ec.marshalNTownshipCoverageConnection2ᚖcivicmapᚋgraphᚋmodelᚐTownshipCoverageConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_uncoveredTownships(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TownshipCoverageConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_uncoveredTownships_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_sectorCoverage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_sectorCoverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SectorCoverage(ctx, fc.Args["countyCode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SectorCoverage) graphql.Marshaler {
+			return ec.marshalNSectorCoverage2ᚖcivicmapᚋgraphᚋmodelᚐSectorCoverage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_sectorCoverage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SectorCoverage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_sectorCoverage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nearestPlatforms(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nearestPlatforms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NearestPlatforms(ctx, fc.Args["lon"].(float64), fc.Args["lat"].(float64), fc.Args["kinds"].([]db.PlatformKind), fc.Args["limit"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.PlatformDistance) graphql.Marshaler {
+			return ec.marshalNPlatformDistance2ᚕcivicmapᚋgraphᚋmodelᚐPlatformDistanceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nearestPlatforms(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformDistance(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nearestPlatforms_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_locate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_locate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Locate(ctx, fc.Args["lon"].(float64), fc.Args["lat"].(float64))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Location) graphql.Marshaler {
+			return ec.marshalNLocation2ᚖcivicmapᚋgraphᚋmodelᚐLocation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_locate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Location(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_locate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4363,6 +6320,70 @@ func (ec *executionContext) fieldContext_SectorConnection_totalCount(_ context.C
 	return graphql.NewScalarFieldContext("SectorConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _SectorCoverage_sectors(ctx context.Context, field graphql.CollectedField, obj *model.SectorCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SectorCoverage_sectors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sectors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.Sector) graphql.Marshaler {
+			return ec.marshalNSector2ᚕcivicmapᚋdbᚐSectorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SectorCoverage_sectors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SectorCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sector(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SectorCoverage_counties(ctx context.Context, field graphql.CollectedField, obj *model.SectorCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SectorCoverage_counties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.CountySectors) graphql.Marshaler {
+			return ec.marshalNCountySectors2ᚕcivicmapᚋgraphᚋmodelᚐCountySectorsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SectorCoverage_counties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SectorCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountySectors(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SectorEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SectorEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4413,6 +6434,93 @@ func (ec *executionContext) fieldContext_SectorEdge_node(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Sector(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SectorService_sector(ctx context.Context, field graphql.CollectedField, obj *model.SectorService) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SectorService_sector(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sector, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Sector) graphql.Marshaler {
+			return ec.marshalNSector2ᚖcivicmapᚋdbᚐSector(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SectorService_sector(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SectorService",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Sector(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SectorService_served(ctx context.Context, field graphql.CollectedField, obj *model.SectorService) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SectorService_served(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Served, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SectorService_served(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SectorService", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SectorService_halls(ctx context.Context, field graphql.CollectedField, obj *model.SectorService) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SectorService_halls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Halls, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.Platform) graphql.Marshaler {
+			return ec.marshalNPlatform2ᚕcivicmapᚋdbᚐPlatformᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SectorService_halls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SectorService",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Platform(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4887,6 +6995,368 @@ func (ec *executionContext) _TownshipConnection_totalCount(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_TownshipConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TownshipConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TownshipCoverage_township(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverage_township(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Township, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Township) graphql.Marshaler {
+			return ec.marshalNTownship2ᚖcivicmapᚋdbᚐTownship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverage_township(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TownshipCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Township(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TownshipCoverage_status(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverage_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.CoverageStatus) graphql.Marshaler {
+			return ec.marshalNCoverageStatus2civicmapᚋgraphᚋmodelᚐCoverageStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverage_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TownshipCoverage", field, false, false, "CoverageStatus")
+}
+
+func (ec *executionContext) _TownshipCoverage_covered(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverage_covered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Covered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverage_covered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TownshipCoverage", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TownshipCoverage_positionQuality(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverage_positionQuality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PositionQuality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.PositionQuality) graphql.Marshaler {
+			return ec.marshalNPositionQuality2civicmapᚋdbᚐPositionQuality(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverage_positionQuality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TownshipCoverage", field, false, false, "PositionQuality")
+}
+
+func (ec *executionContext) _TownshipCoverage_boundaryQuality(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverage_boundaryQuality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BoundaryQuality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.BoundaryQuality) graphql.Marshaler {
+			return ec.marshalOBoundaryQuality2ᚖcivicmapᚋdbᚐBoundaryQuality(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverage_boundaryQuality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TownshipCoverage", field, false, false, "BoundaryQuality")
+}
+
+func (ec *executionContext) _TownshipCoverage_coveredBy(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverage_coveredBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoveredBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.PlatformDistance) graphql.Marshaler {
+			return ec.marshalNPlatformDistance2ᚕcivicmapᚋgraphᚋmodelᚐPlatformDistanceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverage_coveredBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TownshipCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformDistance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TownshipCoverage_nearest(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverage_nearest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nearest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformDistance) graphql.Marshaler {
+			return ec.marshalOPlatformDistance2ᚖcivicmapᚋgraphᚋmodelᚐPlatformDistance(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverage_nearest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TownshipCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformDistance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TownshipCoverageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverageConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TownshipCoverageEdge) graphql.Marshaler {
+			return ec.marshalNTownshipCoverageEdge2ᚕcivicmapᚋgraphᚋmodelᚐTownshipCoverageEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverageConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TownshipCoverageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TownshipCoverageEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TownshipCoverageConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverageConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TownshipCoverage) graphql.Marshaler {
+			return ec.marshalNTownshipCoverage2ᚕcivicmapᚋgraphᚋmodelᚐTownshipCoverageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverageConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TownshipCoverageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TownshipCoverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TownshipCoverageConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverageConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖcivicmapᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverageConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TownshipCoverageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TownshipCoverageConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverageConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverageConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TownshipCoverageConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TownshipCoverageEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverageEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverageEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TownshipCoverageEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TownshipCoverageEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverageEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TownshipCoverage) graphql.Marshaler {
+			return ec.marshalNTownshipCoverage2ᚖcivicmapᚋgraphᚋmodelᚐTownshipCoverage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverageEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TownshipCoverageEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TownshipCoverage(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TownshipEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TownshipEdge) (ret graphql.Marshaler) {
@@ -6017,6 +8487,125 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputBBoxInput(ctx context.Context, obj any) (model.BBoxInput, error) {
+	var it model.BBoxInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"west", "south", "east", "north"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "west":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("west"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.West = data
+		case "south":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("south"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.South = data
+		case "east":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("east"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.East = data
+		case "north":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("north"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.North = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBBoxInput unmarshals raw into the BBoxInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBBoxInput(ctx context.Context, raw any) (model.BBoxInput, error) {
+	var out model.BBoxInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BBoxInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any) (model.NearInput, error) {
+	var it model.NearInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"lon", "lat", "radiusMetres"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "lon":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lon"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lon = data
+		case "lat":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lat"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lat = data
+		case "radiusMetres":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("radiusMetres"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RadiusMetres = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNearInput unmarshals raw into the NearInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNearInput(ctx context.Context, raw any) (model.NearInput, error) {
+	var out model.NearInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NearInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputPlatformFilter(ctx context.Context, obj any) (db.PlatformFilter, error) {
 	var it db.PlatformFilter
 	if obj == nil {
@@ -6295,6 +8884,54 @@ func (ec *executionContext) _CountyConnection(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var countyCoverageImplementors = []string{"CountyCoverage"}
+
+func (ec *executionContext) _CountyCoverage(ctx context.Context, sel ast.SelectionSet, obj *model.CountyCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, countyCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CountyCoverage")
+		case "county":
+			out.Values[i] = ec._CountyCoverage_county(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._CountyCoverage_totals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "areaRatio":
+			out.Values[i] = ec._CountyCoverage_areaRatio(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coveredAreaKm2":
+			out.Values[i] = ec._CountyCoverage_coveredAreaKm2(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var countyEdgeImplementors = []string{"CountyEdge"}
 
 func (ec *executionContext) _CountyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CountyEdge) graphql.Marshaler {
@@ -6314,6 +8951,160 @@ func (ec *executionContext) _CountyEdge(ctx context.Context, sel ast.SelectionSe
 		case "node":
 			out.Values[i] = ec._CountyEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var countySectorsImplementors = []string{"CountySectors"}
+
+func (ec *executionContext) _CountySectors(ctx context.Context, sel ast.SelectionSet, obj *model.CountySectors) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, countySectorsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CountySectors")
+		case "county":
+			out.Values[i] = ec._CountySectors_county(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sectors":
+			out.Values[i] = ec._CountySectors_sectors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "servedCount":
+			out.Values[i] = ec._CountySectors_servedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var coverageImplementors = []string{"Coverage"}
+
+func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet, obj *model.Coverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Coverage")
+		case "kinds":
+			out.Values[i] = ec._Coverage_kinds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "radiusMetres":
+			out.Values[i] = ec._Coverage_radiusMetres(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "definition":
+			out.Values[i] = ec._Coverage_definition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._Coverage_totals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "counties":
+			out.Values[i] = ec._Coverage_counties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "townships":
+			out.Values[i] = ec._Coverage_townships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var coverageCountsImplementors = []string{"CoverageCounts"}
+
+func (ec *executionContext) _CoverageCounts(ctx context.Context, sel ast.SelectionSet, obj *model.CoverageCounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageCountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoverageCounts")
+		case "townships":
+			out.Values[i] = ec._CoverageCounts_townships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "covered":
+			out.Values[i] = ec._CoverageCounts_covered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uncovered":
+			out.Values[i] = ec._CoverageCounts_uncovered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unknownPosition":
+			out.Values[i] = ec._CoverageCounts_unknownPosition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ratio":
+			out.Values[i] = ec._CoverageCounts_ratio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -6409,6 +9200,69 @@ func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "sources":
 			out.Values[i] = ec._Dataset_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var locationImplementors = []string{"Location"}
+
+func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet, obj *model.Location) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, locationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Location")
+		case "lon":
+			out.Values[i] = ec._Location_lon(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lat":
+			out.Values[i] = ec._Location_lat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "county":
+			out.Values[i] = ec._Location_county(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "township":
+			out.Values[i] = ec._Location_township(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "townshipBoundaryQuality":
+			out.Values[i] = ec._Location_townshipBoundaryQuality(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "nearest":
+			out.Values[i] = ec._Location_nearest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._Location_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -6717,6 +9571,44 @@ func (ec *executionContext) _PlatformConnection(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var platformDistanceImplementors = []string{"PlatformDistance"}
+
+func (ec *executionContext) _PlatformDistance(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformDistance) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, platformDistanceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlatformDistance")
+		case "platform":
+			out.Values[i] = ec._PlatformDistance_platform(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distanceMetres":
+			out.Values[i] = ec._PlatformDistance_distanceMetres(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var platformEdgeImplementors = []string{"PlatformEdge"}
 
 func (ec *executionContext) _PlatformEdge(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformEdge) graphql.Marshaler {
@@ -6736,6 +9628,11 @@ func (ec *executionContext) _PlatformEdge(ctx context.Context, sel ast.Selection
 		case "node":
 			out.Values[i] = ec._PlatformEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distanceMetres":
+			out.Values[i] = ec._PlatformEdge_distanceMetres(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -6827,6 +9724,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_dataset(ctx, field)
+				})
+		case "coverage":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_coverage(ctx, field)
+				})
+		case "uncoveredTownships":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_uncoveredTownships(ctx, field)
+				})
+		case "sectorCoverage":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_sectorCoverage(ctx, field)
+				})
+		case "nearestPlatforms":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nearestPlatforms(ctx, field)
+				})
+		case "locate":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_locate(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -6956,6 +9883,44 @@ func (ec *executionContext) _SectorConnection(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var sectorCoverageImplementors = []string{"SectorCoverage"}
+
+func (ec *executionContext) _SectorCoverage(ctx context.Context, sel ast.SelectionSet, obj *model.SectorCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sectorCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SectorCoverage")
+		case "sectors":
+			out.Values[i] = ec._SectorCoverage_sectors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "counties":
+			out.Values[i] = ec._SectorCoverage_counties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var sectorEdgeImplementors = []string{"SectorEdge"}
 
 func (ec *executionContext) _SectorEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SectorEdge) graphql.Marshaler {
@@ -6974,6 +9939,49 @@ func (ec *executionContext) _SectorEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "node":
 			out.Values[i] = ec._SectorEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sectorServiceImplementors = []string{"SectorService"}
+
+func (ec *executionContext) _SectorService(ctx context.Context, sel ast.SelectionSet, obj *model.SectorService) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sectorServiceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SectorService")
+		case "sector":
+			out.Values[i] = ec._SectorService_sector(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "served":
+			out.Values[i] = ec._SectorService_served(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "halls":
+			out.Values[i] = ec._SectorService_halls(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7124,6 +10132,155 @@ func (ec *executionContext) _TownshipConnection(ctx context.Context, sel ast.Sel
 			}
 		case "totalCount":
 			out.Values[i] = ec._TownshipConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var townshipCoverageImplementors = []string{"TownshipCoverage"}
+
+func (ec *executionContext) _TownshipCoverage(ctx context.Context, sel ast.SelectionSet, obj *model.TownshipCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, townshipCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TownshipCoverage")
+		case "township":
+			out.Values[i] = ec._TownshipCoverage_township(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._TownshipCoverage_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "covered":
+			out.Values[i] = ec._TownshipCoverage_covered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "positionQuality":
+			out.Values[i] = ec._TownshipCoverage_positionQuality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "boundaryQuality":
+			out.Values[i] = ec._TownshipCoverage_boundaryQuality(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "coveredBy":
+			out.Values[i] = ec._TownshipCoverage_coveredBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nearest":
+			out.Values[i] = ec._TownshipCoverage_nearest(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var townshipCoverageConnectionImplementors = []string{"TownshipCoverageConnection"}
+
+func (ec *executionContext) _TownshipCoverageConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TownshipCoverageConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, townshipCoverageConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TownshipCoverageConnection")
+		case "edges":
+			out.Values[i] = ec._TownshipCoverageConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._TownshipCoverageConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TownshipCoverageConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TownshipCoverageConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var townshipCoverageEdgeImplementors = []string{"TownshipCoverageEdge"}
+
+func (ec *executionContext) _TownshipCoverageEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TownshipCoverageEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, townshipCoverageEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TownshipCoverageEdge")
+		case "cursor":
+			out.Values[i] = ec._TownshipCoverageEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TownshipCoverageEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7620,6 +10777,26 @@ func (ec *executionContext) marshalNCountyConnection2ᚖcivicmapᚋgraphᚋmodel
 	return ec._CountyConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCountyCoverage2civicmapᚋgraphᚋmodelᚐCountyCoverage(ctx context.Context, sel ast.SelectionSet, v model.CountyCoverage) graphql.Marshaler {
+	return ec._CountyCoverage(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCountyCoverage2ᚕcivicmapᚋgraphᚋmodelᚐCountyCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CountyCoverage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCountyCoverage2civicmapᚋgraphᚋmodelᚐCountyCoverage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNCountyEdge2civicmapᚋgraphᚋmodelᚐCountyEdge(ctx context.Context, sel ast.SelectionSet, v model.CountyEdge) graphql.Marshaler {
 	return ec._CountyEdge(ctx, sel, &v)
 }
@@ -7667,6 +10844,52 @@ var (
 		db.CountyKindCountyLevelCity: "COUNTY_LEVEL_CITY",
 	}
 )
+
+func (ec *executionContext) marshalNCountySectors2civicmapᚋgraphᚋmodelᚐCountySectors(ctx context.Context, sel ast.SelectionSet, v model.CountySectors) graphql.Marshaler {
+	return ec._CountySectors(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCountySectors2ᚕcivicmapᚋgraphᚋmodelᚐCountySectorsᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CountySectors) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCountySectors2civicmapᚋgraphᚋmodelᚐCountySectors(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCoverage2ᚖcivicmapᚋgraphᚋmodelᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *model.Coverage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Coverage!")
+		return graphql.Null
+	}
+	return ec._Coverage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCoverageCounts2ᚖcivicmapᚋgraphᚋmodelᚐCoverageCounts(ctx context.Context, sel ast.SelectionSet, v *model.CoverageCounts) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CoverageCounts!")
+		return graphql.Null
+	}
+	return ec._CoverageCounts(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCoverageStatus2civicmapᚋgraphᚋmodelᚐCoverageStatus(ctx context.Context, v any) (model.CoverageStatus, error) {
+	var res model.CoverageStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCoverageStatus2civicmapᚋgraphᚋmodelᚐCoverageStatus(ctx context.Context, sel ast.SelectionSet, v model.CoverageStatus) graphql.Marshaler {
+	return v
+}
 
 func (ec *executionContext) marshalNDataSource2civicmapᚋdbᚐDataSource(ctx context.Context, sel ast.SelectionSet, v db.DataSource) graphql.Marshaler {
 	return ec._DataSource(ctx, sel, &v)
@@ -7804,6 +11027,14 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) marshalNLocation2ᚖcivicmapᚋgraphᚋmodelᚐLocation(ctx context.Context, sel ast.SelectionSet, v *model.Location) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Location!")
+		return graphql.Null
+	}
+	return ec._Location(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNOrganiser2ᚖcivicmapᚋdbᚐOrganiser(ctx context.Context, sel ast.SelectionSet, v *db.Organiser) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Organiser!")
@@ -7882,6 +11113,26 @@ func (ec *executionContext) marshalNPlatformConnection2ᚖcivicmapᚋgraphᚋmod
 	return ec._PlatformConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPlatformDistance2civicmapᚋgraphᚋmodelᚐPlatformDistance(ctx context.Context, sel ast.SelectionSet, v model.PlatformDistance) graphql.Marshaler {
+	return ec._PlatformDistance(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPlatformDistance2ᚕcivicmapᚋgraphᚋmodelᚐPlatformDistanceᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PlatformDistance) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlatformDistance2civicmapᚋgraphᚋmodelᚐPlatformDistance(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPlatformEdge2civicmapᚋgraphᚋmodelᚐPlatformEdge(ctx context.Context, sel ast.SelectionSet, v model.PlatformEdge) graphql.Marshaler {
 	return ec._PlatformEdge(ctx, sel, &v)
 }
@@ -7929,6 +11180,36 @@ var (
 		db.SectorHall:   "SECTOR_HALL",
 	}
 )
+
+func (ec *executionContext) unmarshalNPlatformKind2ᚕcivicmapᚋdbᚐPlatformKindᚄ(ctx context.Context, v any) ([]db.PlatformKind, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.PlatformKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPlatformKind2civicmapᚋdbᚐPlatformKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPlatformKind2ᚕcivicmapᚋdbᚐPlatformKindᚄ(ctx context.Context, sel ast.SelectionSet, v []db.PlatformKind) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlatformKind2civicmapᚋdbᚐPlatformKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
 
 func (ec *executionContext) unmarshalNPlatformStatus2civicmapᚋdbᚐPlatformStatus(ctx context.Context, v any) (db.PlatformStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -8048,6 +11329,14 @@ func (ec *executionContext) marshalNSectorConnection2ᚖcivicmapᚋgraphᚋmodel
 	return ec._SectorConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSectorCoverage2ᚖcivicmapᚋgraphᚋmodelᚐSectorCoverage(ctx context.Context, sel ast.SelectionSet, v *model.SectorCoverage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SectorCoverage!")
+		return graphql.Null
+	}
+	return ec._SectorCoverage(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSectorEdge2civicmapᚋgraphᚋmodelᚐSectorEdge(ctx context.Context, sel ast.SelectionSet, v model.SectorEdge) graphql.Marshaler {
 	return ec._SectorEdge(ctx, sel, &v)
 }
@@ -8057,6 +11346,26 @@ func (ec *executionContext) marshalNSectorEdge2ᚕcivicmapᚋgraphᚋmodelᚐSec
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSectorEdge2civicmapᚋgraphᚋmodelᚐSectorEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSectorService2civicmapᚋgraphᚋmodelᚐSectorService(ctx context.Context, sel ast.SelectionSet, v model.SectorService) graphql.Marshaler {
+	return ec._SectorService(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSectorService2ᚕcivicmapᚋgraphᚋmodelᚐSectorServiceᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SectorService) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSectorService2civicmapᚋgraphᚋmodelᚐSectorService(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -8116,6 +11425,62 @@ func (ec *executionContext) marshalNTownshipConnection2ᚖcivicmapᚋgraphᚋmod
 		return graphql.Null
 	}
 	return ec._TownshipConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTownshipCoverage2civicmapᚋgraphᚋmodelᚐTownshipCoverage(ctx context.Context, sel ast.SelectionSet, v model.TownshipCoverage) graphql.Marshaler {
+	return ec._TownshipCoverage(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTownshipCoverage2ᚕcivicmapᚋgraphᚋmodelᚐTownshipCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TownshipCoverage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTownshipCoverage2civicmapᚋgraphᚋmodelᚐTownshipCoverage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTownshipCoverage2ᚖcivicmapᚋgraphᚋmodelᚐTownshipCoverage(ctx context.Context, sel ast.SelectionSet, v *model.TownshipCoverage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TownshipCoverage!")
+		return graphql.Null
+	}
+	return ec._TownshipCoverage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTownshipCoverageConnection2ᚖcivicmapᚋgraphᚋmodelᚐTownshipCoverageConnection(ctx context.Context, sel ast.SelectionSet, v *model.TownshipCoverageConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TownshipCoverageConnection!")
+		return graphql.Null
+	}
+	return ec._TownshipCoverageConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTownshipCoverageEdge2civicmapᚋgraphᚋmodelᚐTownshipCoverageEdge(ctx context.Context, sel ast.SelectionSet, v model.TownshipCoverageEdge) graphql.Marshaler {
+	return ec._TownshipCoverageEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTownshipCoverageEdge2ᚕcivicmapᚋgraphᚋmodelᚐTownshipCoverageEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TownshipCoverageEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTownshipCoverageEdge2civicmapᚋgraphᚋmodelᚐTownshipCoverageEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNTownshipEdge2civicmapᚋgraphᚋmodelᚐTownshipEdge(ctx context.Context, sel ast.SelectionSet, v model.TownshipEdge) graphql.Marshaler {
@@ -8308,6 +11673,14 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOBBoxInput2ᚖcivicmapᚋgraphᚋmodelᚐBBoxInput(ctx context.Context, v any) (*model.BBoxInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputBBoxInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8446,6 +11819,14 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalONearInput2ᚖcivicmapᚋgraphᚋmodelᚐNearInput(ctx context.Context, v any) (*model.NearInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputNearInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalONode2civicmapᚋgraphᚋrelayᚐNode(ctx context.Context, sel ast.SelectionSet, v relay.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -8458,6 +11839,13 @@ func (ec *executionContext) marshalOPlatform2ᚖcivicmapᚋdbᚐPlatform(ctx con
 		return graphql.Null
 	}
 	return ec._Platform(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPlatformDistance2ᚖcivicmapᚋgraphᚋmodelᚐPlatformDistance(ctx context.Context, sel ast.SelectionSet, v *model.PlatformDistance) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PlatformDistance(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPlatformFilter2ᚖcivicmapᚋdbᚐPlatformFilter(ctx context.Context, v any) (*db.PlatformFilter, error) {

@@ -11,6 +11,8 @@ import (
 	"civicmap/graph/model"
 	"civicmap/graph/relay"
 	"context"
+
+	"github.com/twpayne/go-geom"
 )
 
 // Node is the resolver for the node field.
@@ -19,7 +21,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (relay.Node, error)
 }
 
 // Platforms is the resolver for the platforms field.
-func (r *queryResolver) Platforms(ctx context.Context, filter *db.PlatformFilter, first *int, after *string) (*model.PlatformConnection, error) {
+func (r *queryResolver) Platforms(ctx context.Context, filter *db.PlatformFilter, near *model.NearInput, within geom.T, bbox *model.BBoxInput, first *int, after *string) (*model.PlatformConnection, error) {
 	page, err := pageArgs(platformList, first, after)
 	if err != nil {
 		return nil, err
