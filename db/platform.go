@@ -142,3 +142,10 @@ func (db *DB) PlatformsOfTownships(ctx context.Context, townshipCodes []string) 
 	}
 	return ps, nil
 }
+
+// PlatformDistance is a platform with its distance in metres from a point or an
+// area, geodesic on the WGS84 spheroid.
+type PlatformDistance struct {
+	Platform
+	DistanceMetres float64 `db:"distance_metres"`
+}

@@ -320,7 +320,7 @@ type QueryResolver interface {
 	Coverage(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (*model.Coverage, error)
 	UncoveredTownships(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, first *int, after *string) (*model.TownshipCoverageConnection, error)
 	SectorCoverage(ctx context.Context, countyCode *string) (*model.SectorCoverage, error)
-	NearestPlatforms(ctx context.Context, lon float64, lat float64, kinds []db.PlatformKind, limit *int) ([]model.PlatformDistance, error)
+	NearestPlatforms(ctx context.Context, lon float64, lat float64, kinds []db.PlatformKind, limit *int) ([]db.PlatformDistance, error)
 	Locate(ctx context.Context, lon float64, lat float64) (*model.Location, error)
 }
 type SectorResolver interface {
@@ -4399,8 +4399,8 @@ func (ec *executionContext) _Location_nearest(ctx context.Context, field graphql
 			return obj.Nearest, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.PlatformDistance) graphql.Marshaler {
-			return ec.marshalNPlatformDistance2ᚕcivicmapᚋgraphᚋmodelᚐPlatformDistanceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []db.PlatformDistance) graphql.Marshaler {
+			return ec.marshalNPlatformDistance2ᚕcivicmapᚋdbᚐPlatformDistanceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5296,7 +5296,7 @@ func (ec *executionContext) fieldContext_PlatformConnection_totalCount(_ context
 	return graphql.NewScalarFieldContext("PlatformConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _PlatformDistance_platform(ctx context.Context, field graphql.CollectedField, obj *model.PlatformDistance) (ret graphql.Marshaler) {
+func (ec *executionContext) _PlatformDistance_platform(ctx context.Context, field graphql.CollectedField, obj *db.PlatformDistance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5308,8 +5308,8 @@ func (ec *executionContext) _PlatformDistance_platform(ctx context.Context, fiel
 			return obj.Platform, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *db.Platform) graphql.Marshaler {
-			return ec.marshalNPlatform2ᚖcivicmapᚋdbᚐPlatform(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v db.Platform) graphql.Marshaler {
+			return ec.marshalNPlatform2civicmapᚋdbᚐPlatform(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5328,7 +5328,7 @@ func (ec *executionContext) fieldContext_PlatformDistance_platform(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _PlatformDistance_distanceMetres(ctx context.Context, field graphql.CollectedField, obj *model.PlatformDistance) (ret graphql.Marshaler) {
+func (ec *executionContext) _PlatformDistance_distanceMetres(ctx context.Context, field graphql.CollectedField, obj *db.PlatformDistance) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5958,8 +5958,8 @@ func (ec *executionContext) _Query_nearestPlatforms(ctx context.Context, field g
 			return ec.Resolvers.Query().NearestPlatforms(ctx, fc.Args["lon"].(float64), fc.Args["lat"].(float64), fc.Args["kinds"].([]db.PlatformKind), fc.Args["limit"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.PlatformDistance) graphql.Marshaler {
-			return ec.marshalNPlatformDistance2ᚕcivicmapᚋgraphᚋmodelᚐPlatformDistanceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []db.PlatformDistance) graphql.Marshaler {
+			return ec.marshalNPlatformDistance2ᚕcivicmapᚋdbᚐPlatformDistanceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7133,8 +7133,8 @@ func (ec *executionContext) _TownshipCoverage_coveredBy(ctx context.Context, fie
 			return obj.CoveredBy, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.PlatformDistance) graphql.Marshaler {
-			return ec.marshalNPlatformDistance2ᚕcivicmapᚋgraphᚋmodelᚐPlatformDistanceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []db.PlatformDistance) graphql.Marshaler {
+			return ec.marshalNPlatformDistance2ᚕcivicmapᚋdbᚐPlatformDistanceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7165,8 +7165,8 @@ func (ec *executionContext) _TownshipCoverage_nearest(ctx context.Context, field
 			return obj.Nearest, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformDistance) graphql.Marshaler {
-			return ec.marshalOPlatformDistance2ᚖcivicmapᚋgraphᚋmodelᚐPlatformDistance(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *db.PlatformDistance) graphql.Marshaler {
+			return ec.marshalOPlatformDistance2ᚖcivicmapᚋdbᚐPlatformDistance(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9573,7 +9573,7 @@ func (ec *executionContext) _PlatformConnection(ctx context.Context, sel ast.Sel
 
 var platformDistanceImplementors = []string{"PlatformDistance"}
 
-func (ec *executionContext) _PlatformDistance(ctx context.Context, sel ast.SelectionSet, obj *model.PlatformDistance) graphql.Marshaler {
+func (ec *executionContext) _PlatformDistance(ctx context.Context, sel ast.SelectionSet, obj *db.PlatformDistance) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, platformDistanceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11113,15 +11113,15 @@ func (ec *executionContext) marshalNPlatformConnection2ᚖcivicmapᚋgraphᚋmod
 	return ec._PlatformConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPlatformDistance2civicmapᚋgraphᚋmodelᚐPlatformDistance(ctx context.Context, sel ast.SelectionSet, v model.PlatformDistance) graphql.Marshaler {
+func (ec *executionContext) marshalNPlatformDistance2civicmapᚋdbᚐPlatformDistance(ctx context.Context, sel ast.SelectionSet, v db.PlatformDistance) graphql.Marshaler {
 	return ec._PlatformDistance(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNPlatformDistance2ᚕcivicmapᚋgraphᚋmodelᚐPlatformDistanceᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PlatformDistance) graphql.Marshaler {
+func (ec *executionContext) marshalNPlatformDistance2ᚕcivicmapᚋdbᚐPlatformDistanceᚄ(ctx context.Context, sel ast.SelectionSet, v []db.PlatformDistance) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPlatformDistance2civicmapᚋgraphᚋmodelᚐPlatformDistance(ctx, sel, v[i])
+		return ec.marshalNPlatformDistance2civicmapᚋdbᚐPlatformDistance(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -11841,7 +11841,7 @@ func (ec *executionContext) marshalOPlatform2ᚖcivicmapᚋdbᚐPlatform(ctx con
 	return ec._Platform(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOPlatformDistance2ᚖcivicmapᚋgraphᚋmodelᚐPlatformDistance(ctx context.Context, sel ast.SelectionSet, v *model.PlatformDistance) graphql.Marshaler {
+func (ec *executionContext) marshalOPlatformDistance2ᚖcivicmapᚋdbᚐPlatformDistance(ctx context.Context, sel ast.SelectionSet, v *db.PlatformDistance) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

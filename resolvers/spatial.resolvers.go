@@ -12,7 +12,7 @@ import (
 	"fmt"
 )
 
-func (r *queryResolver) NearestPlatforms(ctx context.Context, lon float64, lat float64, kinds []db.PlatformKind, limit *int) ([]model.PlatformDistance, error) {
+func (r *queryResolver) NearestPlatforms(ctx context.Context, lon float64, lat float64, kinds []db.PlatformKind, limit *int) ([]db.PlatformDistance, error) {
 	panic(fmt.Errorf("not implemented: NearestPlatforms - nearestPlatforms"))
 }
 

@@ -94,7 +94,7 @@ type Location struct {
 	TownshipBoundaryQuality *db.BoundaryQuality `json:"townshipBoundaryQuality,omitempty"`
 	// The nearest ACTIVE platform of each kind whose position is known, in the order LIAISON_GROUP, WORKSTATION,
 	// SECTOR_HALL; a kind with no such platform is left out.
-	Nearest []PlatformDistance `json:"nearest"`
+	Nearest []db.PlatformDistance `json:"nearest"`
 	// A sentence for people: where the point is and how sure that is, e.g. outside Sanming, or in an approximate cell.
 	Message string `json:"message"`
 }
@@ -123,13 +123,6 @@ type PlatformConnection struct {
 	PageInfo *PageInfo      `json:"pageInfo"`
 	// The number of platforms matching the filter, not only this page.
 	TotalCount int `json:"totalCount"`
-}
-
-// A platform and how far it is.
-type PlatformDistance struct {
-	Platform *db.Platform `json:"platform"`
-	// Metres, geodesic on the WGS84 spheroid: from the point asked about, or from a township's cell (0 inside it).
-	DistanceMetres float64 `json:"distanceMetres"`
 }
 
 type PlatformEdge struct {
@@ -189,10 +182,10 @@ type TownshipCoverage struct {
 	// The quality of the cell coverage was measured on; null when the position is UNKNOWN.
 	BoundaryQuality *db.BoundaryQuality `json:"boundaryQuality,omitempty"`
 	// The ACTIVE platforms of the kinds that cover it, nearest first (distance 0 = inside the cell).
-	CoveredBy []PlatformDistance `json:"coveredBy"`
+	CoveredBy []db.PlatformDistance `json:"coveredBy"`
 	// The nearest ACTIVE platform of the kinds, with its distance from the cell (0 inside it); null when the position
 	// is UNKNOWN or no such platform exists.
-	Nearest *PlatformDistance `json:"nearest,omitempty"`
+	Nearest *db.PlatformDistance `json:"nearest,omitempty"`
 }
 
 type TownshipCoverageConnection struct {
