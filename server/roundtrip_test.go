@@ -1,62 +1,24 @@
 package server_test
 
 import (
-	"context"
-	"sync/atomic"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"civicmap/db/dbtest"
 )
-
-// roundTrips counts the statements and batches a pool sends: each is one round
-// trip to PostgreSQL.
-type roundTrips struct{ n atomic.Int64 }
-
-func (c *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
-	if !inBatch(ctx) {
-		c.n.Add(1)
-	}
-	return ctx
-}
-func (c *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-
-type batchKey struct{}
-
-func inBatch(ctx context.Context) bool { return ctx.Value(batchKey{}) != nil }
-
-func (c *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	c.n.Add(1)
-	return context.WithValue(ctx, batchKey{}, true)
-}
-func (c *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
-func (c *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
 // TestNestedFieldsAreBatched: a page of platforms with their townships,
 // counties, organisers, sectors and the townships' own platforms costs the same
 // number of round trips whether the page holds 1 platform or all 207.
 func TestNestedFieldsAreBatched(t *testing.T) {
-	cfg, err := pgxpool.ParseConfig(dbtest.NewConnString(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	counter := &roundTrips{}
-	cfg.ConnConfig.Tracer = counter
-	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	h := newHandler(t, pool)
+	tr := &tracer{}
+	h := newHandler(t, tracedPool(t, dbtest.NewConnString(t), tr))
 	const query = `query($first: Int) { platforms(first: $first) { totalCount nodes {
 		name organiser { name county { name } } sector { name }
 		township { name county { name } platforms { totalCount nodes { name } } }
 		county { name } } } }`
 	trips := map[int]int64{}
 	for _, first := range []int{1, 10, 207} {
-		counter.n.Store(0)
+		tr.reset()
 		var d struct {
 			Platforms struct {
 				TotalCount int
@@ -67,7 +29,7 @@ func TestNestedFieldsAreBatched(t *testing.T) {
 		if len(d.Platforms.Nodes) != first {
 			t.Fatalf("first=%d: got %d platforms", first, len(d.Platforms.Nodes))
 		}
-		trips[first] = counter.n.Load()
+		trips[first] = tr.trips.Load()
 	}
 	t.Logf("round trips by page size: %v", trips)
 	// One batch for the page and its count, then one query per nested field

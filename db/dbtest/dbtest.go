@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -62,6 +63,16 @@ type environment struct {
 	cluster *pgcluster.Cluster
 	admin   *pgxpool.Pool // on the postgres database, for CREATE/DROP DATABASE
 	seq     atomic.Int64  // numbers the databases NewDB creates
+
+	mu     sync.Mutex
+	shared map[string]*sharedDB // the databases Shared prepared, by name
+}
+
+// sharedDB is one database that Shared prepared: ready when once is done.
+type sharedDB struct {
+	once sync.Once
+	pool *pgxpool.Pool
+	err  error
 }
 
 // Main starts a throwaway cluster (temporary directory, unix socket only, fsync
@@ -144,6 +155,11 @@ func runPrepare(ctx context.Context, connString string, prepare PrepareFunc) err
 }
 
 func teardown(e *environment) {
+	for _, s := range e.shared {
+		if s.pool != nil {
+			s.pool.Close()
+		}
+	}
 	if e.admin != nil {
 		e.admin.Close()
 	}
@@ -240,4 +256,38 @@ func NewDB(t testing.TB) *pgxpool.Pool {
 	}
 	t.Cleanup(pool.Close) // registered after the drop, so it runs before it
 	return pool
+}
+
+// Shared returns a pool on a database of the package's cluster that prepare
+// builds the first time any test asks for name, for data too big to build per
+// test (e.g. a nationwide synthetic dataset). Tests share it, so they must only
+// read it; it lives until the package's tests end.
+func Shared(t testing.TB, name string, prepare PrepareFunc) *pgxpool.Pool {
+	t.Helper()
+	e := current(t)
+	e.mu.Lock()
+	if e.shared == nil {
+		e.shared = map[string]*sharedDB{}
+	}
+	s := e.shared[name]
+	if s == nil {
+		s = &sharedDB{}
+		e.shared[name] = s
+	}
+	e.mu.Unlock()
+	s.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), SetupTimeout)
+		defer cancel()
+		if s.err = e.exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); s.err != nil {
+			return
+		}
+		if s.pool, s.err = pgxpool.New(ctx, e.cluster.ConnString(name)); s.err != nil {
+			return
+		}
+		s.err = prepare(ctx, s.pool)
+	})
+	if s.err != nil {
+		t.Fatalf("dbtest: shared database %s: %v", name, s.err)
+	}
+	return s.pool
 }
