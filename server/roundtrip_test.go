@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"net/http"
 	"sync/atomic"
 	"testing"
 
@@ -34,10 +35,10 @@ func (c *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.Tra
 func (c *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (c *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
-// TestNestedFieldsAreBatched: a page of platforms with their townships,
-// counties, organisers, sectors and the townships' own platforms costs the same
-// number of round trips whether the page holds 1 platform or all 207.
-func TestNestedFieldsAreBatched(t *testing.T) {
+// countingHandler returns a handler over a fresh database whose round trips
+// the returned counter counts.
+func countingHandler(t *testing.T) (http.Handler, *roundTrips) {
+	t.Helper()
 	cfg, err := pgxpool.ParseConfig(dbtest.NewConnString(t))
 	if err != nil {
 		t.Fatal(err)
@@ -48,8 +49,15 @@ func TestNestedFieldsAreBatched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
-	h := newHandler(t, pool)
+	t.Cleanup(pool.Close)
+	return newHandler(t, pool), counter
+}
+
+// TestNestedFieldsAreBatched: a page of platforms with their townships,
+// counties, organisers, sectors and the townships' own platforms costs the same
+// number of round trips whether the page holds 1 platform or all 207.
+func TestNestedFieldsAreBatched(t *testing.T) {
+	h, counter := countingHandler(t)
 	const query = `query($first: Int) { platforms(first: $first) { totalCount nodes {
 		name organiser { name county { name } } sector { name }
 		township { name county { name } platforms { totalCount nodes { name } } }
@@ -76,6 +84,40 @@ func TestNestedFieldsAreBatched(t *testing.T) {
 	for first, n := range trips {
 		if n > most {
 			t.Errorf("first=%d: %d round trips, want at most %d whatever the page size", first, n, most)
+		}
+	}
+}
+
+// TestCoverageIsBatched: the coverage of every township, with its platforms'
+// nested fields and the covered areas, costs a few round trips, the same for
+// one county as for all, and none per township.
+func TestCoverageIsBatched(t *testing.T) {
+	h, counter := countingHandler(t)
+	const query = `query($county: String) { coverage(kinds: [WORKSTATION, SECTOR_HALL], radiusMetres: 20000, countyCode: $county) {
+		counties { county { name } areaRatio coveredAreaKm2 }
+		townships { township { name county { name } }
+			coveredBy { distanceMetres platform { name organiser { name } sector { name } township { name county { name } } } }
+			status nearest { platform { name organiser { name } township { name } } } } } }`
+	for _, c := range []struct {
+		county    any
+		townships int
+	}{{nil, 141}, {"350424", 16}} {
+		counter.n.Store(0)
+		var d struct {
+			Coverage struct{ Townships []struct{ Status string } }
+		}
+		data(t, h, query, map[string]any{"county": c.county}, &d)
+		if len(d.Coverage.Townships) != c.townships {
+			t.Fatalf("county %v: %d townships, want %d", c.county, len(d.Coverage.Townships), c.townships)
+		}
+		n := counter.n.Load()
+		t.Logf("county %v: %d round trips", c.county, n)
+		// The county check, one batch for the counties and the coverage, the
+		// platforms, the areas, then one query per nested field (organiser,
+		// sector; townships and counties outside the county), each batched.
+		const most = 8
+		if n > most {
+			t.Errorf("county %v: %d round trips, want at most %d", c.county, n, most)
 		}
 	}
 }
