@@ -1588,7 +1588,10 @@ type TownshipEdge {
   ` + "`" + `radiusMetres` + "`" + ` > 0, within ` + "`" + `radiusMetres` + "`" + ` of its cell. Townships whose position is UNKNOWN have no cell: they are
   data gaps, counted in ` + "`" + `unknownPosition` + "`" + ` and never as covered or uncovered. Most cells are APPROXIMATE (Voronoi
   cells of the township seats, clipped to the county) until an official boundary is imported.
-  ` + "`" + `radiusMetres` + "`" + ` is 0 by default and at most 200000; ` + "`" + `countyCode` + "`" + ` narrows everything to one county.
+  Distances from a cell are geodesic (WGS84) from the platform to the cell's nearest point, 0 inside it, so a
+  township is UNCOVERED exactly when its nearest such platform is farther than ` + "`" + `radiusMetres` + "`" + `.
+  ` + "`" + `radiusMetres` + "`" + ` is 0 by default and at most 200000; ` + "`" + `countyCode` + "`" + ` narrows everything to one county (platforms in
+  other counties still cover its townships).
   """
   coverage(kinds: [PlatformKind!]!, radiusMetres: Float = 0, countyCode: String): Coverage!
 
@@ -1608,7 +1611,8 @@ type TownshipEdge {
   """
   Which sectors (界别) have a deliberation hall serving each county: a county × sector matrix over every sector.
   A hall run by the city CPPCC (三明市政协) serves every county; a hall run by a county-level CPPCC serves its own
-  county. Only ACTIVE halls count. ` + "`" + `countyCode` + "`" + ` narrows the matrix to one county.
+  county (the organiser's county, wherever the hall sits). Only ACTIVE halls count. ` + "`" + `countyCode` + "`" + ` narrows the
+  matrix to one county.
   """
   sectorCoverage(countyCode: String): SectorCoverage!
 }
@@ -1647,7 +1651,9 @@ type CountyCoverage {
   totals: CoverageCounts!
   """
   The share of the county's area (its real boundary) within ` + "`" + `radiusMetres` + "`" + ` of an ACTIVE platform of the kinds,
-  from 0 to 1, wherever that platform is; 0 when ` + "`" + `radiusMetres` + "`" + ` is 0.
+  from 0 to 1, wherever that platform is; 0 when ` + "`" + `radiusMetres` + "`" + ` is 0. The circles are drawn as 64-sided
+  polygons, 0.2% short of a true circle. Measured for every county at once, and only when asked for: it is the
+  costly part of ` + "`" + `coverage` + "`" + `.
   """
   areaRatio: Float!
   "The county's area within ` + "`" + `radiusMetres` + "`" + ` of such a platform, in square kilometres."
@@ -1677,8 +1683,8 @@ type TownshipCoverage {
   "The ACTIVE platforms of the kinds that cover it, nearest first (distance 0 = inside the cell)."
   coveredBy: [PlatformDistance!]!
   """
-  The nearest ACTIVE platform of the kinds, with its distance from the cell (0 inside it); null when the position
-  is UNKNOWN or no such platform exists.
+  The nearest ACTIVE platform of the kinds, with its distance from the cell (0 inside it; among several inside, the
+  lowest ID); null when the position is UNKNOWN or no such platform exists.
   """
   nearest: PlatformDistance
 }
