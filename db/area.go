@@ -49,6 +49,8 @@ const (
 	countiesCountSQL  = `SELECT count(*) FROM county`
 	countiesPageSQL   = `SELECT ` + countyColumns + ` FROM county WHERE code > $1 ORDER BY code LIMIT $2`
 	countiesByCodeSQL = `SELECT ` + countyColumns + ` FROM county WHERE code = ANY($1) ORDER BY code`
+	// $1: a county code, or NULL for every county.
+	countiesOneOrAllSQL = `SELECT ` + countyColumns + ` FROM county WHERE ($1::text IS NULL OR code = $1) ORDER BY code`
 	// Boundaries are read as EWKB and decoded by go-geom.
 	countyBoundariesSQL = `SELECT code, ST_AsEWKB(boundary) FROM county WHERE code = ANY($1)`
 )

@@ -46,6 +46,16 @@ func queryRows[T any](ctx context.Context, q querier, sql string, args ...any) (
 	return out, nil
 }
 
+// queueRows queues a query on b whose rows, once the batch is sent, are scanned
+// into *out by column name.
+func queueRows[T any](b *pgx.Batch, out *[]T, sql string, args ...any) {
+	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		var err error
+		*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[T])
+		return err
+	})
+}
+
 // querier is what both a pool and a transaction offer.
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)

@@ -2,7 +2,9 @@ package db
 
 import (
 	"fmt"
+	"math"
 	"strconv"
+	"strings"
 )
 
 // Page asks for one page of a list in its stable order: at most First rows after
@@ -33,4 +35,32 @@ func intKey(after string) (int64, error) {
 		return 0, fmt.Errorf("page key %q is not an integer", after)
 	}
 	return n, nil
+}
+
+// DistanceKey is the page key of a row in a list ordered by a distance in metres
+// and then by a code or ID: "metres,key", with nothing before the comma when the
+// row has no distance. The metres are written exactly, so that the row they came
+// from compares equal to them.
+func DistanceKey(metres *float64, key string) string {
+	if metres == nil {
+		return "," + key
+	}
+	return strconv.FormatFloat(*metres, 'g', -1, 64) + "," + key
+}
+
+// ParseDistanceKey splits a DistanceKey into its metres (nil for none) and its
+// code or ID.
+func ParseDistanceKey(s string) (metres *float64, key string, err error) {
+	m, key, ok := strings.Cut(s, ",")
+	if !ok || key == "" {
+		return nil, "", fmt.Errorf("page key %q is not metres,key", s)
+	}
+	if m == "" {
+		return nil, key, nil
+	}
+	f, err := strconv.ParseFloat(m, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+		return nil, "", fmt.Errorf("page key %q does not start with a distance", s)
+	}
+	return &f, key, nil
 }

@@ -71,11 +71,7 @@ func (f PlatformFilter) where() (string, []any) {
 		preds = append(preds, strings.ReplaceAll(pred, "$?", "$"+strconv.Itoa(len(args))))
 	}
 	if len(f.Kinds) > 0 {
-		kinds := make([]string, len(f.Kinds))
-		for i, k := range f.Kinds {
-			kinds[i] = string(k)
-		}
-		add("p.kind = ANY($?)", kinds)
+		add("p.kind = ANY($?)", kindStrings(f.Kinds))
 	}
 	if f.CountyCode != nil {
 		add("t.county_code = $?", *f.CountyCode)
@@ -99,6 +95,15 @@ func (f PlatformFilter) where() (string, []any) {
 		return "true", nil
 	}
 	return strings.Join(preds, " AND "), args
+}
+
+// kindStrings returns kinds as the text[] that p.kind is compared with.
+func kindStrings(kinds []PlatformKind) []string {
+	out := make([]string, len(kinds))
+	for i, k := range kinds {
+		out[i] = string(k)
+	}
+	return out
 }
 
 // escapeLike makes s match itself literally inside a LIKE pattern.

@@ -47,6 +47,7 @@ const (
 	// Sectors page in the CPPCC's order; the cursor is the position in it.
 	sectorsPageSQL    = `SELECT code, name, name_en, ord FROM sector WHERE ord > $1 ORDER BY ord LIMIT $2`
 	sectorsByCodeSQL  = `SELECT code, name, name_en, ord FROM sector WHERE code = ANY($1) ORDER BY ord`
+	allSectorsSQL     = `SELECT code, name, name_en, ord FROM sector ORDER BY ord`
 	datasetSQL        = `SELECT attribution, licence, loaded_at FROM dataset`
 	datasetSourcesSQL = `SELECT name, url, licence, used_for FROM dataset_source ORDER BY ord`
 )

@@ -34,6 +34,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	County() CountyResolver
+	CountyCoverage() CountyCoverageResolver
 	Organiser() OrganiserResolver
 	Platform() PlatformResolver
 	Query() QueryResolver
@@ -295,6 +296,10 @@ type CountyResolver interface {
 	Organiser(ctx context.Context, obj *db.County) (*db.Organiser, error)
 	Townships(ctx context.Context, obj *db.County, first *int, after *string) (*model.TownshipConnection, error)
 }
+type CountyCoverageResolver interface {
+	AreaRatio(ctx context.Context, obj *db.CountyCoverage) (float64, error)
+	CoveredAreaKm2(ctx context.Context, obj *db.CountyCoverage) (float64, error)
+}
 type OrganiserResolver interface {
 	County(ctx context.Context, obj *db.Organiser) (*db.County, error)
 }
@@ -317,9 +322,9 @@ type QueryResolver interface {
 	Township(ctx context.Context, code string) (*db.Township, error)
 	Sectors(ctx context.Context, first *int, after *string) (*model.SectorConnection, error)
 	Dataset(ctx context.Context) (*db.Dataset, error)
-	Coverage(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (*model.Coverage, error)
+	Coverage(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (*db.Coverage, error)
 	UncoveredTownships(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, first *int, after *string) (*model.TownshipCoverageConnection, error)
-	SectorCoverage(ctx context.Context, countyCode *string) (*model.SectorCoverage, error)
+	SectorCoverage(ctx context.Context, countyCode *string) (*db.SectorCoverage, error)
 	NearestPlatforms(ctx context.Context, lon float64, lat float64, kinds []db.PlatformKind, limit *int) ([]db.PlatformDistance, error)
 	Locate(ctx context.Context, lon float64, lat float64) (*model.Location, error)
 }
@@ -1583,7 +1588,10 @@ type TownshipEdge {
   ` + "`" + `radiusMetres` + "`" + ` > 0, within ` + "`" + `radiusMetres` + "`" + ` of its cell. Townships whose position is UNKNOWN have no cell: they are
   data gaps, counted in ` + "`" + `unknownPosition` + "`" + ` and never as covered or uncovered. Most cells are APPROXIMATE (Voronoi
   cells of the township seats, clipped to the county) until an official boundary is imported.
-  ` + "`" + `radiusMetres` + "`" + ` is 0 by default and at most 200000; ` + "`" + `countyCode` + "`" + ` narrows everything to one county.
+  Distances from a cell are geodesic (WGS84) from the platform to the cell's nearest point, 0 inside it, so a
+  township is UNCOVERED exactly when its nearest such platform is farther than ` + "`" + `radiusMetres` + "`" + `.
+  ` + "`" + `radiusMetres` + "`" + ` is 0 by default and at most 200000; ` + "`" + `countyCode` + "`" + ` narrows everything to one county (platforms in
+  other counties still cover its townships).
   """
   coverage(kinds: [PlatformKind!]!, radiusMetres: Float = 0, countyCode: String): Coverage!
 
@@ -1603,7 +1611,8 @@ type TownshipEdge {
   """
   Which sectors (界别) have a deliberation hall serving each county: a county × sector matrix over every sector.
   A hall run by the city CPPCC (三明市政协) serves every county; a hall run by a county-level CPPCC serves its own
-  county. Only ACTIVE halls count. ` + "`" + `countyCode` + "`" + ` narrows the matrix to one county.
+  county (the organiser's county, wherever the hall sits). Only ACTIVE halls count. ` + "`" + `countyCode` + "`" + ` narrows the
+  matrix to one county.
   """
   sectorCoverage(countyCode: String): SectorCoverage!
 }
@@ -1642,7 +1651,9 @@ type CountyCoverage {
   totals: CoverageCounts!
   """
   The share of the county's area (its real boundary) within ` + "`" + `radiusMetres` + "`" + ` of an ACTIVE platform of the kinds,
-  from 0 to 1, wherever that platform is; 0 when ` + "`" + `radiusMetres` + "`" + ` is 0.
+  from 0 to 1, wherever that platform is; 0 when ` + "`" + `radiusMetres` + "`" + ` is 0. The circles are drawn as 64-sided
+  polygons, 0.2% short of a true circle. Measured for every county at once, and only when asked for: it is the
+  costly part of ` + "`" + `coverage` + "`" + `.
   """
   areaRatio: Float!
   "The county's area within ` + "`" + `radiusMetres` + "`" + ` of such a platform, in square kilometres."
@@ -1672,8 +1683,8 @@ type TownshipCoverage {
   "The ACTIVE platforms of the kinds that cover it, nearest first (distance 0 = inside the cell)."
   coveredBy: [PlatformDistance!]!
   """
-  The nearest ACTIVE platform of the kinds, with its distance from the cell (0 inside it); null when the position
-  is UNKNOWN or no such platform exists.
+  The nearest ACTIVE platform of the kinds, with its distance from the cell (0 inside it; among several inside, the
+  lowest ID); null when the position is UNKNOWN or no such platform exists.
   """
   nearest: PlatformDistance
 }
@@ -3529,7 +3540,7 @@ func (ec *executionContext) fieldContext_CountyConnection_totalCount(_ context.C
 	return graphql.NewScalarFieldContext("CountyConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CountyCoverage_county(ctx context.Context, field graphql.CollectedField, obj *model.CountyCoverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _CountyCoverage_county(ctx context.Context, field graphql.CollectedField, obj *db.CountyCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3541,8 +3552,8 @@ func (ec *executionContext) _CountyCoverage_county(ctx context.Context, field gr
 			return obj.County, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *db.County) graphql.Marshaler {
-			return ec.marshalNCounty2ᚖcivicmapᚋdbᚐCounty(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v db.County) graphql.Marshaler {
+			return ec.marshalNCounty2civicmapᚋdbᚐCounty(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3561,7 +3572,7 @@ func (ec *executionContext) fieldContext_CountyCoverage_county(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _CountyCoverage_totals(ctx context.Context, field graphql.CollectedField, obj *model.CountyCoverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _CountyCoverage_totals(ctx context.Context, field graphql.CollectedField, obj *db.CountyCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3573,8 +3584,8 @@ func (ec *executionContext) _CountyCoverage_totals(ctx context.Context, field gr
 			return obj.Totals, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CoverageCounts) graphql.Marshaler {
-			return ec.marshalNCoverageCounts2ᚖcivicmapᚋgraphᚋmodelᚐCoverageCounts(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v db.CoverageCounts) graphql.Marshaler {
+			return ec.marshalNCoverageCounts2civicmapᚋdbᚐCoverageCounts(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3593,7 +3604,7 @@ func (ec *executionContext) fieldContext_CountyCoverage_totals(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _CountyCoverage_areaRatio(ctx context.Context, field graphql.CollectedField, obj *model.CountyCoverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _CountyCoverage_areaRatio(ctx context.Context, field graphql.CollectedField, obj *db.CountyCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3602,7 +3613,7 @@ func (ec *executionContext) _CountyCoverage_areaRatio(ctx context.Context, field
 			return ec.fieldContext_CountyCoverage_areaRatio(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.AreaRatio, nil
+			return ec.Resolvers.CountyCoverage().AreaRatio(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
@@ -3613,10 +3624,10 @@ func (ec *executionContext) _CountyCoverage_areaRatio(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_CountyCoverage_areaRatio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CountyCoverage", field, false, false, "Float")
+	return graphql.NewScalarFieldContext("CountyCoverage", field, true, true, "Float")
 }
 
-func (ec *executionContext) _CountyCoverage_coveredAreaKm2(ctx context.Context, field graphql.CollectedField, obj *model.CountyCoverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _CountyCoverage_coveredAreaKm2(ctx context.Context, field graphql.CollectedField, obj *db.CountyCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3625,7 +3636,7 @@ func (ec *executionContext) _CountyCoverage_coveredAreaKm2(ctx context.Context, 
 			return ec.fieldContext_CountyCoverage_coveredAreaKm2(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CoveredAreaKm2, nil
+			return ec.Resolvers.CountyCoverage().CoveredAreaKm2(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
@@ -3636,7 +3647,7 @@ func (ec *executionContext) _CountyCoverage_coveredAreaKm2(ctx context.Context, 
 	)
 }
 func (ec *executionContext) fieldContext_CountyCoverage_coveredAreaKm2(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CountyCoverage", field, false, false, "Float")
+	return graphql.NewScalarFieldContext("CountyCoverage", field, true, true, "Float")
 }
 
 func (ec *executionContext) _CountyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CountyEdge) (ret graphql.Marshaler) {
@@ -3694,7 +3705,7 @@ func (ec *executionContext) fieldContext_CountyEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _CountySectors_county(ctx context.Context, field graphql.CollectedField, obj *model.CountySectors) (ret graphql.Marshaler) {
+func (ec *executionContext) _CountySectors_county(ctx context.Context, field graphql.CollectedField, obj *db.CountySectors) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3706,8 +3717,8 @@ func (ec *executionContext) _CountySectors_county(ctx context.Context, field gra
 			return obj.County, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *db.County) graphql.Marshaler {
-			return ec.marshalNCounty2ᚖcivicmapᚋdbᚐCounty(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v db.County) graphql.Marshaler {
+			return ec.marshalNCounty2civicmapᚋdbᚐCounty(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3726,7 +3737,7 @@ func (ec *executionContext) fieldContext_CountySectors_county(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _CountySectors_sectors(ctx context.Context, field graphql.CollectedField, obj *model.CountySectors) (ret graphql.Marshaler) {
+func (ec *executionContext) _CountySectors_sectors(ctx context.Context, field graphql.CollectedField, obj *db.CountySectors) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3738,8 +3749,8 @@ func (ec *executionContext) _CountySectors_sectors(ctx context.Context, field gr
 			return obj.Sectors, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.SectorService) graphql.Marshaler {
-			return ec.marshalNSectorService2ᚕcivicmapᚋgraphᚋmodelᚐSectorServiceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []db.SectorService) graphql.Marshaler {
+			return ec.marshalNSectorService2ᚕcivicmapᚋdbᚐSectorServiceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3758,7 +3769,7 @@ func (ec *executionContext) fieldContext_CountySectors_sectors(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _CountySectors_servedCount(ctx context.Context, field graphql.CollectedField, obj *model.CountySectors) (ret graphql.Marshaler) {
+func (ec *executionContext) _CountySectors_servedCount(ctx context.Context, field graphql.CollectedField, obj *db.CountySectors) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3767,7 +3778,7 @@ func (ec *executionContext) _CountySectors_servedCount(ctx context.Context, fiel
 			return ec.fieldContext_CountySectors_servedCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ServedCount, nil
+			return obj.ServedCount(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -3778,10 +3789,10 @@ func (ec *executionContext) _CountySectors_servedCount(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_CountySectors_servedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CountySectors", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("CountySectors", field, true, false, "Int")
 }
 
-func (ec *executionContext) _Coverage_kinds(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_kinds(ctx context.Context, field graphql.CollectedField, obj *db.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3804,7 +3815,7 @@ func (ec *executionContext) fieldContext_Coverage_kinds(_ context.Context, field
 	return graphql.NewScalarFieldContext("Coverage", field, false, false, "PlatformKind")
 }
 
-func (ec *executionContext) _Coverage_radiusMetres(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_radiusMetres(ctx context.Context, field graphql.CollectedField, obj *db.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3827,7 +3838,7 @@ func (ec *executionContext) fieldContext_Coverage_radiusMetres(_ context.Context
 	return graphql.NewScalarFieldContext("Coverage", field, false, false, "Float")
 }
 
-func (ec *executionContext) _Coverage_definition(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_definition(ctx context.Context, field graphql.CollectedField, obj *db.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3836,7 +3847,7 @@ func (ec *executionContext) _Coverage_definition(ctx context.Context, field grap
 			return ec.fieldContext_Coverage_definition(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Definition, nil
+			return obj.Definition(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -3847,10 +3858,10 @@ func (ec *executionContext) _Coverage_definition(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Coverage_definition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Coverage", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Coverage", field, true, false, "String")
 }
 
-func (ec *executionContext) _Coverage_totals(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_totals(ctx context.Context, field graphql.CollectedField, obj *db.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3862,8 +3873,8 @@ func (ec *executionContext) _Coverage_totals(ctx context.Context, field graphql.
 			return obj.Totals, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CoverageCounts) graphql.Marshaler {
-			return ec.marshalNCoverageCounts2ᚖcivicmapᚋgraphᚋmodelᚐCoverageCounts(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v db.CoverageCounts) graphql.Marshaler {
+			return ec.marshalNCoverageCounts2civicmapᚋdbᚐCoverageCounts(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3882,7 +3893,7 @@ func (ec *executionContext) fieldContext_Coverage_totals(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Coverage_counties(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_counties(ctx context.Context, field graphql.CollectedField, obj *db.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3894,8 +3905,8 @@ func (ec *executionContext) _Coverage_counties(ctx context.Context, field graphq
 			return obj.Counties, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.CountyCoverage) graphql.Marshaler {
-			return ec.marshalNCountyCoverage2ᚕcivicmapᚋgraphᚋmodelᚐCountyCoverageᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []db.CountyCoverage) graphql.Marshaler {
+			return ec.marshalNCountyCoverage2ᚕcivicmapᚋdbᚐCountyCoverageᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3914,7 +3925,7 @@ func (ec *executionContext) fieldContext_Coverage_counties(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Coverage_townships(ctx context.Context, field graphql.CollectedField, obj *model.Coverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _Coverage_townships(ctx context.Context, field graphql.CollectedField, obj *db.Coverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3926,8 +3937,8 @@ func (ec *executionContext) _Coverage_townships(ctx context.Context, field graph
 			return obj.Townships, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.TownshipCoverage) graphql.Marshaler {
-			return ec.marshalNTownshipCoverage2ᚕcivicmapᚋgraphᚋmodelᚐTownshipCoverageᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []db.TownshipCoverage) graphql.Marshaler {
+			return ec.marshalNTownshipCoverage2ᚕcivicmapᚋdbᚐTownshipCoverageᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3946,7 +3957,7 @@ func (ec *executionContext) fieldContext_Coverage_townships(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _CoverageCounts_townships(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageCounts_townships(ctx context.Context, field graphql.CollectedField, obj *db.CoverageCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3969,7 +3980,7 @@ func (ec *executionContext) fieldContext_CoverageCounts_townships(_ context.Cont
 	return graphql.NewScalarFieldContext("CoverageCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CoverageCounts_covered(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageCounts_covered(ctx context.Context, field graphql.CollectedField, obj *db.CoverageCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3992,7 +4003,7 @@ func (ec *executionContext) fieldContext_CoverageCounts_covered(_ context.Contex
 	return graphql.NewScalarFieldContext("CoverageCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CoverageCounts_uncovered(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageCounts_uncovered(ctx context.Context, field graphql.CollectedField, obj *db.CoverageCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4015,7 +4026,7 @@ func (ec *executionContext) fieldContext_CoverageCounts_uncovered(_ context.Cont
 	return graphql.NewScalarFieldContext("CoverageCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CoverageCounts_unknownPosition(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageCounts_unknownPosition(ctx context.Context, field graphql.CollectedField, obj *db.CoverageCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4038,7 +4049,7 @@ func (ec *executionContext) fieldContext_CoverageCounts_unknownPosition(_ contex
 	return graphql.NewScalarFieldContext("CoverageCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CoverageCounts_ratio(ctx context.Context, field graphql.CollectedField, obj *model.CoverageCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageCounts_ratio(ctx context.Context, field graphql.CollectedField, obj *db.CoverageCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4047,7 +4058,7 @@ func (ec *executionContext) _CoverageCounts_ratio(ctx context.Context, field gra
 			return ec.fieldContext_CoverageCounts_ratio(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Ratio, nil
+			return obj.Ratio(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -4058,7 +4069,7 @@ func (ec *executionContext) _CoverageCounts_ratio(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_CoverageCounts_ratio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("CoverageCounts", field, false, false, "Float")
+	return graphql.NewScalarFieldContext("CoverageCounts", field, true, false, "Float")
 }
 
 func (ec *executionContext) _DataSource_name(ctx context.Context, field graphql.CollectedField, obj *db.DataSource) (ret graphql.Marshaler) {
@@ -5826,8 +5837,8 @@ func (ec *executionContext) _Query_coverage(ctx context.Context, field graphql.C
 			return ec.Resolvers.Query().Coverage(ctx, fc.Args["kinds"].([]db.PlatformKind), fc.Args["radiusMetres"].(*float64), fc.Args["countyCode"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Coverage) graphql.Marshaler {
-			return ec.marshalNCoverage2ᚖcivicmapᚋgraphᚋmodelᚐCoverage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Coverage) graphql.Marshaler {
+			return ec.marshalNCoverage2ᚖcivicmapᚋdbᚐCoverage(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5914,8 +5925,8 @@ func (ec *executionContext) _Query_sectorCoverage(ctx context.Context, field gra
 			return ec.Resolvers.Query().SectorCoverage(ctx, fc.Args["countyCode"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.SectorCoverage) graphql.Marshaler {
-			return ec.marshalNSectorCoverage2ᚖcivicmapᚋgraphᚋmodelᚐSectorCoverage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *db.SectorCoverage) graphql.Marshaler {
+			return ec.marshalNSectorCoverage2ᚖcivicmapᚋdbᚐSectorCoverage(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6320,7 +6331,7 @@ func (ec *executionContext) fieldContext_SectorConnection_totalCount(_ context.C
 	return graphql.NewScalarFieldContext("SectorConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _SectorCoverage_sectors(ctx context.Context, field graphql.CollectedField, obj *model.SectorCoverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _SectorCoverage_sectors(ctx context.Context, field graphql.CollectedField, obj *db.SectorCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6352,7 +6363,7 @@ func (ec *executionContext) fieldContext_SectorCoverage_sectors(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _SectorCoverage_counties(ctx context.Context, field graphql.CollectedField, obj *model.SectorCoverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _SectorCoverage_counties(ctx context.Context, field graphql.CollectedField, obj *db.SectorCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6364,8 +6375,8 @@ func (ec *executionContext) _SectorCoverage_counties(ctx context.Context, field 
 			return obj.Counties, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.CountySectors) graphql.Marshaler {
-			return ec.marshalNCountySectors2ᚕcivicmapᚋgraphᚋmodelᚐCountySectorsᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []db.CountySectors) graphql.Marshaler {
+			return ec.marshalNCountySectors2ᚕcivicmapᚋdbᚐCountySectorsᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6439,7 +6450,7 @@ func (ec *executionContext) fieldContext_SectorEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _SectorService_sector(ctx context.Context, field graphql.CollectedField, obj *model.SectorService) (ret graphql.Marshaler) {
+func (ec *executionContext) _SectorService_sector(ctx context.Context, field graphql.CollectedField, obj *db.SectorService) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6451,8 +6462,8 @@ func (ec *executionContext) _SectorService_sector(ctx context.Context, field gra
 			return obj.Sector, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *db.Sector) graphql.Marshaler {
-			return ec.marshalNSector2ᚖcivicmapᚋdbᚐSector(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v db.Sector) graphql.Marshaler {
+			return ec.marshalNSector2civicmapᚋdbᚐSector(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6471,7 +6482,7 @@ func (ec *executionContext) fieldContext_SectorService_sector(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _SectorService_served(ctx context.Context, field graphql.CollectedField, obj *model.SectorService) (ret graphql.Marshaler) {
+func (ec *executionContext) _SectorService_served(ctx context.Context, field graphql.CollectedField, obj *db.SectorService) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6480,7 +6491,7 @@ func (ec *executionContext) _SectorService_served(ctx context.Context, field gra
 			return ec.fieldContext_SectorService_served(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Served, nil
+			return obj.Served(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -6491,10 +6502,10 @@ func (ec *executionContext) _SectorService_served(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_SectorService_served(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SectorService", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("SectorService", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _SectorService_halls(ctx context.Context, field graphql.CollectedField, obj *model.SectorService) (ret graphql.Marshaler) {
+func (ec *executionContext) _SectorService_halls(ctx context.Context, field graphql.CollectedField, obj *db.SectorService) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6997,7 +7008,7 @@ func (ec *executionContext) fieldContext_TownshipConnection_totalCount(_ context
 	return graphql.NewScalarFieldContext("TownshipConnection", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TownshipCoverage_township(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _TownshipCoverage_township(ctx context.Context, field graphql.CollectedField, obj *db.TownshipCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7009,8 +7020,8 @@ func (ec *executionContext) _TownshipCoverage_township(ctx context.Context, fiel
 			return obj.Township, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *db.Township) graphql.Marshaler {
-			return ec.marshalNTownship2ᚖcivicmapᚋdbᚐTownship(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v db.Township) graphql.Marshaler {
+			return ec.marshalNTownship2civicmapᚋdbᚐTownship(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7029,7 +7040,7 @@ func (ec *executionContext) fieldContext_TownshipCoverage_township(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _TownshipCoverage_status(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _TownshipCoverage_status(ctx context.Context, field graphql.CollectedField, obj *db.TownshipCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7041,8 +7052,8 @@ func (ec *executionContext) _TownshipCoverage_status(ctx context.Context, field 
 			return obj.Status, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.CoverageStatus) graphql.Marshaler {
-			return ec.marshalNCoverageStatus2civicmapᚋgraphᚋmodelᚐCoverageStatus(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v db.CoverageStatus) graphql.Marshaler {
+			return ec.marshalNCoverageStatus2civicmapᚋdbᚐCoverageStatus(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7052,7 +7063,7 @@ func (ec *executionContext) fieldContext_TownshipCoverage_status(_ context.Conte
 	return graphql.NewScalarFieldContext("TownshipCoverage", field, false, false, "CoverageStatus")
 }
 
-func (ec *executionContext) _TownshipCoverage_covered(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _TownshipCoverage_covered(ctx context.Context, field graphql.CollectedField, obj *db.TownshipCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7061,7 +7072,7 @@ func (ec *executionContext) _TownshipCoverage_covered(ctx context.Context, field
 			return ec.fieldContext_TownshipCoverage_covered(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Covered, nil
+			return obj.Covered(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -7072,10 +7083,10 @@ func (ec *executionContext) _TownshipCoverage_covered(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_TownshipCoverage_covered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("TownshipCoverage", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("TownshipCoverage", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _TownshipCoverage_positionQuality(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _TownshipCoverage_positionQuality(ctx context.Context, field graphql.CollectedField, obj *db.TownshipCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7098,7 +7109,7 @@ func (ec *executionContext) fieldContext_TownshipCoverage_positionQuality(_ cont
 	return graphql.NewScalarFieldContext("TownshipCoverage", field, false, false, "PositionQuality")
 }
 
-func (ec *executionContext) _TownshipCoverage_boundaryQuality(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _TownshipCoverage_boundaryQuality(ctx context.Context, field graphql.CollectedField, obj *db.TownshipCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7121,7 +7132,7 @@ func (ec *executionContext) fieldContext_TownshipCoverage_boundaryQuality(_ cont
 	return graphql.NewScalarFieldContext("TownshipCoverage", field, false, false, "BoundaryQuality")
 }
 
-func (ec *executionContext) _TownshipCoverage_coveredBy(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _TownshipCoverage_coveredBy(ctx context.Context, field graphql.CollectedField, obj *db.TownshipCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7153,7 +7164,7 @@ func (ec *executionContext) fieldContext_TownshipCoverage_coveredBy(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _TownshipCoverage_nearest(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverage) (ret graphql.Marshaler) {
+func (ec *executionContext) _TownshipCoverage_nearest(ctx context.Context, field graphql.CollectedField, obj *db.TownshipCoverage) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7229,8 +7240,8 @@ func (ec *executionContext) _TownshipCoverageConnection_nodes(ctx context.Contex
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.TownshipCoverage) graphql.Marshaler {
-			return ec.marshalNTownshipCoverage2ᚕcivicmapᚋgraphᚋmodelᚐTownshipCoverageᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []db.TownshipCoverage) graphql.Marshaler {
+			return ec.marshalNTownshipCoverage2ᚕcivicmapᚋdbᚐTownshipCoverageᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -7339,8 +7350,8 @@ func (ec *executionContext) _TownshipCoverageEdge_node(ctx context.Context, fiel
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.TownshipCoverage) graphql.Marshaler {
-			return ec.marshalNTownshipCoverage2ᚖcivicmapᚋgraphᚋmodelᚐTownshipCoverage(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *db.TownshipCoverage) graphql.Marshaler {
+			return ec.marshalNTownshipCoverage2ᚖcivicmapᚋdbᚐTownshipCoverage(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8886,7 +8897,7 @@ func (ec *executionContext) _CountyConnection(ctx context.Context, sel ast.Selec
 
 var countyCoverageImplementors = []string{"CountyCoverage"}
 
-func (ec *executionContext) _CountyCoverage(ctx context.Context, sel ast.SelectionSet, obj *model.CountyCoverage) graphql.Marshaler {
+func (ec *executionContext) _CountyCoverage(ctx context.Context, sel ast.SelectionSet, obj *db.CountyCoverage) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, countyCoverageImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8898,23 +8909,25 @@ func (ec *executionContext) _CountyCoverage(ctx context.Context, sel ast.Selecti
 		case "county":
 			out.Values[i] = ec._CountyCoverage_county(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totals":
 			out.Values[i] = ec._CountyCoverage_totals(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "areaRatio":
-			out.Values[i] = ec._CountyCoverage_areaRatio(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CountyCoverage_areaRatio(ctx, field, obj)
+				})
 		case "coveredAreaKm2":
-			out.Values[i] = ec._CountyCoverage_coveredAreaKm2(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CountyCoverage_coveredAreaKm2(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8972,7 +8985,7 @@ func (ec *executionContext) _CountyEdge(ctx context.Context, sel ast.SelectionSe
 
 var countySectorsImplementors = []string{"CountySectors"}
 
-func (ec *executionContext) _CountySectors(ctx context.Context, sel ast.SelectionSet, obj *model.CountySectors) graphql.Marshaler {
+func (ec *executionContext) _CountySectors(ctx context.Context, sel ast.SelectionSet, obj *db.CountySectors) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, countySectorsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9015,7 +9028,7 @@ func (ec *executionContext) _CountySectors(ctx context.Context, sel ast.Selectio
 
 var coverageImplementors = []string{"Coverage"}
 
-func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet, obj *model.Coverage) graphql.Marshaler {
+func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet, obj *db.Coverage) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9073,7 +9086,7 @@ func (ec *executionContext) _Coverage(ctx context.Context, sel ast.SelectionSet,
 
 var coverageCountsImplementors = []string{"CoverageCounts"}
 
-func (ec *executionContext) _CoverageCounts(ctx context.Context, sel ast.SelectionSet, obj *model.CoverageCounts) graphql.Marshaler {
+func (ec *executionContext) _CoverageCounts(ctx context.Context, sel ast.SelectionSet, obj *db.CoverageCounts) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageCountsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9885,7 +9898,7 @@ func (ec *executionContext) _SectorConnection(ctx context.Context, sel ast.Selec
 
 var sectorCoverageImplementors = []string{"SectorCoverage"}
 
-func (ec *executionContext) _SectorCoverage(ctx context.Context, sel ast.SelectionSet, obj *model.SectorCoverage) graphql.Marshaler {
+func (ec *executionContext) _SectorCoverage(ctx context.Context, sel ast.SelectionSet, obj *db.SectorCoverage) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sectorCoverageImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9961,7 +9974,7 @@ func (ec *executionContext) _SectorEdge(ctx context.Context, sel ast.SelectionSe
 
 var sectorServiceImplementors = []string{"SectorService"}
 
-func (ec *executionContext) _SectorService(ctx context.Context, sel ast.SelectionSet, obj *model.SectorService) graphql.Marshaler {
+func (ec *executionContext) _SectorService(ctx context.Context, sel ast.SelectionSet, obj *db.SectorService) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sectorServiceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -10154,7 +10167,7 @@ func (ec *executionContext) _TownshipConnection(ctx context.Context, sel ast.Sel
 
 var townshipCoverageImplementors = []string{"TownshipCoverage"}
 
-func (ec *executionContext) _TownshipCoverage(ctx context.Context, sel ast.SelectionSet, obj *model.TownshipCoverage) graphql.Marshaler {
+func (ec *executionContext) _TownshipCoverage(ctx context.Context, sel ast.SelectionSet, obj *db.TownshipCoverage) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, townshipCoverageImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -10777,15 +10790,15 @@ func (ec *executionContext) marshalNCountyConnection2ᚖcivicmapᚋgraphᚋmodel
 	return ec._CountyConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCountyCoverage2civicmapᚋgraphᚋmodelᚐCountyCoverage(ctx context.Context, sel ast.SelectionSet, v model.CountyCoverage) graphql.Marshaler {
+func (ec *executionContext) marshalNCountyCoverage2civicmapᚋdbᚐCountyCoverage(ctx context.Context, sel ast.SelectionSet, v db.CountyCoverage) graphql.Marshaler {
 	return ec._CountyCoverage(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNCountyCoverage2ᚕcivicmapᚋgraphᚋmodelᚐCountyCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CountyCoverage) graphql.Marshaler {
+func (ec *executionContext) marshalNCountyCoverage2ᚕcivicmapᚋdbᚐCountyCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []db.CountyCoverage) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCountyCoverage2civicmapᚋgraphᚋmodelᚐCountyCoverage(ctx, sel, v[i])
+		return ec.marshalNCountyCoverage2civicmapᚋdbᚐCountyCoverage(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10845,15 +10858,15 @@ var (
 	}
 )
 
-func (ec *executionContext) marshalNCountySectors2civicmapᚋgraphᚋmodelᚐCountySectors(ctx context.Context, sel ast.SelectionSet, v model.CountySectors) graphql.Marshaler {
+func (ec *executionContext) marshalNCountySectors2civicmapᚋdbᚐCountySectors(ctx context.Context, sel ast.SelectionSet, v db.CountySectors) graphql.Marshaler {
 	return ec._CountySectors(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNCountySectors2ᚕcivicmapᚋgraphᚋmodelᚐCountySectorsᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CountySectors) graphql.Marshaler {
+func (ec *executionContext) marshalNCountySectors2ᚕcivicmapᚋdbᚐCountySectorsᚄ(ctx context.Context, sel ast.SelectionSet, v []db.CountySectors) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCountySectors2civicmapᚋgraphᚋmodelᚐCountySectors(ctx, sel, v[i])
+		return ec.marshalNCountySectors2civicmapᚋdbᚐCountySectors(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10865,7 +10878,7 @@ func (ec *executionContext) marshalNCountySectors2ᚕcivicmapᚋgraphᚋmodelᚐ
 	return ret
 }
 
-func (ec *executionContext) marshalNCoverage2ᚖcivicmapᚋgraphᚋmodelᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *model.Coverage) graphql.Marshaler {
+func (ec *executionContext) marshalNCoverage2ᚖcivicmapᚋdbᚐCoverage(ctx context.Context, sel ast.SelectionSet, v *db.Coverage) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Coverage!")
 		return graphql.Null
@@ -10873,23 +10886,37 @@ func (ec *executionContext) marshalNCoverage2ᚖcivicmapᚋgraphᚋmodelᚐCover
 	return ec._Coverage(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCoverageCounts2ᚖcivicmapᚋgraphᚋmodelᚐCoverageCounts(ctx context.Context, sel ast.SelectionSet, v *model.CoverageCounts) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "CoverageCounts!")
-		return graphql.Null
-	}
-	return ec._CoverageCounts(ctx, sel, v)
+func (ec *executionContext) marshalNCoverageCounts2civicmapᚋdbᚐCoverageCounts(ctx context.Context, sel ast.SelectionSet, v db.CoverageCounts) graphql.Marshaler {
+	return ec._CoverageCounts(ctx, sel, &v)
 }
 
-func (ec *executionContext) unmarshalNCoverageStatus2civicmapᚋgraphᚋmodelᚐCoverageStatus(ctx context.Context, v any) (model.CoverageStatus, error) {
-	var res model.CoverageStatus
-	err := res.UnmarshalGQL(v)
+func (ec *executionContext) unmarshalNCoverageStatus2civicmapᚋdbᚐCoverageStatus(ctx context.Context, v any) (db.CoverageStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNCoverageStatus2civicmapᚋdbᚐCoverageStatus[tmp]
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNCoverageStatus2civicmapᚋgraphᚋmodelᚐCoverageStatus(ctx context.Context, sel ast.SelectionSet, v model.CoverageStatus) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNCoverageStatus2civicmapᚋdbᚐCoverageStatus(ctx context.Context, sel ast.SelectionSet, v db.CoverageStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNCoverageStatus2civicmapᚋdbᚐCoverageStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CoverageStatus!")
+	}
+	return res
 }
+
+var (
+	unmarshalNCoverageStatus2civicmapᚋdbᚐCoverageStatus = map[string]db.CoverageStatus{
+		"COVERED":          db.CoverageCovered,
+		"UNCOVERED":        db.CoverageUncovered,
+		"UNKNOWN_POSITION": db.CoverageUnknownPosition,
+	}
+	marshalNCoverageStatus2civicmapᚋdbᚐCoverageStatus = map[db.CoverageStatus]string{
+		db.CoverageCovered:         "COVERED",
+		db.CoverageUncovered:       "UNCOVERED",
+		db.CoverageUnknownPosition: "UNKNOWN_POSITION",
+	}
+)
 
 func (ec *executionContext) marshalNDataSource2civicmapᚋdbᚐDataSource(ctx context.Context, sel ast.SelectionSet, v db.DataSource) graphql.Marshaler {
 	return ec._DataSource(ctx, sel, &v)
@@ -11329,7 +11356,7 @@ func (ec *executionContext) marshalNSectorConnection2ᚖcivicmapᚋgraphᚋmodel
 	return ec._SectorConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNSectorCoverage2ᚖcivicmapᚋgraphᚋmodelᚐSectorCoverage(ctx context.Context, sel ast.SelectionSet, v *model.SectorCoverage) graphql.Marshaler {
+func (ec *executionContext) marshalNSectorCoverage2ᚖcivicmapᚋdbᚐSectorCoverage(ctx context.Context, sel ast.SelectionSet, v *db.SectorCoverage) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SectorCoverage!")
 		return graphql.Null
@@ -11357,15 +11384,15 @@ func (ec *executionContext) marshalNSectorEdge2ᚕcivicmapᚋgraphᚋmodelᚐSec
 	return ret
 }
 
-func (ec *executionContext) marshalNSectorService2civicmapᚋgraphᚋmodelᚐSectorService(ctx context.Context, sel ast.SelectionSet, v model.SectorService) graphql.Marshaler {
+func (ec *executionContext) marshalNSectorService2civicmapᚋdbᚐSectorService(ctx context.Context, sel ast.SelectionSet, v db.SectorService) graphql.Marshaler {
 	return ec._SectorService(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSectorService2ᚕcivicmapᚋgraphᚋmodelᚐSectorServiceᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SectorService) graphql.Marshaler {
+func (ec *executionContext) marshalNSectorService2ᚕcivicmapᚋdbᚐSectorServiceᚄ(ctx context.Context, sel ast.SelectionSet, v []db.SectorService) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSectorService2civicmapᚋgraphᚋmodelᚐSectorService(ctx, sel, v[i])
+		return ec.marshalNSectorService2civicmapᚋdbᚐSectorService(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -11427,15 +11454,15 @@ func (ec *executionContext) marshalNTownshipConnection2ᚖcivicmapᚋgraphᚋmod
 	return ec._TownshipConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTownshipCoverage2civicmapᚋgraphᚋmodelᚐTownshipCoverage(ctx context.Context, sel ast.SelectionSet, v model.TownshipCoverage) graphql.Marshaler {
+func (ec *executionContext) marshalNTownshipCoverage2civicmapᚋdbᚐTownshipCoverage(ctx context.Context, sel ast.SelectionSet, v db.TownshipCoverage) graphql.Marshaler {
 	return ec._TownshipCoverage(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTownshipCoverage2ᚕcivicmapᚋgraphᚋmodelᚐTownshipCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TownshipCoverage) graphql.Marshaler {
+func (ec *executionContext) marshalNTownshipCoverage2ᚕcivicmapᚋdbᚐTownshipCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []db.TownshipCoverage) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTownshipCoverage2civicmapᚋgraphᚋmodelᚐTownshipCoverage(ctx, sel, v[i])
+		return ec.marshalNTownshipCoverage2civicmapᚋdbᚐTownshipCoverage(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -11447,7 +11474,7 @@ func (ec *executionContext) marshalNTownshipCoverage2ᚕcivicmapᚋgraphᚋmodel
 	return ret
 }
 
-func (ec *executionContext) marshalNTownshipCoverage2ᚖcivicmapᚋgraphᚋmodelᚐTownshipCoverage(ctx context.Context, sel ast.SelectionSet, v *model.TownshipCoverage) graphql.Marshaler {
+func (ec *executionContext) marshalNTownshipCoverage2ᚖcivicmapᚋdbᚐTownshipCoverage(ctx context.Context, sel ast.SelectionSet, v *db.TownshipCoverage) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TownshipCoverage!")
 		return graphql.Null

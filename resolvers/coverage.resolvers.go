@@ -7,19 +7,71 @@ package resolvers
 
 import (
 	"civicmap/db"
+	"civicmap/graph"
 	"civicmap/graph/model"
 	"context"
-	"fmt"
 )
 
-func (r *queryResolver) Coverage(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (*model.Coverage, error) {
-	panic(fmt.Errorf("not implemented: Coverage - coverage"))
+// AreaRatio is the resolver for the areaRatio field.
+func (r *countyCoverageResolver) AreaRatio(ctx context.Context, obj *db.CountyCoverage) (float64, error) {
+	a, err := r.DB.CoveredArea(ctx, obj)
+	return a.Ratio, err
 }
 
+// CoveredAreaKm2 is the resolver for the coveredAreaKm2 field.
+func (r *countyCoverageResolver) CoveredAreaKm2(ctx context.Context, obj *db.CountyCoverage) (float64, error) {
+	a, err := r.DB.CoveredArea(ctx, obj)
+	return a.CoveredKm2, err
+}
+
+// Coverage is the resolver for the coverage field.
+func (r *queryResolver) Coverage(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (*db.Coverage, error) {
+	q, err := r.coverageQuery(ctx, kinds, radiusMetres, countyCode)
+	if err != nil {
+		return nil, err
+	}
+	q.CoveredBy = len(selectionsAt(ctx, "townships", "coveredBy")) > 0
+	cov, err := r.DB.Coverage(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	r.prefetchCoverage(ctx, cov.Counties, cov.Townships, []string{"townships"})
+	return cov, nil
+}
+
+// UncoveredTownships is the resolver for the uncoveredTownships field.
 func (r *queryResolver) UncoveredTownships(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, first *int, after *string) (*model.TownshipCoverageConnection, error) {
-	panic(fmt.Errorf("not implemented: UncoveredTownships - uncoveredTownships"))
+	page, err := pageArgs(uncoveredList, first, after)
+	if err != nil {
+		return nil, err
+	}
+	q, err := r.coverageQuery(ctx, kinds, radiusMetres, countyCode)
+	if err != nil {
+		return nil, err
+	}
+	list, err := r.DB.UncoveredTownships(ctx, q, page)
+	if err != nil {
+		return nil, err
+	}
+	r.prefetchCoverage(ctx, nil, list.Rows, []string{"nodes"}, []string{"edges", "node"})
+	return townshipCoverageConnection(list, page), nil
 }
 
-func (r *queryResolver) SectorCoverage(ctx context.Context, countyCode *string) (*model.SectorCoverage, error) {
-	panic(fmt.Errorf("not implemented: SectorCoverage - sectorCoverage"))
+// SectorCoverage is the resolver for the sectorCoverage field.
+func (r *queryResolver) SectorCoverage(ctx context.Context, countyCode *string) (*db.SectorCoverage, error) {
+	if countyCode != nil {
+		if _, err := r.countyByCode(ctx, "countyCode", *countyCode); err != nil {
+			return nil, err
+		}
+	}
+	sc, err := r.DB.SectorCoverage(ctx, countyCode)
+	if err != nil {
+		return nil, err
+	}
+	r.primeSectorCoverage(ctx, sc)
+	return sc, nil
 }
+
+func (r *Resolver) CountyCoverage() graph.CountyCoverageResolver { return &countyCoverageResolver{r} }
+
+type countyCoverageResolver struct{ *Resolver }

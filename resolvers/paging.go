@@ -22,6 +22,8 @@ const (
 	townshipList = "townships"
 	platformList = "platforms"
 	sectorList   = "sectors"
+	// uncoveredList is ordered by distance, then code: see db.DistanceKey.
+	uncoveredList = "uncoveredTownships"
 )
 
 // pageArgs checks first and after and returns the page they ask for.
@@ -35,7 +37,7 @@ func pageArgs(list string, first *int, after *string) (db.Page, error) {
 	}
 	if after != nil && *after != "" {
 		key, ok := relay.ParseCursor(list, *after)
-		if !ok || !digits(key) {
+		if !ok || !validKey(list, key) {
 			return p, errcode.Invalid("after", "%q is not a cursor of this list; pass an endCursor or cursor that this list returned", *after)
 		}
 		p.After = key
@@ -96,13 +98,31 @@ func platformConnection(list db.List[db.Platform], page db.Page) *model.Platform
 	return &model.PlatformConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
 
+func townshipCoverageConnection(list db.List[db.TownshipCoverage], page db.Page) *model.TownshipCoverageConnection {
+	es, info := edges(uncoveredList, list.Rows, list.HasNext, page, uncoveredKey,
+		func(c string, n *db.TownshipCoverage) model.TownshipCoverageEdge {
+			return model.TownshipCoverageEdge{Cursor: c, Node: n}
+		})
+	return &model.TownshipCoverageConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
+}
+
 func sectorConnection(list db.List[db.Sector], page db.Page) *model.SectorConnection {
 	es, info := edges(sectorList, list.Rows, list.HasNext, page, sectorKey,
 		func(c string, n *db.Sector) model.SectorEdge { return model.SectorEdge{Cursor: c, Node: n} })
 	return &model.SectorConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
 
-// Every list is keyed by digits: codes, IDs or positions.
+// validKey reports whether key can be the key of a row of list.
+func validKey(list, key string) bool {
+	switch list {
+	case uncoveredList:
+		_, code, err := db.ParseDistanceKey(key)
+		return err == nil && digits(code)
+	}
+	return digits(key)
+}
+
+// digits reports whether s is a key of a list ordered by codes, IDs or positions.
 func digits(s string) bool {
 	for _, r := range s {
 		if r < '0' || r > '9' {
@@ -116,6 +136,13 @@ func countyKey(c *db.County) string     { return c.Code }
 func townshipKey(t *db.Township) string { return t.Code }
 func platformKey(p *db.Platform) string { return strconv.FormatInt(p.ID, 10) }
 func sectorKey(s *db.Sector) string     { return strconv.Itoa(s.Ord) }
+
+func uncoveredKey(t *db.TownshipCoverage) string {
+	if t.Nearest == nil {
+		return db.DistanceKey(nil, t.Code)
+	}
+	return db.DistanceKey(&t.Nearest.DistanceMetres, t.Code)
+}
 
 // Keys of the same width compare as strings; IDs compare as numbers.
 func codeLess(a, b string) bool { return a < b }

@@ -21,8 +21,13 @@ import (
 // fields selected, two levels deep, under the nodes of the connection being
 // resolved (its `nodes` and `edges { node }`).
 func selected(ctx context.Context, typ string) map[string]bool {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || !graphql.HasOperationContext(ctx) {
+	return selectedAt(ctx, typ, append(selectionsAt(ctx, "nodes"), selectionsAt(ctx, "edges", "node")...))
+}
+
+// selectedAt returns the dotted paths of the fields selected, two levels deep,
+// in sets, which select on objects of type typ.
+func selectedAt(ctx context.Context, typ string, sets []ast.SelectionSet) map[string]bool {
+	if !graphql.HasOperationContext(ctx) {
 		return nil
 	}
 	op := graphql.GetOperationContext(ctx)
@@ -36,19 +41,34 @@ func selected(ctx context.Context, typ string) map[string]bool {
 			}
 		}
 	}
-	for _, f := range graphql.CollectFields(op, fc.Field.Selections, nil) {
-		switch f.Name {
-		case "nodes":
-			walk(f.Selections, []string{typ}, "", 2)
-		case "edges":
-			for _, e := range graphql.CollectFields(op, f.Selections, nil) {
-				if e.Name == "node" {
-					walk(e.Selections, []string{typ}, "", 2)
+	for _, set := range sets {
+		walk(set, []string{typ}, "", 2)
+	}
+	return out
+}
+
+// selectionsAt returns the selection sets of the fields at path (e.g. "edges",
+// "node") below the field being resolved, aliases and fragments included; none
+// when nothing is selected there.
+func selectionsAt(ctx context.Context, path ...string) []ast.SelectionSet {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || !graphql.HasOperationContext(ctx) {
+		return nil
+	}
+	op := graphql.GetOperationContext(ctx)
+	sets := []ast.SelectionSet{fc.Field.Selections}
+	for _, name := range path {
+		var next []ast.SelectionSet
+		for _, set := range sets {
+			for _, f := range graphql.CollectFields(op, set, nil) {
+				if f.Name == name {
+					next = append(next, f.Selections)
 				}
 			}
 		}
+		sets = next
 	}
-	return out
+	return sets
 }
 
 // prefetchPlatforms fetches what the selected fields of a page of platforms
@@ -58,31 +78,47 @@ func (r *Resolver) prefetchPlatforms(ctx context.Context, ps []db.Platform) {
 	if len(want) == 0 {
 		return
 	}
-	var townships, counties, organisers, sectors keys
+	var k platformKeys
 	for i := range ps {
-		p := &ps[i]
-		townships.add(p.TownshipCode)
-		counties.add(p.CountyCode)
-		organisers.add(p.OrganiserCode)
-		if p.SectorCode != nil {
-			sectors.add(*p.SectorCode)
-		}
+		k.add(&ps[i])
 	}
+	r.prefetchPlatformKeys(ctx, &k, want)
+}
+
+// platformKeys are the keys that the nested fields of some platforms load, one
+// set per loader.
+type platformKeys struct {
+	townships, townshipPlatforms, counties, organisers, sectors keys
+}
+
+func (k *platformKeys) add(p *db.Platform) {
+	k.townships.add(p.TownshipCode)
+	k.townshipPlatforms.add(p.TownshipCode)
+	k.counties.add(p.CountyCode)
+	k.organisers.add(p.OrganiserCode)
+	if p.SectorCode != nil {
+		k.sectors.add(*p.SectorCode)
+	}
+}
+
+// prefetchPlatformKeys fetches what the wanted fields of platforms (see
+// selected) will load, one query per field.
+func (r *Resolver) prefetchPlatformKeys(ctx context.Context, k *platformKeys, want map[string]bool) {
 	l := r.load(ctx)
 	if want["township"] {
-		l.township.prefetch(ctx, townships.list)
+		l.township.prefetch(ctx, k.townships.list)
 	}
 	if want["township.platforms"] {
-		l.townshipPlatforms.prefetch(ctx, townships.list)
+		l.townshipPlatforms.prefetch(ctx, k.townshipPlatforms.list)
 	}
 	if want["county"] || want["township.county"] {
-		l.county.prefetch(ctx, counties.list)
+		l.county.prefetch(ctx, k.counties.list)
 	}
 	if want["organiser"] {
-		l.organiser.prefetch(ctx, organisers.list)
+		l.organiser.prefetch(ctx, k.organisers.list)
 	}
 	if want["sector"] {
-		l.sector.prefetch(ctx, sectors.list)
+		l.sector.prefetch(ctx, k.sectors.list)
 	}
 }
 
@@ -120,11 +156,18 @@ type keys struct {
 }
 
 func (k *keys) add(key string) {
+	if !k.known(key) {
+		k.list = append(k.list, key)
+	}
+}
+
+// known reports whether key was seen before, and marks it seen: a key that
+// the loader already holds is marked this way, so that add leaves it out.
+func (k *keys) known(key string) bool {
 	if k.seen == nil {
 		k.seen = map[string]bool{}
 	}
-	if !k.seen[key] {
-		k.seen[key] = true
-		k.list = append(k.list, key)
-	}
+	seen := k.seen[key]
+	k.seen[key] = true
+	return seen
 }

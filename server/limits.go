@@ -150,12 +150,39 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Query.Sectors = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.County.Townships = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Township.Platforms = func(child int, _ []db.PlatformKind, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.UncoveredTownships = func(child int, _ []db.PlatformKind, _ *float64, _ *string, first *int, _ *string) int {
+		return pageCost(child, first)
+	}
+	c.Coverage.Townships = func(child int) int { return listCost(child, allTownships) }
+	c.Coverage.Counties = func(child int) int { return listCost(child, allCounties) }
+	c.TownshipCoverage.CoveredBy = func(child int) int { return listCost(child, coveredByPlatforms) }
+	c.SectorCoverage.Sectors = func(child int) int { return listCost(child, allSectors) }
+	c.SectorCoverage.Counties = func(child int) int { return listCost(child, allCounties) }
+	c.CountySectors.Sectors = func(child int) int { return listCost(child, allSectors) }
+	c.SectorService.Halls = func(child int) int { return listCost(child, hallsPerSector) }
 }
+
+// The lists that are not pages cost the most they hold in Sanming, with room
+// to grow.
+const (
+	allTownships = 200 // 141 townships
+	allCounties  = 20  // 11 counties
+	allSectors   = 50  // 30 sectors
+	// A township's covering platforms: about 20 at 20 km for every kind. At
+	// 200 km every township has all 206, but priced at that, the plain query of
+	// every township's coverage would cost more than the limit.
+	coveredByPlatforms = 20
+	// The halls of one sector serving one county: the county's and the city's.
+	hallsPerSector = 5
+)
 
 func pageCost(child int, first *int) int {
 	n := defaultPage
 	if first != nil && *first > 0 {
 		n = *first
 	}
-	return 1 + n*child
+	return listCost(child, n)
 }
+
+// listCost is the cost of a list of n elements that each cost child.
+func listCost(child, n int) int { return 1 + n*child }

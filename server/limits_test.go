@@ -57,6 +57,21 @@ func TestLimits(t *testing.T) {
 		{"too many fields", aliases(600), "QUERY_TOO_COMPLEX"},
 		{"lists of lists", `{ platforms(first: 500) { nodes { township { platforms(first: 500) { nodes {
 			township { platforms(first: 500) { nodes { name } } } } } } } } }`, "QUERY_TOO_COMPLEX"},
+		{"every township's coverage", `{ coverage(kinds: [WORKSTATION, SECTOR_HALL], radiusMetres: 20000) {
+			kinds radiusMetres definition totals { townships covered uncovered unknownPosition ratio }
+			counties { county { code name } totals { townships covered uncovered unknownPosition ratio } areaRatio coveredAreaKm2 }
+			townships { township { code name county { name } } status covered positionQuality boundaryQuality
+				coveredBy { distanceMetres platform { id name kind organiser { name } township { name } } }
+				nearest { distanceMetres platform { id name kind organiser { name } township { name } } } } } }`, ""},
+		{"the whole worklist", `{ uncoveredTownships(kinds: [WORKSTATION], first: 500) { totalCount
+			edges { cursor node { township { code name county { name } } status
+				nearest { distanceMetres platform { id name kind township { name } } } } } } }`, ""},
+		{"the sector matrix", `{ sectorCoverage { sectors { code name } counties { county { name } servedCount
+			sectors { sector { code name } served halls { id name organiser { name level } township { name } } } } } }`, ""},
+		{"every township's covering platforms' platforms", `{ coverage(kinds: [WORKSTATION]) { townships {
+			coveredBy { platform { township { platforms(first: 500) { nodes { name } } } } } } } }`, "QUERY_TOO_COMPLEX"},
+		{"the worklist's platforms' platforms", `{ uncoveredTownships(kinds: [WORKSTATION], first: 500) { nodes {
+			nearest { platform { township { platforms(first: 500) { nodes { township { name } } } } } } } } }`, "QUERY_TOO_COMPLEX"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,17 +1,25 @@
 package server_test
 
 import (
+	"net/http"
 	"testing"
 
 	"civicmap/db/dbtest"
 )
 
+// countingHandler returns a handler over a fresh database whose round trips
+// the returned tracer counts.
+func countingHandler(t *testing.T) (http.Handler, *tracer) {
+	t.Helper()
+	tr := &tracer{}
+	return newHandler(t, tracedPool(t, dbtest.NewConnString(t), tr)), tr
+}
+
 // TestNestedFieldsAreBatched: a page of platforms with their townships,
 // counties, organisers, sectors and the townships' own platforms costs the same
 // number of round trips whether the page holds 1 platform or all 207.
 func TestNestedFieldsAreBatched(t *testing.T) {
-	tr := &tracer{}
-	h := newHandler(t, tracedPool(t, dbtest.NewConnString(t), tr))
+	h, tr := countingHandler(t)
 	const query = `query($first: Int) { platforms(first: $first) { totalCount nodes {
 		name organiser { name county { name } } sector { name }
 		township { name county { name } platforms { totalCount nodes { name } } }
@@ -38,6 +46,40 @@ func TestNestedFieldsAreBatched(t *testing.T) {
 	for first, n := range trips {
 		if n > most {
 			t.Errorf("first=%d: %d round trips, want at most %d whatever the page size", first, n, most)
+		}
+	}
+}
+
+// TestCoverageIsBatched: the coverage of every township, with its platforms'
+// nested fields and the covered areas, costs a few round trips, the same for
+// one county as for all, and none per township.
+func TestCoverageIsBatched(t *testing.T) {
+	h, tr := countingHandler(t)
+	const query = `query($county: String) { coverage(kinds: [WORKSTATION, SECTOR_HALL], radiusMetres: 20000, countyCode: $county) {
+		counties { county { name } areaRatio coveredAreaKm2 }
+		townships { township { name county { name } }
+			coveredBy { distanceMetres platform { name organiser { name } sector { name } township { name county { name } } } }
+			status nearest { platform { name organiser { name } township { name } } } } } }`
+	for _, c := range []struct {
+		county    any
+		townships int
+	}{{nil, 141}, {"350424", 16}} {
+		tr.reset()
+		var d struct {
+			Coverage struct{ Townships []struct{ Status string } }
+		}
+		data(t, h, query, map[string]any{"county": c.county}, &d)
+		if len(d.Coverage.Townships) != c.townships {
+			t.Fatalf("county %v: %d townships, want %d", c.county, len(d.Coverage.Townships), c.townships)
+		}
+		n := tr.trips.Load()
+		t.Logf("county %v: %d round trips", c.county, n)
+		// The county check, one batch for the counties and the coverage, the
+		// platforms, the areas, then one query per nested field (organiser,
+		// sector; townships and counties outside the county), each batched.
+		const most = 8
+		if n > most {
+			t.Errorf("county %v: %d round trips, want at most %d", c.county, n, most)
 		}
 	}
 }

@@ -3,11 +3,7 @@
 package model
 
 import (
-	"bytes"
 	"civicmap/db"
-	"fmt"
-	"io"
-	"strconv"
 )
 
 // A longitude/latitude box (WGS84) with west < east and south < north. Boxes across the antimeridian are not supported.
@@ -26,57 +22,9 @@ type CountyConnection struct {
 	TotalCount int `json:"totalCount"`
 }
 
-// Coverage within one county.
-type CountyCoverage struct {
-	County *db.County      `json:"county"`
-	Totals *CoverageCounts `json:"totals"`
-	// The share of the county's area (its real boundary) within `radiusMetres` of an ACTIVE platform of the kinds,
-	// from 0 to 1, wherever that platform is; 0 when `radiusMetres` is 0.
-	AreaRatio float64 `json:"areaRatio"`
-	// The county's area within `radiusMetres` of such a platform, in square kilometres.
-	CoveredAreaKm2 float64 `json:"coveredAreaKm2"`
-}
-
 type CountyEdge struct {
 	Cursor string     `json:"cursor"`
 	Node   *db.County `json:"node"`
-}
-
-// The sectors served in one county.
-type CountySectors struct {
-	County *db.County `json:"county"`
-	// One entry per sector, in the order of `SectorCoverage.sectors`.
-	Sectors []SectorService `json:"sectors"`
-	// How many sectors have a hall serving this county.
-	ServedCount int `json:"servedCount"`
-}
-
-// Coverage of the townships by platforms of some kinds (see `Query.coverage` for the definition).
-type Coverage struct {
-	// The kinds of platform that count.
-	Kinds []db.PlatformKind `json:"kinds"`
-	// How far from a cell a platform may be and still cover it, in metres.
-	RadiusMetres float64 `json:"radiusMetres"`
-	// The definition used, in words.
-	Definition string `json:"definition"`
-	// The totals over every township asked about.
-	Totals *CoverageCounts `json:"totals"`
-	// Per county, ordered by code.
-	Counties []CountyCoverage `json:"counties"`
-	// Per township, ordered by code.
-	Townships []TownshipCoverage `json:"townships"`
-}
-
-// Counts of townships by coverage.
-type CoverageCounts struct {
-	// Every township-level unit counted, data gaps included.
-	Townships int `json:"townships"`
-	Covered   int `json:"covered"`
-	Uncovered int `json:"uncovered"`
-	// Townships whose position is UNKNOWN: data gaps, neither covered nor uncovered.
-	UnknownPosition int `json:"unknownPosition"`
-	// covered / (covered + uncovered): the covered share of the townships whose position is known; null when there are none.
-	Ratio *float64 `json:"ratio,omitempty"`
 }
 
 // The answer of `locate`: what lies at a point.
@@ -142,25 +90,9 @@ type SectorConnection struct {
 	TotalCount int          `json:"totalCount"`
 }
 
-// Which sectors (界别) have a deliberation hall serving each county.
-type SectorCoverage struct {
-	// Every sector, in the CPPCC's order: the columns of the matrix.
-	Sectors []db.Sector `json:"sectors"`
-	// One row per county, ordered by code.
-	Counties []CountySectors `json:"counties"`
-}
-
 type SectorEdge struct {
 	Cursor string     `json:"cursor"`
 	Node   *db.Sector `json:"node"`
-}
-
-// Whether one sector has a hall serving one county.
-type SectorService struct {
-	Sector *db.Sector `json:"sector"`
-	Served bool       `json:"served"`
-	// The ACTIVE halls of this sector that serve the county: the county's own and the city's, ordered by ID.
-	Halls []db.Platform `json:"halls"`
 }
 
 type TownshipConnection struct {
@@ -171,98 +103,20 @@ type TownshipConnection struct {
 	TotalCount int `json:"totalCount"`
 }
 
-// The coverage of one township.
-type TownshipCoverage struct {
-	Township *db.Township   `json:"township"`
-	Status   CoverageStatus `json:"status"`
-	// True when status is COVERED.
-	Covered bool `json:"covered"`
-	// How well the township's seat is known.
-	PositionQuality db.PositionQuality `json:"positionQuality"`
-	// The quality of the cell coverage was measured on; null when the position is UNKNOWN.
-	BoundaryQuality *db.BoundaryQuality `json:"boundaryQuality,omitempty"`
-	// The ACTIVE platforms of the kinds that cover it, nearest first (distance 0 = inside the cell).
-	CoveredBy []db.PlatformDistance `json:"coveredBy"`
-	// The nearest ACTIVE platform of the kinds, with its distance from the cell (0 inside it); null when the position
-	// is UNKNOWN or no such platform exists.
-	Nearest *db.PlatformDistance `json:"nearest,omitempty"`
-}
-
 type TownshipCoverageConnection struct {
 	Edges    []TownshipCoverageEdge `json:"edges"`
-	Nodes    []TownshipCoverage     `json:"nodes"`
+	Nodes    []db.TownshipCoverage  `json:"nodes"`
 	PageInfo *PageInfo              `json:"pageInfo"`
 	// The number of uncovered townships, not only this page.
 	TotalCount int `json:"totalCount"`
 }
 
 type TownshipCoverageEdge struct {
-	Cursor string            `json:"cursor"`
-	Node   *TownshipCoverage `json:"node"`
+	Cursor string               `json:"cursor"`
+	Node   *db.TownshipCoverage `json:"node"`
 }
 
 type TownshipEdge struct {
 	Cursor string       `json:"cursor"`
 	Node   *db.Township `json:"node"`
-}
-
-// Whether a township is covered.
-type CoverageStatus string
-
-const (
-	// An ACTIVE platform of the kinds is inside its cell or within the radius of it.
-	CoverageStatusCovered CoverageStatus = "COVERED"
-	// It has a cell, and no such platform is inside it or within the radius.
-	CoverageStatusUncovered CoverageStatus = "UNCOVERED"
-	// Its position is UNKNOWN, so it has no cell and cannot be measured: a data gap.
-	CoverageStatusUnknownPosition CoverageStatus = "UNKNOWN_POSITION"
-)
-
-var AllCoverageStatus = []CoverageStatus{
-	CoverageStatusCovered,
-	CoverageStatusUncovered,
-	CoverageStatusUnknownPosition,
-}
-
-func (e CoverageStatus) IsValid() bool {
-	switch e {
-	case CoverageStatusCovered, CoverageStatusUncovered, CoverageStatusUnknownPosition:
-		return true
-	}
-	return false
-}
-
-func (e CoverageStatus) String() string {
-	return string(e)
-}
-
-func (e *CoverageStatus) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = CoverageStatus(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid CoverageStatus", str)
-	}
-	return nil
-}
-
-func (e CoverageStatus) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *CoverageStatus) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e CoverageStatus) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
 }

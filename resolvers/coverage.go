@@ -1,0 +1,80 @@
+package resolvers
+
+import (
+	"context"
+	"slices"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"civicmap/db"
+	"civicmap/errcode"
+)
+
+// coverageQuery checks the arguments that coverage and uncoveredTownships share.
+func (r *Resolver) coverageQuery(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (db.CoverageQuery, error) {
+	q := db.CoverageQuery{Kinds: kinds, CountyCode: countyCode}
+	if len(kinds) == 0 {
+		return q, errcode.Invalid("kinds", "name at least one kind of platform (LIAISON_GROUP, WORKSTATION, SECTOR_HALL)")
+	}
+	if radiusMetres != nil {
+		q.RadiusMetres = *radiusMetres
+	}
+	if err := checkRadius("radiusMetres", q.RadiusMetres, true); err != nil {
+		return q, err
+	}
+	if countyCode != nil {
+		if _, err := r.countyByCode(ctx, "countyCode", *countyCode); err != nil {
+			return q, err
+		}
+	}
+	return q, nil
+}
+
+// prefetchCoverage hands the loaders the counties and townships a coverage
+// query has read, and fetches, one query per field, what the selected fields
+// of its platforms will load: the many covering platforms would otherwise reach
+// the loaders in several batches. nodes are the paths to the TownshipCoverage
+// objects below the field being resolved.
+func (r *Resolver) prefetchCoverage(ctx context.Context, counties []db.CountyCoverage, ts []db.TownshipCoverage, nodes ...[]string) {
+	l := r.load(ctx)
+	var k platformKeys
+	for i := range counties {
+		c := &counties[i].County
+		l.county.Prime(c.Code, c)
+		k.counties.known(c.Code)
+	}
+	for i := range ts {
+		t := &ts[i].Township
+		l.township.Prime(t.Code, t)
+		k.townships.known(t.Code)
+	}
+	var platforms []ast.SelectionSet
+	for _, path := range nodes {
+		platforms = append(platforms, selectionsAt(ctx, slices.Concat(path, []string{"coveredBy", "platform"})...)...)
+		platforms = append(platforms, selectionsAt(ctx, slices.Concat(path, []string{"nearest", "platform"})...)...)
+	}
+	want := selectedAt(ctx, "Platform", platforms)
+	if len(want) == 0 {
+		return
+	}
+	for i := range ts {
+		for j := range ts[i].CoveredBy {
+			k.add(&ts[i].CoveredBy[j].Platform)
+		}
+		if n := ts[i].Nearest; n != nil {
+			k.add(&n.Platform)
+		}
+	}
+	r.prefetchPlatformKeys(ctx, &k, want)
+}
+
+// primeSectorCoverage hands the loaders the sectors and counties of the matrix.
+func (r *Resolver) primeSectorCoverage(ctx context.Context, sc *db.SectorCoverage) {
+	l := r.load(ctx)
+	for i := range sc.Sectors {
+		l.sector.Prime(sc.Sectors[i].Code, &sc.Sectors[i])
+	}
+	for i := range sc.Counties {
+		l.county.Prime(sc.Counties[i].County.Code, &sc.Counties[i].County)
+	}
+}
