@@ -193,7 +193,7 @@ type ComplexityRoot struct {
 		NearestPlatforms   func(childComplexity int, lon float64, lat float64, kinds []db.PlatformKind, limit *int) int
 		Node               func(childComplexity int, id string) int
 		Platform           func(childComplexity int, id string) int
-		Platforms          func(childComplexity int, filter *db.PlatformFilter, near *model.NearInput, within geom.T, bbox *model.BBoxInput, first *int, after *string) int
+		Platforms          func(childComplexity int, filter *db.PlatformFilter, near *model.NearInput, within *scalar.Geometry, bbox *model.BBoxInput, first *int, after *string) int
 		SectorCoverage     func(childComplexity int, countyCode *string) int
 		Sectors            func(childComplexity int, first *int, after *string) int
 		Township           func(childComplexity int, code string) int
@@ -290,7 +290,7 @@ type ComplexityRoot struct {
 type CountyResolver interface {
 	ID(ctx context.Context, obj *db.County) (string, error)
 
-	Boundary(ctx context.Context, obj *db.County) (geom.T, error)
+	Boundary(ctx context.Context, obj *db.County) (*scalar.Geometry, error)
 
 	Organiser(ctx context.Context, obj *db.County) (*db.Organiser, error)
 	Townships(ctx context.Context, obj *db.County, first *int, after *string) (*model.TownshipConnection, error)
@@ -309,7 +309,7 @@ type PlatformResolver interface {
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (relay.Node, error)
-	Platforms(ctx context.Context, filter *db.PlatformFilter, near *model.NearInput, within geom.T, bbox *model.BBoxInput, first *int, after *string) (*model.PlatformConnection, error)
+	Platforms(ctx context.Context, filter *db.PlatformFilter, near *model.NearInput, within *scalar.Geometry, bbox *model.BBoxInput, first *int, after *string) (*model.PlatformConnection, error)
 	Platform(ctx context.Context, id string) (*db.Platform, error)
 	Counties(ctx context.Context, first *int, after *string) (*model.CountyConnection, error)
 	County(ctx context.Context, code string) (*db.County, error)
@@ -331,7 +331,7 @@ type TownshipResolver interface {
 
 	County(ctx context.Context, obj *db.Township) (*db.County, error)
 
-	Boundary(ctx context.Context, obj *db.Township) (geom.T, error)
+	Boundary(ctx context.Context, obj *db.Township) (*scalar.Geometry, error)
 
 	Platforms(ctx context.Context, obj *db.Township, kinds []db.PlatformKind, first *int, after *string) (*model.PlatformConnection, error)
 }
@@ -1015,7 +1015,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Platforms(childComplexity, args["filter"].(*db.PlatformFilter), args["near"].(*model.NearInput), args["within"].(geom.T), args["bbox"].(*model.BBoxInput), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Platforms(childComplexity, args["filter"].(*db.PlatformFilter), args["near"].(*model.NearInput), args["within"].(*scalar.Geometry), args["bbox"].(*model.BBoxInput), args["first"].(*int), args["after"].(*string)), true
 	case "Query.sectorCoverage":
 		if e.ComplexityRoot.Query.SectorCoverage == nil {
 			break
@@ -2817,8 +2817,8 @@ func (ec *executionContext) field_Query_platforms_args(ctx context.Context, rawA
 	}
 	args["near"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "within",
-		func(ctx context.Context, v any) (geom.T, error) {
-			return ec.unmarshalOGeoJSON2githubᚗcomᚋtwpayneᚋgoᚑgeomᚐT(ctx, v)
+		func(ctx context.Context, v any) (*scalar.Geometry, error) {
+			return ec.unmarshalOGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3254,8 +3254,8 @@ func (ec *executionContext) _County_boundary(ctx context.Context, field graphql.
 			return ec.Resolvers.County().Boundary(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v geom.T) graphql.Marshaler {
-			return ec.marshalNGeoJSON2githubᚗcomᚋtwpayneᚋgoᚑgeomᚐT(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *scalar.Geometry) graphql.Marshaler {
+			return ec.marshalNGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5483,7 +5483,7 @@ func (ec *executionContext) _Query_platforms(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Platforms(ctx, fc.Args["filter"].(*db.PlatformFilter), fc.Args["near"].(*model.NearInput), fc.Args["within"].(geom.T), fc.Args["bbox"].(*model.BBoxInput), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Platforms(ctx, fc.Args["filter"].(*db.PlatformFilter), fc.Args["near"].(*model.NearInput), fc.Args["within"].(*scalar.Geometry), fc.Args["bbox"].(*model.BBoxInput), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformConnection) graphql.Marshaler {
@@ -6777,8 +6777,8 @@ func (ec *executionContext) _Township_boundary(ctx context.Context, field graphq
 			return ec.Resolvers.Township().Boundary(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v geom.T) graphql.Marshaler {
-			return ec.marshalOGeoJSON2githubᚗcomᚋtwpayneᚋgoᚑgeomᚐT(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *scalar.Geometry) graphql.Marshaler {
+			return ec.marshalOGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx, selections, v)
 		},
 		true,
 		false,
@@ -10947,22 +10947,18 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
-func (ec *executionContext) unmarshalNGeoJSON2githubᚗcomᚋtwpayneᚋgoᚑgeomᚐT(ctx context.Context, v any) (geom.T, error) {
-	res, err := scalar.UnmarshalGeoJSON(v)
+func (ec *executionContext) unmarshalNGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx context.Context, v any) (*scalar.Geometry, error) {
+	var res = new(scalar.Geometry)
+	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNGeoJSON2githubᚗcomᚋtwpayneᚋgoᚑgeomᚐT(ctx context.Context, sel ast.SelectionSet, v geom.T) graphql.Marshaler {
+func (ec *executionContext) marshalNGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx context.Context, sel ast.SelectionSet, v *scalar.Geometry) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "GeoJSON!")
 		return graphql.Null
 	}
-	_ = sel
-	res := scalar.MarshalGeoJSON(v)
-	if res == graphql.Null {
-		graphql.AddInvalidNullFromMarshaler(ctx, "GeoJSON!")
-	}
-	return res
+	return v
 }
 
 func (ec *executionContext) unmarshalNHostType2civicmapᚋdbᚐHostType(ctx context.Context, v any) (db.HostType, error) {
@@ -11799,6 +11795,22 @@ func (ec *executionContext) marshalOGeoJSON2githubᚗcomᚋtwpayneᚋgoᚑgeom�
 	_ = ctx
 	res := scalar.MarshalGeoJSON(v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx context.Context, v any) (*scalar.Geometry, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(scalar.Geometry)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx context.Context, sel ast.SelectionSet, v *scalar.Geometry) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {

@@ -3,7 +3,10 @@ package resolvers
 import (
 	"math"
 
+	"github.com/twpayne/go-geom"
+
 	"civicmap/errcode"
+	"civicmap/graph/scalar"
 )
 
 // maxRadiusMetres bounds every radius: 200 km spans Sanming several times over,
@@ -33,6 +36,14 @@ func checkRadius(field string, metres float64, zeroAllowed bool) error {
 		return errcode.Invalid(field, "a radius in metres must be %s and at most %d (200 km), got %v", low, maxRadiusMetres, metres)
 	}
 	return nil
+}
+
+// geometry wraps a geometry for gqlgen (see scalar.Geometry); nil stays nil.
+func geometry(g geom.T, err error) (*scalar.Geometry, error) {
+	if err != nil || g == nil {
+		return nil, err
+	}
+	return &scalar.Geometry{T: g}, nil
 }
 
 // join names a field inside an input object: join("near", "lon") = "near.lon".

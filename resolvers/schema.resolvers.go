@@ -10,9 +10,8 @@ import (
 	"civicmap/graph"
 	"civicmap/graph/model"
 	"civicmap/graph/relay"
+	"civicmap/graph/scalar"
 	"context"
-
-	"github.com/twpayne/go-geom"
 )
 
 // Node is the resolver for the node field.
@@ -21,7 +20,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (relay.Node, error)
 }
 
 // Platforms is the resolver for the platforms field.
-func (r *queryResolver) Platforms(ctx context.Context, filter *db.PlatformFilter, near *model.NearInput, within geom.T, bbox *model.BBoxInput, first *int, after *string) (*model.PlatformConnection, error) {
+func (r *queryResolver) Platforms(ctx context.Context, filter *db.PlatformFilter, near *model.NearInput, within *scalar.Geometry, bbox *model.BBoxInput, first *int, after *string) (*model.PlatformConnection, error) {
 	page, err := pageArgs(platformList, first, after)
 	if err != nil {
 		return nil, err

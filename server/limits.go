@@ -5,7 +5,6 @@ import (
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/twpayne/go-geom"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -14,6 +13,7 @@ import (
 	"civicmap/errcode"
 	"civicmap/graph"
 	"civicmap/graph/model"
+	"civicmap/graph/scalar"
 )
 
 // limits refuses operations that are too deep, select too many fields (aliases
@@ -142,7 +142,7 @@ func measure(set ast.SelectionSet, level, limit int) (depth, fields int) {
 // setComplexity makes a connection cost its page size times what each node
 // costs, so a nested list of lists is priced as what it would return.
 func setComplexity(c *graph.ComplexityRoot) {
-	c.Query.Platforms = func(child int, _ *db.PlatformFilter, _ *model.NearInput, _ geom.T, _ *model.BBoxInput, first *int, _ *string) int {
+	c.Query.Platforms = func(child int, _ *db.PlatformFilter, _ *model.NearInput, _ *scalar.Geometry, _ *model.BBoxInput, first *int, _ *string) int {
 		return pageCost(child, first)
 	}
 	c.Query.Counties = func(child int, first *int, _ *string) int { return pageCost(child, first) }

@@ -91,3 +91,19 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// Geometry is a GeoJSON geometry where gqlgen itself holds the value: in
+// arguments and in what resolvers return. gqlgen converts a nullable argument
+// with a plain type assertion, which panics on a nil interface such as geom.T;
+// a struct, passed by pointer when nullable, is nil-safe.
+type Geometry struct{ geom.T }
+
+// MarshalGQL writes the geometry as MarshalGeoJSON does.
+func (g Geometry) MarshalGQL(w io.Writer) { MarshalGeoJSON(g.T).MarshalGQL(w) }
+
+// UnmarshalGQL reads the geometry as UnmarshalGeoJSON does.
+func (g *Geometry) UnmarshalGQL(v any) error {
+	t, err := UnmarshalGeoJSON(v)
+	g.T = t
+	return err
+}
