@@ -193,7 +193,7 @@ type ComplexityRoot struct {
 		NearestPlatforms   func(childComplexity int, lon float64, lat float64, kinds []db.PlatformKind, limit *int) int
 		Node               func(childComplexity int, id string) int
 		Platform           func(childComplexity int, id string) int
-		Platforms          func(childComplexity int, filter *db.PlatformFilter, near *model.NearInput, within *scalar.Geometry, bbox *model.BBoxInput, first *int, after *string) int
+		Platforms          func(childComplexity int, filter *db.PlatformFilter, near *db.Near, within *scalar.Geometry, bbox *db.BBox, first *int, after *string) int
 		SectorCoverage     func(childComplexity int, countyCode *string) int
 		Sectors            func(childComplexity int, first *int, after *string) int
 		Township           func(childComplexity int, code string) int
@@ -309,7 +309,7 @@ type PlatformResolver interface {
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (relay.Node, error)
-	Platforms(ctx context.Context, filter *db.PlatformFilter, near *model.NearInput, within *scalar.Geometry, bbox *model.BBoxInput, first *int, after *string) (*model.PlatformConnection, error)
+	Platforms(ctx context.Context, filter *db.PlatformFilter, near *db.Near, within *scalar.Geometry, bbox *db.BBox, first *int, after *string) (*model.PlatformConnection, error)
 	Platform(ctx context.Context, id string) (*db.Platform, error)
 	Counties(ctx context.Context, first *int, after *string) (*model.CountyConnection, error)
 	County(ctx context.Context, code string) (*db.County, error)
@@ -1015,7 +1015,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Platforms(childComplexity, args["filter"].(*db.PlatformFilter), args["near"].(*model.NearInput), args["within"].(*scalar.Geometry), args["bbox"].(*model.BBoxInput), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Platforms(childComplexity, args["filter"].(*db.PlatformFilter), args["near"].(*db.Near), args["within"].(*scalar.Geometry), args["bbox"].(*db.BBox), args["first"].(*int), args["after"].(*string)), true
 	case "Query.sectorCoverage":
 		if e.ComplexityRoot.Query.SectorCoverage == nil {
 			break
@@ -1907,16 +1907,20 @@ type Query {
 
   """
   The platforms that match every given argument: ` + "`" + `filter` + "`" + `, ` + "`" + `near` + "`" + `, ` + "`" + `within` + "`" + ` and ` + "`" + `bbox` + "`" + ` (all must hold).
-  Ordered by ID (stable), or nearest first when ` + "`" + `near` + "`" + ` is given, each edge then carrying ` + "`" + `distanceMetres` + "`" + `.
-  Platforms whose position is UNKNOWN match no spatial argument. ` + "`" + `first` + "`" + ` is 50 by default and at most 500.
+  Ordered by ID (stable), or nearest first (then by ID) when ` + "`" + `near` + "`" + ` is given, each edge then carrying
+  ` + "`" + `distanceMetres` + "`" + `; a cursor continues only a list of the same ordering. Platforms whose position is UNKNOWN
+  match no spatial argument. ` + "`" + `first` + "`" + ` is 50 by default and at most 500.
   """
   platforms(
     filter: PlatformFilter
     "Only platforms within this distance of a point, nearest first."
     near: NearInput
-    "Only platforms inside this area: a GeoJSON Polygon or MultiPolygon (WGS84), at most 10000 vertices."
+    """
+    Only platforms inside this area, its edge included: a valid GeoJSON Polygon or MultiPolygon (WGS84; closed
+    rings that do not cross) of at most 10000 vertices, given as an object or as a JSON string.
+    """
     within: GeoJSON
-    "Only platforms inside this longitude/latitude box."
+    "Only platforms inside this longitude/latitude box, its edge included."
     bbox: BBoxInput
     first: Int = 50
     after: String
@@ -2809,8 +2813,8 @@ func (ec *executionContext) field_Query_platforms_args(ctx context.Context, rawA
 	}
 	args["filter"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "near",
-		func(ctx context.Context, v any) (*model.NearInput, error) {
-			return ec.unmarshalONearInput2ᚖcivicmapᚋgraphᚋmodelᚐNearInput(ctx, v)
+		func(ctx context.Context, v any) (*db.Near, error) {
+			return ec.unmarshalONearInput2ᚖcivicmapᚋdbᚐNear(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2825,8 +2829,8 @@ func (ec *executionContext) field_Query_platforms_args(ctx context.Context, rawA
 	}
 	args["within"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "bbox",
-		func(ctx context.Context, v any) (*model.BBoxInput, error) {
-			return ec.unmarshalOBBoxInput2ᚖcivicmapᚋgraphᚋmodelᚐBBoxInput(ctx, v)
+		func(ctx context.Context, v any) (*db.BBox, error) {
+			return ec.unmarshalOBBoxInput2ᚖcivicmapᚋdbᚐBBox(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5483,7 +5487,7 @@ func (ec *executionContext) _Query_platforms(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Platforms(ctx, fc.Args["filter"].(*db.PlatformFilter), fc.Args["near"].(*model.NearInput), fc.Args["within"].(*scalar.Geometry), fc.Args["bbox"].(*model.BBoxInput), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Platforms(ctx, fc.Args["filter"].(*db.PlatformFilter), fc.Args["near"].(*db.Near), fc.Args["within"].(*scalar.Geometry), fc.Args["bbox"].(*db.BBox), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformConnection) graphql.Marshaler {
@@ -8487,8 +8491,8 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputBBoxInput(ctx context.Context, obj any) (model.BBoxInput, error) {
-	var it model.BBoxInput
+func (ec *executionContext) unmarshalInputBBoxInput(ctx context.Context, obj any) (db.BBox, error) {
+	var it db.BBox
 	if obj == nil {
 		return it, nil
 	}
@@ -8544,14 +8548,14 @@ func (ec *executionContext) unmarshalInputBBoxInput(ctx context.Context, obj any
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalBBoxInput(ctx context.Context, raw any) (model.BBoxInput, error) {
-	var out model.BBoxInput
+func UnmarshalBBoxInput(ctx context.Context, raw any) (db.BBox, error) {
+	var out db.BBox
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "BBoxInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any) (model.NearInput, error) {
-	var it model.NearInput
+func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any) (db.Near, error) {
+	var it db.Near
 	if obj == nil {
 		return it, nil
 	}
@@ -8600,8 +8604,8 @@ func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalNearInput(ctx context.Context, raw any) (model.NearInput, error) {
-	var out model.NearInput
+func UnmarshalNearInput(ctx context.Context, raw any) (db.Near, error) {
+	var out db.Near
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "NearInput", raw, &out)
 	return out, err
 }
@@ -11669,7 +11673,7 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) unmarshalOBBoxInput2ᚖcivicmapᚋgraphᚋmodelᚐBBoxInput(ctx context.Context, v any) (*model.BBoxInput, error) {
+func (ec *executionContext) unmarshalOBBoxInput2ᚖcivicmapᚋdbᚐBBox(ctx context.Context, v any) (*db.BBox, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -11831,7 +11835,7 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) unmarshalONearInput2ᚖcivicmapᚋgraphᚋmodelᚐNearInput(ctx context.Context, v any) (*model.NearInput, error) {
+func (ec *executionContext) unmarshalONearInput2ᚖcivicmapᚋdbᚐNear(ctx context.Context, v any) (*db.Near, error) {
 	if v == nil {
 		return nil, nil
 	}

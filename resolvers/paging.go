@@ -22,6 +22,9 @@ const (
 	townshipList = "townships"
 	platformList = "platforms"
 	sectorList   = "sectors"
+	// platformNearList is platforms(near:), ordered by distance, then ID: its
+	// keys are DistanceKeys, and an ID-ordered list's cursor means nothing in it.
+	platformNearList = "platformsNear"
 )
 
 // pageArgs checks first and after and returns the page they ask for.
@@ -35,7 +38,7 @@ func pageArgs(list string, first *int, after *string) (db.Page, error) {
 	}
 	if after != nil && *after != "" {
 		key, ok := relay.ParseCursor(list, *after)
-		if !ok || !digits(key) {
+		if !ok || !validKey(list, key) {
 			return p, errcode.Invalid("after", "%q is not a cursor of this list; pass an endCursor or cursor that this list returned", *after)
 		}
 		p.After = key
@@ -96,13 +99,41 @@ func platformConnection(list db.List[db.Platform], page db.Page) *model.Platform
 	return &model.PlatformConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
 
+// platformNearConnection is platformConnection for the near list: its edges
+// carry their distances.
+func platformNearConnection(list db.List[db.PlatformDistance], page db.Page) *model.PlatformConnection {
+	es, info := edges(platformNearList, list.Rows, list.HasNext, page, platformDistanceKey,
+		func(c string, n *db.PlatformDistance) model.PlatformEdge {
+			return model.PlatformEdge{Cursor: c, Node: &n.Platform, DistanceMetres: &n.DistanceMetres}
+		})
+	return &model.PlatformConnection{Edges: es, Nodes: platformsOf(list.Rows), PageInfo: info, TotalCount: list.Total}
+}
+
+// platformsOf returns the platforms of a list of platforms with distances.
+func platformsOf(ps []db.PlatformDistance) []db.Platform {
+	out := make([]db.Platform, len(ps))
+	for i := range ps {
+		out[i] = ps[i].Platform
+	}
+	return out
+}
+
 func sectorConnection(list db.List[db.Sector], page db.Page) *model.SectorConnection {
 	es, info := edges(sectorList, list.Rows, list.HasNext, page, sectorKey,
 		func(c string, n *db.Sector) model.SectorEdge { return model.SectorEdge{Cursor: c, Node: n} })
 	return &model.SectorConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
 
-// Every list is keyed by digits: codes, IDs or positions.
+// validKey reports whether key has the form of the keys of list: a
+// DistanceKey for the near list, digits (codes, IDs or positions) for the others.
+func validKey(list, key string) bool {
+	if list == platformNearList {
+		_, _, err := db.ParseDistanceKey(key)
+		return err == nil
+	}
+	return digits(key)
+}
+
 func digits(s string) bool {
 	for _, r := range s {
 		if r < '0' || r > '9' {
@@ -116,6 +147,9 @@ func countyKey(c *db.County) string     { return c.Code }
 func townshipKey(t *db.Township) string { return t.Code }
 func platformKey(p *db.Platform) string { return strconv.FormatInt(p.ID, 10) }
 func sectorKey(s *db.Sector) string     { return strconv.Itoa(s.Ord) }
+func platformDistanceKey(p *db.PlatformDistance) string {
+	return db.DistanceKey(p.DistanceMetres, p.ID)
+}
 
 // Keys of the same width compare as strings; IDs compare as numbers.
 func codeLess(a, b string) bool { return a < b }

@@ -19,7 +19,8 @@ import (
 
 // selected returns the dotted paths (e.g. "township", "township.county") of the
 // fields selected, two levels deep, under the nodes of the connection being
-// resolved (its `nodes` and `edges { node }`).
+// resolved (its `nodes` and `edges { node }`), or under the `platform` of the
+// list of PlatformDistance being resolved.
 func selected(ctx context.Context, typ string) map[string]bool {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || !graphql.HasOperationContext(ctx) {
@@ -38,7 +39,7 @@ func selected(ctx context.Context, typ string) map[string]bool {
 	}
 	for _, f := range graphql.CollectFields(op, fc.Field.Selections, nil) {
 		switch f.Name {
-		case "nodes":
+		case "nodes", "platform":
 			walk(f.Selections, []string{typ}, "", 2)
 		case "edges":
 			for _, e := range graphql.CollectFields(op, f.Selections, nil) {

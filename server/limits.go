@@ -12,7 +12,6 @@ import (
 	"civicmap/db"
 	"civicmap/errcode"
 	"civicmap/graph"
-	"civicmap/graph/model"
 	"civicmap/graph/scalar"
 )
 
@@ -139,23 +138,31 @@ func measure(set ast.SelectionSet, level, limit int) (depth, fields int) {
 	return depth, fields
 }
 
-// setComplexity makes a connection cost its page size times what each node
-// costs, so a nested list of lists is priced as what it would return.
+// setComplexity makes a list cost its length times what each element costs,
+// so a nested list of lists is priced as what it would return.
 func setComplexity(c *graph.ComplexityRoot) {
-	c.Query.Platforms = func(child int, _ *db.PlatformFilter, _ *model.NearInput, _ *scalar.Geometry, _ *model.BBoxInput, first *int, _ *string) int {
-		return pageCost(child, first)
+	c.Query.Platforms = func(child int, _ *db.PlatformFilter, _ *db.Near, _ *scalar.Geometry, _ *db.BBox, first *int, _ *string) int {
+		return listCost(child, first, defaultPage)
 	}
-	c.Query.Counties = func(child int, first *int, _ *string) int { return pageCost(child, first) }
-	c.Query.Townships = func(child int, _ *string, first *int, _ *string) int { return pageCost(child, first) }
-	c.Query.Sectors = func(child int, first *int, _ *string) int { return pageCost(child, first) }
-	c.County.Townships = func(child int, first *int, _ *string) int { return pageCost(child, first) }
-	c.Township.Platforms = func(child int, _ []db.PlatformKind, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Counties = func(child int, first *int, _ *string) int { return listCost(child, first, defaultPage) }
+	c.Query.Townships = func(child int, _ *string, first *int, _ *string) int { return listCost(child, first, defaultPage) }
+	c.Query.Sectors = func(child int, first *int, _ *string) int { return listCost(child, first, defaultPage) }
+	c.County.Townships = func(child int, first *int, _ *string) int { return listCost(child, first, defaultPage) }
+	c.Township.Platforms = func(child int, _ []db.PlatformKind, first *int, _ *string) int {
+		return listCost(child, first, defaultPage)
+	}
+	c.Query.NearestPlatforms = func(child int, _, _ float64, _ []db.PlatformKind, limit *int) int {
+		return listCost(child, limit, defaultNearest)
+	}
+	// One nearest platform of each of the three kinds.
+	c.Location.Nearest = func(child int) int { return 1 + 3*child }
 }
 
-func pageCost(child int, first *int) int {
-	n := defaultPage
-	if first != nil && *first > 0 {
-		n = *first
+// listCost is the cost of a list of n elements (def when n is not given).
+func listCost(child int, n *int, def int) int {
+	size := def
+	if n != nil && *n > 0 {
+		size = *n
 	}
-	return 1 + n*child
+	return 1 + size*child
 }
