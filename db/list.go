@@ -14,6 +14,12 @@ type List[T any] struct {
 	Total   int
 }
 
+// statement is one SQL statement with its arguments.
+type statement struct {
+	sql  string
+	args []any
+}
+
 // queryList runs a count and a page query in one round trip and scans the page
 // into T by column name.
 func queryList[T any](ctx context.Context, q querier, page Page, countSQL, pageSQL string, countArgs, pageArgs []any) (List[T], error) {
@@ -54,6 +60,15 @@ func queueRows[T any](b *pgx.Batch, out *[]T, sql string, args ...any) {
 		*out, err = pgx.CollectRows(rows, pgx.RowToStructByName[T])
 		return err
 	})
+}
+
+// collectFirst scans the first row into T by column name; nil when there is none.
+func collectFirst[T any](rows pgx.Rows) (*T, error) {
+	all, err := pgx.CollectRows(rows, pgx.RowToStructByName[T])
+	if err != nil || len(all) == 0 {
+		return nil, err
+	}
+	return &all[0], nil
 }
 
 // querier is what both a pool and a transaction offer.

@@ -47,6 +47,12 @@ type PlatformFilter struct {
 	Provenance   *Provenance
 	Status       *PlatformStatus
 	Search       *string
+	// Within and BBox are not in the GraphQL input PlatformFilter: they come
+	// from the `within` and `bbox` arguments of `platforms`, and are here so
+	// that the count and every ordering of the list apply them alike. Platforms
+	// whose position is UNKNOWN match neither.
+	Within geom.T // a Polygon or MultiPolygon (WGS84)
+	BBox   *BBox
 }
 
 const platformColumns = `p.id, p.external_id, p.kind, p.name, p.organiser_code, p.township_code,
@@ -62,13 +68,16 @@ const (
 )
 
 // where returns the filter as SQL predicates over p (platform) and t (township),
-// with their arguments numbered from $1.
-func (f PlatformFilter) where() (string, []any) {
+// with their arguments appended to args and numbered after them.
+func (f PlatformFilter) where(args ...any) (string, []any) {
 	var preds []string
-	var args []any
-	add := func(pred string, arg any) {
-		args = append(args, arg)
-		preds = append(preds, strings.ReplaceAll(pred, "$?", "$"+strconv.Itoa(len(args))))
+	// add appends a predicate whose $? placeholders take vals, in order.
+	add := func(pred string, vals ...any) {
+		for _, v := range vals {
+			args = append(args, v)
+			pred = strings.Replace(pred, "$?", "$"+strconv.Itoa(len(args)), 1)
+		}
+		preds = append(preds, pred)
 	}
 	if len(f.Kinds) > 0 {
 		add("p.kind = ANY($?)", kindStrings(f.Kinds))
@@ -91,8 +100,17 @@ func (f PlatformFilter) where() (string, []any) {
 	if f.Search != nil && *f.Search != "" {
 		add(`p.name ILIKE '%' || $? || '%'`, escapeLike(*f.Search))
 	}
+	// ST_Intersects looks its candidates up in platform_location_gix (it
+	// adds the && bounding-box test), then tests them exactly; a point on
+	// the edge is inside.
+	if f.Within != nil {
+		add("ST_Intersects(p.location, $?::geometry)", geometryArg{f.Within})
+	}
+	if b := f.BBox; b != nil {
+		add("ST_Intersects(p.location, ST_MakeEnvelope($?, $?, $?, $?, 4326))", b.West, b.South, b.East, b.North)
+	}
 	if len(preds) == 0 {
-		return "true", nil
+		return "true", args
 	}
 	return strings.Join(preds, " AND "), args
 }
@@ -114,20 +132,29 @@ func escapeLike(s string) string {
 // Platforms returns a page of the platforms that match f, ordered by ID. Page.After
 // is the decimal ID of the last platform of the previous page.
 func (db *DB) Platforms(ctx context.Context, f PlatformFilter, page Page) (List[Platform], error) {
-	where, args := f.where()
-	after, err := intKey(page.After)
+	count, rows, err := platformsStatements(f, page)
 	if err != nil {
 		return List[Platform]{}, fmt.Errorf("list platforms: %w", err)
 	}
-	n := len(args)
-	countSQL := `SELECT count(*)` + platformFrom + ` WHERE ` + where
-	pageSQL := `SELECT ` + platformColumns + platformFrom + ` WHERE ` + where +
-		fmt.Sprintf(` AND p.id > $%d ORDER BY p.id LIMIT $%d`, n+1, n+2)
-	list, err := queryList[Platform](ctx, db.pool, page, countSQL, pageSQL, args, append(args, after, page.limit()))
+	list, err := queryList[Platform](ctx, db.pool, page, count.sql, rows.sql, count.args, rows.args)
 	if err != nil {
 		return list, fmt.Errorf("list platforms: %w", err)
 	}
 	return list, nil
+}
+
+// platformsStatements returns the count and the page statements of Platforms.
+func platformsStatements(f PlatformFilter, page Page) (count, rows statement, err error) {
+	after, err := intKey(page.After)
+	if err != nil {
+		return count, rows, err
+	}
+	where, args := f.where()
+	n := len(args)
+	count = statement{`SELECT count(*)` + platformFrom + ` WHERE ` + where, args}
+	rows = statement{`SELECT ` + platformColumns + platformFrom + ` WHERE ` + where +
+		fmt.Sprintf(` AND p.id > $%d ORDER BY p.id LIMIT $%d`, n+1, n+2), append(args, after, page.limit())}
+	return count, rows, nil
 }
 
 // PlatformsByID returns the platforms with these IDs; unknown IDs are left out.

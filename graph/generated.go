@@ -194,7 +194,7 @@ type ComplexityRoot struct {
 		NearestPlatforms   func(childComplexity int, lon float64, lat float64, kinds []db.PlatformKind, limit *int) int
 		Node               func(childComplexity int, id string) int
 		Platform           func(childComplexity int, id string) int
-		Platforms          func(childComplexity int, filter *db.PlatformFilter, near *model.NearInput, within geom.T, bbox *model.BBoxInput, first *int, after *string) int
+		Platforms          func(childComplexity int, filter *db.PlatformFilter, near *db.Near, within *scalar.Geometry, bbox *db.BBox, first *int, after *string) int
 		SectorCoverage     func(childComplexity int, countyCode *string) int
 		Sectors            func(childComplexity int, first *int, after *string) int
 		Township           func(childComplexity int, code string) int
@@ -291,7 +291,7 @@ type ComplexityRoot struct {
 type CountyResolver interface {
 	ID(ctx context.Context, obj *db.County) (string, error)
 
-	Boundary(ctx context.Context, obj *db.County) (geom.T, error)
+	Boundary(ctx context.Context, obj *db.County) (*scalar.Geometry, error)
 
 	Organiser(ctx context.Context, obj *db.County) (*db.Organiser, error)
 	Townships(ctx context.Context, obj *db.County, first *int, after *string) (*model.TownshipConnection, error)
@@ -314,7 +314,7 @@ type PlatformResolver interface {
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (relay.Node, error)
-	Platforms(ctx context.Context, filter *db.PlatformFilter, near *model.NearInput, within geom.T, bbox *model.BBoxInput, first *int, after *string) (*model.PlatformConnection, error)
+	Platforms(ctx context.Context, filter *db.PlatformFilter, near *db.Near, within *scalar.Geometry, bbox *db.BBox, first *int, after *string) (*model.PlatformConnection, error)
 	Platform(ctx context.Context, id string) (*db.Platform, error)
 	Counties(ctx context.Context, first *int, after *string) (*model.CountyConnection, error)
 	County(ctx context.Context, code string) (*db.County, error)
@@ -336,7 +336,7 @@ type TownshipResolver interface {
 
 	County(ctx context.Context, obj *db.Township) (*db.County, error)
 
-	Boundary(ctx context.Context, obj *db.Township) (geom.T, error)
+	Boundary(ctx context.Context, obj *db.Township) (*scalar.Geometry, error)
 
 	Platforms(ctx context.Context, obj *db.Township, kinds []db.PlatformKind, first *int, after *string) (*model.PlatformConnection, error)
 }
@@ -1020,7 +1020,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Platforms(childComplexity, args["filter"].(*db.PlatformFilter), args["near"].(*model.NearInput), args["within"].(geom.T), args["bbox"].(*model.BBoxInput), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Platforms(childComplexity, args["filter"].(*db.PlatformFilter), args["near"].(*db.Near), args["within"].(*scalar.Geometry), args["bbox"].(*db.BBox), args["first"].(*int), args["after"].(*string)), true
 	case "Query.sectorCoverage":
 		if e.ComplexityRoot.Query.SectorCoverage == nil {
 			break
@@ -1918,16 +1918,20 @@ type Query {
 
   """
   The platforms that match every given argument: ` + "`" + `filter` + "`" + `, ` + "`" + `near` + "`" + `, ` + "`" + `within` + "`" + ` and ` + "`" + `bbox` + "`" + ` (all must hold).
-  Ordered by ID (stable), or nearest first when ` + "`" + `near` + "`" + ` is given, each edge then carrying ` + "`" + `distanceMetres` + "`" + `.
-  Platforms whose position is UNKNOWN match no spatial argument. ` + "`" + `first` + "`" + ` is 50 by default and at most 500.
+  Ordered by ID (stable), or nearest first (then by ID) when ` + "`" + `near` + "`" + ` is given, each edge then carrying
+  ` + "`" + `distanceMetres` + "`" + `; a cursor continues only a list of the same ordering. Platforms whose position is UNKNOWN
+  match no spatial argument. ` + "`" + `first` + "`" + ` is 50 by default and at most 500.
   """
   platforms(
     filter: PlatformFilter
     "Only platforms within this distance of a point, nearest first."
     near: NearInput
-    "Only platforms inside this area: a GeoJSON Polygon or MultiPolygon (WGS84), at most 10000 vertices."
+    """
+    Only platforms inside this area, its edge included: a valid GeoJSON Polygon or MultiPolygon (WGS84; closed
+    rings that do not cross) of at most 10000 vertices, given as an object or as a JSON string.
+    """
     within: GeoJSON
-    "Only platforms inside this longitude/latitude box."
+    "Only platforms inside this longitude/latitude box, its edge included."
     bbox: BBoxInput
     first: Int = 50
     after: String
@@ -2820,24 +2824,24 @@ func (ec *executionContext) field_Query_platforms_args(ctx context.Context, rawA
 	}
 	args["filter"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "near",
-		func(ctx context.Context, v any) (*model.NearInput, error) {
-			return ec.unmarshalONearInput2ᚖcivicmapᚋgraphᚋmodelᚐNearInput(ctx, v)
+		func(ctx context.Context, v any) (*db.Near, error) {
+			return ec.unmarshalONearInput2ᚖcivicmapᚋdbᚐNear(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["near"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "within",
-		func(ctx context.Context, v any) (geom.T, error) {
-			return ec.unmarshalOGeoJSON2githubᚗcomᚋtwpayneᚋgoᚑgeomᚐT(ctx, v)
+		func(ctx context.Context, v any) (*scalar.Geometry, error) {
+			return ec.unmarshalOGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
 	args["within"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "bbox",
-		func(ctx context.Context, v any) (*model.BBoxInput, error) {
-			return ec.unmarshalOBBoxInput2ᚖcivicmapᚋgraphᚋmodelᚐBBoxInput(ctx, v)
+		func(ctx context.Context, v any) (*db.BBox, error) {
+			return ec.unmarshalOBBoxInput2ᚖcivicmapᚋdbᚐBBox(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3265,8 +3269,8 @@ func (ec *executionContext) _County_boundary(ctx context.Context, field graphql.
 			return ec.Resolvers.County().Boundary(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v geom.T) graphql.Marshaler {
-			return ec.marshalNGeoJSON2githubᚗcomᚋtwpayneᚋgoᚑgeomᚐT(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *scalar.Geometry) graphql.Marshaler {
+			return ec.marshalNGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5494,7 +5498,7 @@ func (ec *executionContext) _Query_platforms(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Platforms(ctx, fc.Args["filter"].(*db.PlatformFilter), fc.Args["near"].(*model.NearInput), fc.Args["within"].(geom.T), fc.Args["bbox"].(*model.BBoxInput), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Platforms(ctx, fc.Args["filter"].(*db.PlatformFilter), fc.Args["near"].(*db.Near), fc.Args["within"].(*scalar.Geometry), fc.Args["bbox"].(*db.BBox), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformConnection) graphql.Marshaler {
@@ -6788,8 +6792,8 @@ func (ec *executionContext) _Township_boundary(ctx context.Context, field graphq
 			return ec.Resolvers.Township().Boundary(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v geom.T) graphql.Marshaler {
-			return ec.marshalOGeoJSON2githubᚗcomᚋtwpayneᚋgoᚑgeomᚐT(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *scalar.Geometry) graphql.Marshaler {
+			return ec.marshalOGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8498,8 +8502,8 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputBBoxInput(ctx context.Context, obj any) (model.BBoxInput, error) {
-	var it model.BBoxInput
+func (ec *executionContext) unmarshalInputBBoxInput(ctx context.Context, obj any) (db.BBox, error) {
+	var it db.BBox
 	if obj == nil {
 		return it, nil
 	}
@@ -8555,14 +8559,14 @@ func (ec *executionContext) unmarshalInputBBoxInput(ctx context.Context, obj any
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalBBoxInput(ctx context.Context, raw any) (model.BBoxInput, error) {
-	var out model.BBoxInput
+func UnmarshalBBoxInput(ctx context.Context, raw any) (db.BBox, error) {
+	var out db.BBox
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "BBoxInput", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any) (model.NearInput, error) {
-	var it model.NearInput
+func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any) (db.Near, error) {
+	var it db.Near
 	if obj == nil {
 		return it, nil
 	}
@@ -8611,8 +8615,8 @@ func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalNearInput(ctx context.Context, raw any) (model.NearInput, error) {
-	var out model.NearInput
+func UnmarshalNearInput(ctx context.Context, raw any) (db.Near, error) {
+	var out db.Near
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "NearInput", raw, &out)
 	return out, err
 }
@@ -10974,22 +10978,18 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
-func (ec *executionContext) unmarshalNGeoJSON2githubᚗcomᚋtwpayneᚋgoᚑgeomᚐT(ctx context.Context, v any) (geom.T, error) {
-	res, err := scalar.UnmarshalGeoJSON(v)
+func (ec *executionContext) unmarshalNGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx context.Context, v any) (*scalar.Geometry, error) {
+	var res = new(scalar.Geometry)
+	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNGeoJSON2githubᚗcomᚋtwpayneᚋgoᚑgeomᚐT(ctx context.Context, sel ast.SelectionSet, v geom.T) graphql.Marshaler {
+func (ec *executionContext) marshalNGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx context.Context, sel ast.SelectionSet, v *scalar.Geometry) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "GeoJSON!")
 		return graphql.Null
 	}
-	_ = sel
-	res := scalar.MarshalGeoJSON(v)
-	if res == graphql.Null {
-		graphql.AddInvalidNullFromMarshaler(ctx, "GeoJSON!")
-	}
-	return res
+	return v
 }
 
 func (ec *executionContext) unmarshalNHostType2civicmapᚋdbᚐHostType(ctx context.Context, v any) (db.HostType, error) {
@@ -11700,7 +11700,7 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) unmarshalOBBoxInput2ᚖcivicmapᚋgraphᚋmodelᚐBBoxInput(ctx context.Context, v any) (*model.BBoxInput, error) {
+func (ec *executionContext) unmarshalOBBoxInput2ᚖcivicmapᚋdbᚐBBox(ctx context.Context, v any) (*db.BBox, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -11828,6 +11828,22 @@ func (ec *executionContext) marshalOGeoJSON2githubᚗcomᚋtwpayneᚋgoᚑgeom�
 	return res
 }
 
+func (ec *executionContext) unmarshalOGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx context.Context, v any) (*scalar.Geometry, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(scalar.Geometry)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeometry(ctx context.Context, sel ast.SelectionSet, v *scalar.Geometry) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -11846,7 +11862,7 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) unmarshalONearInput2ᚖcivicmapᚋgraphᚋmodelᚐNearInput(ctx context.Context, v any) (*model.NearInput, error) {
+func (ec *executionContext) unmarshalONearInput2ᚖcivicmapᚋdbᚐNear(ctx context.Context, v any) (*db.Near, error) {
 	if v == nil {
 		return nil, nil
 	}

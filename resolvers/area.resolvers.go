@@ -10,10 +10,9 @@ import (
 	"civicmap/graph"
 	"civicmap/graph/model"
 	"civicmap/graph/relay"
+	"civicmap/graph/scalar"
 	"context"
 	"slices"
-
-	"github.com/twpayne/go-geom"
 )
 
 // ID is the resolver for the id field.
@@ -22,8 +21,8 @@ func (r *countyResolver) ID(ctx context.Context, obj *db.County) (string, error)
 }
 
 // Boundary is the resolver for the boundary field.
-func (r *countyResolver) Boundary(ctx context.Context, obj *db.County) (geom.T, error) {
-	return r.load(ctx).countyBoundary.Load(ctx, obj.Code)
+func (r *countyResolver) Boundary(ctx context.Context, obj *db.County) (*scalar.Geometry, error) {
+	return geometry(r.load(ctx).countyBoundary.Load(ctx, obj.Code))
 }
 
 // Organiser is the resolver for the organiser field.
@@ -57,11 +56,11 @@ func (r *townshipResolver) County(ctx context.Context, obj *db.Township) (*db.Co
 }
 
 // Boundary is the resolver for the boundary field.
-func (r *townshipResolver) Boundary(ctx context.Context, obj *db.Township) (geom.T, error) {
+func (r *townshipResolver) Boundary(ctx context.Context, obj *db.Township) (*scalar.Geometry, error) {
 	if obj.BoundaryQuality == nil {
 		return nil, nil // no seat, no cell: the gap is shown, not filled in
 	}
-	return r.load(ctx).townshipBoundary.Load(ctx, obj.Code)
+	return geometry(r.load(ctx).townshipBoundary.Load(ctx, obj.Code))
 }
 
 // Platforms is the resolver for the platforms field.

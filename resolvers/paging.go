@@ -24,6 +24,9 @@ const (
 	sectorList   = "sectors"
 	// uncoveredList is ordered by distance, then code: see db.DistanceKey.
 	uncoveredList = "uncoveredTownships"
+	// platformNearList is platforms(near:), ordered by distance, then ID: its
+	// keys are DistanceKeys, and an ID-ordered list's cursor means nothing in it.
+	platformNearList = "platformsNear"
 )
 
 // pageArgs checks first and after and returns the page they ask for.
@@ -106,18 +109,39 @@ func townshipCoverageConnection(list db.List[db.TownshipCoverage], page db.Page)
 	return &model.TownshipCoverageConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
 
+// platformNearConnection is platformConnection for the near list: its edges
+// carry their distances.
+func platformNearConnection(list db.List[db.PlatformDistance], page db.Page) *model.PlatformConnection {
+	es, info := edges(platformNearList, list.Rows, list.HasNext, page, platformDistanceKey,
+		func(c string, n *db.PlatformDistance) model.PlatformEdge {
+			return model.PlatformEdge{Cursor: c, Node: &n.Platform, DistanceMetres: &n.DistanceMetres}
+		})
+	return &model.PlatformConnection{Edges: es, Nodes: platformsOf(list.Rows), PageInfo: info, TotalCount: list.Total}
+}
+
+// platformsOf returns the platforms of a list of platforms with distances.
+func platformsOf(ps []db.PlatformDistance) []db.Platform {
+	out := make([]db.Platform, len(ps))
+	for i := range ps {
+		out[i] = ps[i].Platform
+	}
+	return out
+}
+
 func sectorConnection(list db.List[db.Sector], page db.Page) *model.SectorConnection {
 	es, info := edges(sectorList, list.Rows, list.HasNext, page, sectorKey,
 		func(c string, n *db.Sector) model.SectorEdge { return model.SectorEdge{Cursor: c, Node: n} })
 	return &model.SectorConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
 
-// validKey reports whether key can be the key of a row of list.
+// validKey reports whether key can be the key of a row of list: a DistanceKey
+// for the lists ordered by distance (only the worklist has rows with no
+// distance), digits (codes, IDs or positions) for the others.
 func validKey(list, key string) bool {
 	switch list {
-	case uncoveredList:
-		_, code, err := db.ParseDistanceKey(key)
-		return err == nil && digits(code)
+	case uncoveredList, platformNearList:
+		metres, k, err := db.ParseDistanceKey(key)
+		return err == nil && digits(k) && (metres != nil || list == uncoveredList)
 	}
 	return digits(key)
 }
@@ -136,6 +160,9 @@ func countyKey(c *db.County) string     { return c.Code }
 func townshipKey(t *db.Township) string { return t.Code }
 func platformKey(p *db.Platform) string { return strconv.FormatInt(p.ID, 10) }
 func sectorKey(s *db.Sector) string     { return strconv.Itoa(s.Ord) }
+func platformDistanceKey(p *db.PlatformDistance) string {
+	return db.DistanceKey(&p.DistanceMetres, strconv.FormatInt(p.ID, 10))
+}
 
 func uncoveredKey(t *db.TownshipCoverage) string {
 	if t.Nearest == nil {

@@ -19,9 +19,13 @@ import (
 
 // selected returns the dotted paths (e.g. "township", "township.county") of the
 // fields selected, two levels deep, under the nodes of the connection being
-// resolved (its `nodes` and `edges { node }`).
+// resolved (its `nodes` and `edges { node }`), or under the `platform` of the
+// list of PlatformDistance being resolved.
 func selected(ctx context.Context, typ string) map[string]bool {
-	return selectedAt(ctx, typ, append(selectionsAt(ctx, "nodes"), selectionsAt(ctx, "edges", "node")...))
+	sets := selectionsAt(ctx, "nodes")
+	sets = append(sets, selectionsAt(ctx, "edges", "node")...)
+	sets = append(sets, selectionsAt(ctx, "platform")...)
+	return selectedAt(ctx, typ, sets)
 }
 
 // selectedAt returns the dotted paths of the fields selected, two levels deep,

@@ -10,9 +10,8 @@ import (
 	"civicmap/graph"
 	"civicmap/graph/model"
 	"civicmap/graph/relay"
+	"civicmap/graph/scalar"
 	"context"
-
-	"github.com/twpayne/go-geom"
 )
 
 // Node is the resolver for the node field.
@@ -21,17 +20,27 @@ func (r *queryResolver) Node(ctx context.Context, id string) (relay.Node, error)
 }
 
 // Platforms is the resolver for the platforms field.
-func (r *queryResolver) Platforms(ctx context.Context, filter *db.PlatformFilter, near *model.NearInput, within geom.T, bbox *model.BBoxInput, first *int, after *string) (*model.PlatformConnection, error) {
-	page, err := pageArgs(platformList, first, after)
+func (r *queryResolver) Platforms(ctx context.Context, filter *db.PlatformFilter, near *db.Near, within *scalar.Geometry, bbox *db.BBox, first *int, after *string) (*model.PlatformConnection, error) {
+	name := platformList
+	if near != nil {
+		name = platformNearList
+	}
+	page, err := pageArgs(name, first, after)
 	if err != nil {
 		return nil, err
 	}
-	f := db.PlatformFilter{}
-	if filter != nil {
-		f = *filter
-		if err := r.checkFilter(ctx, f); err != nil {
+	f, err := r.platformFilter(ctx, filter, near, within, bbox)
+	if err != nil {
+		return nil, err
+	}
+	if near != nil {
+		byDistance, err := r.DB.PlatformsNear(ctx, f, *near, page)
+		if err != nil {
 			return nil, err
 		}
+		conn := platformNearConnection(byDistance, page)
+		r.prefetchPlatforms(ctx, conn.Nodes)
+		return conn, nil
 	}
 	list, err := r.DB.Platforms(ctx, f, page)
 	if err != nil {

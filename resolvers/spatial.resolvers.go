@@ -7,15 +7,44 @@ package resolvers
 
 import (
 	"civicmap/db"
+	"civicmap/errcode"
 	"civicmap/graph/model"
 	"context"
-	"fmt"
 )
 
+// NearestPlatforms is the resolver for the nearestPlatforms field.
 func (r *queryResolver) NearestPlatforms(ctx context.Context, lon float64, lat float64, kinds []db.PlatformKind, limit *int) ([]db.PlatformDistance, error) {
-	panic(fmt.Errorf("not implemented: NearestPlatforms - nearestPlatforms"))
+	if err := checkLonLat("", lon, lat); err != nil {
+		return nil, err
+	}
+	n := defaultNearest
+	if limit != nil {
+		n = *limit
+	}
+	if n < 1 || n > maxNearest {
+		return nil, errcode.Invalid("limit", "must be between 1 and %d, got %d", maxNearest, n)
+	}
+	ps, err := r.DB.NearestPlatforms(ctx, lon, lat, kinds, n)
+	if err != nil {
+		return nil, err
+	}
+	r.prefetchPlatforms(ctx, platformsOf(ps))
+	return ps, nil
 }
 
+// Locate is the resolver for the locate field.
 func (r *queryResolver) Locate(ctx context.Context, lon float64, lat float64) (*model.Location, error) {
-	panic(fmt.Errorf("not implemented: Locate - locate"))
+	if err := checkLonLat("", lon, lat); err != nil {
+		return nil, err
+	}
+	place, err := r.DB.PlaceAt(ctx, lon, lat, []db.PlatformKind{db.LiaisonGroup, db.Workstation, db.SectorHall})
+	if err != nil {
+		return nil, err
+	}
+	loc := &model.Location{Lon: lon, Lat: lat, County: place.County, Township: place.Township,
+		Nearest: place.Nearest, Message: placeMessage(place)}
+	if place.Township != nil {
+		loc.TownshipBoundaryQuality = place.Township.BoundaryQuality
+	}
+	return loc, nil
 }

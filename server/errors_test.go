@@ -43,23 +43,33 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := post(t, h, c.query, c.vars)
-			if r.Status >= http.StatusInternalServerError {
-				t.Errorf("status %d", r.Status)
-			}
-			if r.code() != c.code {
-				t.Fatalf("code %q, want %q; errors %+v", r.code(), c.code, r.Errors)
-			}
-			msg := r.Errors[0].Message
-			if !strings.Contains(msg, c.message) {
-				t.Errorf("message %q does not say %q", msg, c.message)
-			}
-			for _, leak := range []string{"SQLSTATE", "pgx", "goroutine", ".go:"} {
-				if strings.Contains(msg, leak) {
-					t.Errorf("message leaks %q: %s", leak, msg)
-				}
-			}
+			wantError(t, post(t, h, c.query, c.vars), c.code, "", c.message)
 		})
+	}
+}
+
+// wantError fails unless the first error of r has code, names field in
+// extensions.field (when field is not ""), and says message; and unless the
+// response is no 500 and leaks no database or Go text.
+func wantError(t *testing.T, r result, code, field, message string) {
+	t.Helper()
+	if r.Status >= http.StatusInternalServerError {
+		t.Errorf("status %d", r.Status)
+	}
+	if r.code() != code {
+		t.Fatalf("code %q, want %q; errors %+v", r.code(), code, r.Errors)
+	}
+	msg := r.Errors[0].Message
+	if !strings.Contains(msg, message) {
+		t.Errorf("message %q does not say %q", msg, message)
+	}
+	if got, _ := r.Errors[0].Extensions["field"].(string); field != "" && got != field {
+		t.Errorf("extensions.field %q, want %q", got, field)
+	}
+	for _, leak := range []string{"SQLSTATE", "pgx", "goroutine", ".go:", "ERROR:", "geom."} {
+		if strings.Contains(msg, leak) {
+			t.Errorf("message leaks %q: %s", leak, msg)
+		}
 	}
 }
 

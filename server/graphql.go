@@ -60,14 +60,38 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out.Message = errcode.PublicMessage(err)
 		setCode(out, code)
 		var e *errcode.Error
-		if errors.As(err, &e) && e.Field != "" {
-			out.Extensions["field"] = e.Field
+		if errors.As(err, &e) {
+			field := e.Field
+			if field == "" && code == errcode.BadUserInput {
+				// A custom scalar cannot know which argument it reads.
+				if field = argumentPath(ctx, out.Path); field != "" {
+					out.Message = field + ": " + out.Message
+				}
+			}
+			if field != "" {
+				out.Extensions["field"] = field
+			}
 		}
 		if code == errcode.Internal || code == errcode.ServiceUnavailable || code == errcode.Timeout {
 			log.ErrorContext(ctx, "graphql error", "code", code, "path", out.Path.String(), "err", err)
 		}
 		return out
 	}
+}
+
+// argumentPath names the argument (e.g. "within") or input field an error was
+// raised reading: gqlgen reports such an error on the path of the field being
+// resolved, extended by the argument's path. "" for errors of the field itself.
+func argumentPath(ctx context.Context, path ast.Path) string {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return ""
+	}
+	fieldPath := fc.Path()
+	if len(path) <= len(fieldPath) || path[:len(fieldPath)].String() != fieldPath.String() {
+		return ""
+	}
+	return path[len(fieldPath):].String()
 }
 
 // isVariableError reports whether a request's variables failed to coerce: their

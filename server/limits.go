@@ -5,7 +5,6 @@ import (
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/twpayne/go-geom"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -13,7 +12,7 @@ import (
 	"civicmap/db"
 	"civicmap/errcode"
 	"civicmap/graph"
-	"civicmap/graph/model"
+	"civicmap/graph/scalar"
 )
 
 // limits refuses operations that are too deep, select too many fields (aliases
@@ -139,10 +138,10 @@ func measure(set ast.SelectionSet, level, limit int) (depth, fields int) {
 	return depth, fields
 }
 
-// setComplexity makes a connection cost its page size times what each node
-// costs, so a nested list of lists is priced as what it would return.
+// setComplexity makes a list cost its length times what each element costs,
+// so a nested list of lists is priced as what it would return.
 func setComplexity(c *graph.ComplexityRoot) {
-	c.Query.Platforms = func(child int, _ *db.PlatformFilter, _ *model.NearInput, _ geom.T, _ *model.BBoxInput, first *int, _ *string) int {
+	c.Query.Platforms = func(child int, _ *db.PlatformFilter, _ *db.Near, _ *scalar.Geometry, _ *db.BBox, first *int, _ *string) int {
 		return pageCost(child, first)
 	}
 	c.Query.Counties = func(child int, first *int, _ *string) int { return pageCost(child, first) }
@@ -160,6 +159,11 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.SectorCoverage.Counties = func(child int) int { return listCost(child, allCounties) }
 	c.CountySectors.Sectors = func(child int) int { return listCost(child, allSectors) }
 	c.SectorService.Halls = func(child int) int { return listCost(child, hallsPerSector) }
+	c.Query.NearestPlatforms = func(child int, _, _ float64, _ []db.PlatformKind, limit *int) int {
+		return listCost(child, orDefault(limit, defaultNearest))
+	}
+	// One nearest platform of each of the three kinds.
+	c.Location.Nearest = func(child int) int { return listCost(child, 3) }
 }
 
 // The lists that are not pages cost the most they hold in Sanming, with room
@@ -176,12 +180,14 @@ const (
 	hallsPerSector = 5
 )
 
-func pageCost(child int, first *int) int {
-	n := defaultPage
-	if first != nil && *first > 0 {
-		n = *first
+func pageCost(child int, first *int) int { return listCost(child, orDefault(first, defaultPage)) }
+
+// orDefault is the length a list argument asks for: n, or def when n is not given.
+func orDefault(n *int, def int) int {
+	if n != nil && *n > 0 {
+		return *n
 	}
-	return listCost(child, n)
+	return def
 }
 
 // listCost is the cost of a list of n elements that each cost child.

@@ -72,6 +72,12 @@ func TestLimits(t *testing.T) {
 			coveredBy { platform { township { platforms(first: 500) { nodes { name } } } } } } } }`, "QUERY_TOO_COMPLEX"},
 		{"the worklist's platforms' platforms", `{ uncoveredTownships(kinds: [WORKSTATION], first: 500) { nodes {
 			nearest { platform { township { platforms(first: 500) { nodes { township { name } } } } } } } } }`, "QUERY_TOO_COMPLEX"},
+		{"the 100 nearest with their townships", `{ nearestPlatforms(lon: 117.6, lat: 26.2, limit: 100) { distanceMetres
+			platform { name township { name platforms { nodes { name } } } } } }`, ""},
+		// Priced per platform, the 100 nearest make this 100 times dearer than one.
+		{"the 100 nearest with lists of lists", `{ nearestPlatforms(lon: 117.6, lat: 26.2, limit: 100) { platform {
+			township { platforms(first: 500) { nodes { township { platforms(first: 50) { nodes { name } } } } } } } } }`,
+			"QUERY_TOO_COMPLEX"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -83,3 +83,33 @@ func TestCoverageIsBatched(t *testing.T) {
 		}
 	}
 }
+
+// TestSpatialQueriesAreBatched: nearestPlatforms with nested fields costs the
+// same number of round trips for 1 platform or 100, and locate answers its
+// county, township and nearest platforms in one.
+func TestSpatialQueriesAreBatched(t *testing.T) {
+	h, tr := countingHandler(t)
+	const nested = `query($limit: Int) { nearestPlatforms(lon: 117.6, lat: 26.2, limit: $limit) { distanceMetres
+		platform { name organiser { name } sector { name } township { name county { name } } county { name } } } }`
+	for _, limit := range []int{1, 10, 100} {
+		tr.reset()
+		var d struct {
+			NearestPlatforms []struct{ DistanceMetres float64 }
+		}
+		data(t, h, nested, map[string]any{"limit": limit}, &d)
+		if len(d.NearestPlatforms) != limit {
+			t.Fatalf("limit=%d: got %d platforms", limit, len(d.NearestPlatforms))
+		}
+		// The query, then one per nested field: organiser, sector, township, county.
+		if n, most := tr.trips.Load(), int64(5); n > most {
+			t.Errorf("nearestPlatforms(limit: %d): %d round trips, want at most %d", limit, n, most)
+		}
+	}
+	tr.reset()
+	var d struct{ Locate struct{ Message string } }
+	data(t, h, `{ locate(lon: 117.125, lat: 25.735) { message county { name } township { name }
+		nearest { distanceMetres platform { name } } } }`, nil, &d)
+	if n := tr.trips.Load(); n != 1 {
+		t.Errorf("locate: %d round trips, want 1", n)
+	}
+}

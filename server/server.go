@@ -30,8 +30,12 @@ type Config struct {
 	ShutdownGrace time.Duration
 }
 
-// defaultPage is the page size the schema gives `first` when it is left out.
-const defaultPage = 50
+// The sizes the schema gives lists whose size is left out: `first` of a
+// connection, and `limit` of nearestPlatforms.
+const (
+	defaultPage    = 50
+	defaultNearest = 5
+)
 
 // DefaultConfig returns the limits used when nothing else is configured.
 func DefaultConfig() Config {

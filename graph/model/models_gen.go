@@ -6,14 +6,6 @@ import (
 	"civicmap/db"
 )
 
-// A longitude/latitude box (WGS84) with west < east and south < north. Boxes across the antimeridian are not supported.
-type BBoxInput struct {
-	West  float64 `json:"west"`
-	South float64 `json:"south"`
-	East  float64 `json:"east"`
-	North float64 `json:"north"`
-}
-
 type CountyConnection struct {
 	Edges    []CountyEdge `json:"edges"`
 	Nodes    []db.County  `json:"nodes"`
@@ -45,16 +37,6 @@ type Location struct {
 	Nearest []db.PlatformDistance `json:"nearest"`
 	// A sentence for people: where the point is and how sure that is, e.g. outside Sanming, or in an approximate cell.
 	Message string `json:"message"`
-}
-
-// A circle on the ground: a centre and a radius in metres.
-type NearInput struct {
-	// Longitude of the centre (WGS84), in [-180, 180].
-	Lon float64 `json:"lon"`
-	// Latitude of the centre (WGS84), in [-90, 90].
-	Lat float64 `json:"lat"`
-	// The radius in metres: more than 0 and at most 200000 (200 km).
-	RadiusMetres float64 `json:"radiusMetres"`
 }
 
 // Information to page through a connection (Relay cursor connections).

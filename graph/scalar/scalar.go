@@ -4,6 +4,7 @@ package scalar
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/twpayne/go-geom"
 	"github.com/twpayne/go-geom/encoding/geojson"
+
+	"civicmap/errcode"
 )
 
 // MarshalGeoJSON writes g as an RFC 7946 GeoJSON geometry, or null when g is nil.
@@ -32,6 +35,8 @@ func MarshalGeoJSON(g geom.T) graphql.Marshaler {
 }
 
 // UnmarshalGeoJSON reads a GeoJSON geometry given as an object or a JSON string.
+// Its errors are the client's: BAD_USER_INPUT, which the error presenter
+// attributes to the argument being read.
 func UnmarshalGeoJSON(v any) (geom.T, error) {
 	var b []byte
 	switch v := v.(type) {
@@ -40,14 +45,28 @@ func UnmarshalGeoJSON(v any) (geom.T, error) {
 	default:
 		var err error
 		if b, err = json.Marshal(v); err != nil {
-			return nil, fmt.Errorf("GeoJSON: %w", err)
+			return nil, notGeoJSON(err)
 		}
 	}
 	var g geom.T
 	if err := geojson.Unmarshal(b, &g); err != nil {
-		return nil, fmt.Errorf("GeoJSON: not a valid RFC 7946 geometry: %w", err)
+		return nil, notGeoJSON(err)
+	}
+	if g == nil { // the string "null"
+		return nil, notGeoJSON(errors.New("null"))
 	}
 	return g, nil
+}
+
+// notGeoJSON says what is wrong in words for the document's author: a JSON
+// type error would name Go types instead.
+func notGeoJSON(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return errcode.Errorf(errcode.BadUserInput, "not a GeoJSON geometry (RFC 7946): unexpected JSON %s; "+
+			"coordinates are [lon, lat] positions, nested in arrays as the geometry's type requires", typeErr.Value)
+	}
+	return errcode.Errorf(errcode.BadUserInput, "not a GeoJSON geometry (RFC 7946): %v", err)
 }
 
 const dateLayout = "2006-01-02"
@@ -90,4 +109,20 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("DateTime: want RFC 3339 with a time zone (2026-11-25T08:00:00Z), got %q", s)
 	}
 	return t, nil
+}
+
+// Geometry is a GeoJSON geometry where gqlgen itself holds the value: in
+// arguments and in what resolvers return. gqlgen converts a nullable argument
+// with a plain type assertion, which panics on a nil interface such as geom.T;
+// a struct, passed by pointer when nullable, is nil-safe.
+type Geometry struct{ geom.T }
+
+// MarshalGQL writes the geometry as MarshalGeoJSON does.
+func (g Geometry) MarshalGQL(w io.Writer) { MarshalGeoJSON(g.T).MarshalGQL(w) }
+
+// UnmarshalGQL reads the geometry as UnmarshalGeoJSON does.
+func (g *Geometry) UnmarshalGQL(v any) error {
+	t, err := UnmarshalGeoJSON(v)
+	g.T = t
+	return err
 }
