@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"civicmap/db/dbtest"
@@ -33,15 +35,15 @@ const nationwideCounty = "100610"
 var spatialQueries = []struct {
 	name, query string
 }{
-	{"near", `query($county: String) { platforms(near: {lon: 117.62, lat: 26.26, radiusMetres: 10000}, first: 50) {
+	{"near", `{ platforms(near: {lon: 117.62, lat: 26.26, radiusMetres: 10000}, first: 50) {
 		totalCount edges { distanceMetres node { name kind } } } }`},
-	{"nearest", `query($county: String) { nearestPlatforms(lon: 117.62, lat: 26.26, limit: 10) {
+	{"nearest", `{ nearestPlatforms(lon: 117.62, lat: 26.26, limit: 10) {
 		distanceMetres platform { name kind } } }`},
-	{"within", `query($county: String) { platforms(within: {type: "Polygon", coordinates: [[[117.5, 26.1], [117.8, 26.1], [117.8, 26.4], [117.5, 26.4], [117.5, 26.1]]]}, first: 50) {
+	{"within", `{ platforms(within: {type: "Polygon", coordinates: [[[117.5, 26.1], [117.8, 26.1], [117.8, 26.4], [117.5, 26.4], [117.5, 26.1]]]}, first: 50) {
 		totalCount nodes { name } } }`},
-	{"bbox", `query($county: String) { platforms(bbox: {west: 117.5, south: 26.1, east: 117.8, north: 26.4}, first: 50) {
+	{"bbox", `{ platforms(bbox: {west: 117.5, south: 26.1, east: 117.8, north: 26.4}, first: 50) {
 		totalCount nodes { name } } }`},
-	{"locate", `query($county: String) { locate(lon: 117.62, lat: 26.26) {
+	{"locate", `{ locate(lon: 117.62, lat: 26.26) {
 		county { name } township { name } nearest { distanceMetres platform { name } } message } }`},
 	{"coverage_county", `query($county: String) { coverage(kinds: [WORKSTATION], radiusMetres: 5000, countyCode: $county) {
 		totals { covered uncovered unknownPosition ratio } townships { status nearest { distanceMetres } } } }`},
@@ -50,35 +52,84 @@ var spatialQueries = []struct {
 }
 
 // TestSpatialPlansUseIndexes runs each spatial query at nationwide size and
-// EXPLAINs every statement it sent: none may read platform or township cells
-// with a sequential scan.
+// EXPLAINs every statement it sent: none may read platforms or township cells
+// by a sequential scan in the plan made for its arguments. pgx prepares its
+// statements, and after five runs PostgreSQL may switch to a generic plan, made
+// without the arguments; it does so only when that plan costs no more than the
+// custom ones, so a generic plan that scans sequentially must cost more.
 func TestSpatialPlansUseIndexes(t *testing.T) {
 	pool := nationwide(t)
 	tr := &tracer{}
 	h := newHandler(t, tracedPool(t, pool.Config().ConnString(), tr))
+	conn, err := pool.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
 	for _, q := range spatialQueries {
 		t.Run(q.name, func(t *testing.T) {
 			tr.reset()
 			var v any
 			data(t, h, q.query, map[string]any{"county": nationwideCounty}, &v)
 			for _, s := range tr.statements() {
-				plan := explain(t, pool, s)
-				if scans := seqScans(plan, "platform", "township"); len(scans) > 0 {
-					t.Errorf("sequential scan on %v in\n%s\nplan: %s", scans, s.SQL, plan)
+				custom, generic := plans(t, conn.Conn(), s)
+				if scans := seqScans(custom, "platform", "township"); len(scans) > 0 {
+					t.Errorf("sequential scan on %v in\n%s\nplan: %s", scans, s.SQL, custom)
+				}
+				if scans := seqScans(generic, "platform", "township"); len(scans) > 0 && cost(generic) <= cost(custom) {
+					t.Errorf("the generic plan scans %v sequentially and costs %.0f, no more than the custom plan's %.0f:\n%s\nplan: %s",
+						scans, cost(generic), cost(custom), s.SQL, generic)
 				}
 			}
 		})
 	}
 }
 
-// explain returns the JSON plan of s with its arguments.
-func explain(t *testing.T, pool *pgxpool.Pool, s statement) json.RawMessage {
+// plans returns the JSON plans of s: the custom plan for its arguments, and the
+// generic plan.
+func plans(t *testing.T, conn *pgx.Conn, s statement) (custom, generic json.RawMessage) {
 	t.Helper()
-	var plan json.RawMessage
-	if err := pool.QueryRow(t.Context(), "EXPLAIN (FORMAT JSON) "+s.SQL, s.Args...).Scan(&plan); err != nil {
+	ctx := t.Context()
+	if err := conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+s.SQL, s.Args...).Scan(&custom); err != nil {
 		t.Fatalf("explain %s: %v", s.SQL, err)
 	}
-	return plan
+	if _, err := conn.Exec(ctx, "PREPARE q AS "+s.SQL); err != nil {
+		t.Fatalf("prepare %s: %v", s.SQL, err)
+	}
+	defer conn.Exec(context.Background(), "DEALLOCATE q")
+	params := make([]string, len(s.Args))
+	for i := range params {
+		params[i] = fmt.Sprintf("$%d", i+1)
+	}
+	// EXECUTE takes no parameters of its own: the simple protocol writes the
+	// values into the text.
+	sql := "EXPLAIN (FORMAT JSON) EXECUTE q(" + strings.Join(params, ", ") + ")"
+	if len(params) == 0 {
+		sql = "EXPLAIN (FORMAT JSON) EXECUTE q"
+	}
+	if _, err := conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Exec(context.Background(), "RESET plan_cache_mode")
+	args := append([]any{pgx.QueryExecModeSimpleProtocol}, s.Args...)
+	if err := conn.QueryRow(ctx, sql, args...).Scan(&generic); err != nil {
+		t.Fatalf("explain generic %s: %v", s.SQL, err)
+	}
+	return custom, generic
+}
+
+// cost is the estimated total cost of a JSON plan.
+func cost(plan json.RawMessage) float64 {
+	var p []struct {
+		Plan struct {
+			TotalCost float64 `json:"Total Cost"`
+		}
+	}
+	json.Unmarshal(plan, &p)
+	if len(p) == 0 {
+		return 0
+	}
+	return p[0].Plan.TotalCost
 }
 
 // seqScans returns the tables among tables that plan reads by a sequential scan.
@@ -110,4 +161,3 @@ func seqScans(plan json.RawMessage, tables ...string) []string {
 	}
 	return found
 }
-
