@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"cmp"
 	"strconv"
 
 	"civicmap/db"
@@ -22,6 +23,7 @@ const (
 	townshipList = "townships"
 	platformList = "platforms"
 	sectorList   = "sectors"
+	changeList   = "changes"
 )
 
 // pageArgs checks first and after and returns the page they ask for.
@@ -102,6 +104,19 @@ func sectorConnection(list db.List[db.Sector], page db.Page) *model.SectorConnec
 	return &model.SectorConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
 
+// changeConnection is a page of the change feed. Its endCursor is never null:
+// on an empty page it is where the page started, so that a poller can always
+// store it and ask again.
+func changeConnection(rows []db.Change, hasNext bool, page db.Page) *model.ChangeConnection {
+	es, info := edges(changeList, rows, hasNext, page, changeKey,
+		func(c string, n *db.Change) model.ChangeEdge { return model.ChangeEdge{Cursor: c, Node: n} })
+	if info.EndCursor == nil {
+		c := relay.Cursor(changeList, cmp.Or(page.After, "0"))
+		info.EndCursor = &c
+	}
+	return &model.ChangeConnection{Edges: es, Nodes: rows, PageInfo: info}
+}
+
 // Every list is keyed by digits: codes, IDs or positions.
 func digits(s string) bool {
 	for _, r := range s {
@@ -116,6 +131,7 @@ func countyKey(c *db.County) string     { return c.Code }
 func townshipKey(t *db.Township) string { return t.Code }
 func platformKey(p *db.Platform) string { return strconv.FormatInt(p.ID, 10) }
 func sectorKey(s *db.Sector) string     { return strconv.Itoa(s.Ord) }
+func changeKey(c *db.Change) string     { return strconv.FormatInt(c.Seq, 10) }
 
 // Keys of the same width compare as strings; IDs compare as numbers.
 func codeLess(a, b string) bool { return a < b }

@@ -60,8 +60,13 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out.Message = errcode.PublicMessage(err)
 		setCode(out, code)
 		var e *errcode.Error
-		if errors.As(err, &e) && e.Field != "" {
-			out.Extensions["field"] = e.Field
+		if errors.As(err, &e) {
+			for k, v := range e.Extensions {
+				out.Extensions[k] = v
+			}
+			if e.Field != "" {
+				out.Extensions["field"] = e.Field
+			}
 		}
 		if code == errcode.Internal || code == errcode.ServiceUnavailable || code == errcode.Timeout {
 			log.ErrorContext(ctx, "graphql error", "code", code, "path", out.Path.String(), "err", err)

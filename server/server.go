@@ -55,7 +55,7 @@ type Server struct {
 func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, db: d, log: log}
 	res := &resolvers.Resolver{DB: d}
-	gql := serveGraphQL(newGraphQL(res, cfg, log))
+	gql := serveGraphQL(s.authenticate(newGraphQL(res, cfg, log)))
 	graphiql := playground.Handler("civicmap GraphQL", "/graphql")
 
 	mux := http.NewServeMux()
