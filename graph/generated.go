@@ -2321,6 +2321,7 @@ county is used instead.
 input PlatformInput {
   "The stable key integrators sync by, e.g. WS-0050; required to create, and an update may not change it."
   externalId: String
+  "What kind of platform it is; a LIAISON_GROUP is one per township."
   kind: PlatformKind!
   "The platform's name in Chinese; at most 200 characters."
   name: String!
@@ -2330,6 +2331,7 @@ input PlatformInput {
   townshipCode: String!
   "The unit that hosts it; at most 200 characters."
   hostName: String!
+  "The kind of unit that hosts it."
   hostType: HostType!
   "The sector (界别) code: required for a SECTOR_HALL, not allowed for other kinds."
   sectorCode: String
@@ -2341,7 +2343,9 @@ input PlatformInput {
   lat: Float
   "How well the position is known: REAL by default, APPROXIMATE, or UNKNOWN when no position is given."
   positionQuality: PositionQuality
+  "When it was established, where a full date is known."
   establishedOn: Date
+  "Whether it is working; ACTIVE by default."
   status: PlatformStatus! = ACTIVE
   "REAL by default; ILLUSTRATIVE for a made-up example."
   provenance: Provenance! = REAL
@@ -2355,7 +2359,9 @@ input PlatformInput {
 type PlatformTombstone {
   "The deleted platform's global ID (the same as it had when it was live)."
   id: ID!
+  "Its external ID, the key integrators sync by."
   externalId: String!
+  "When it was deleted."
   deletedAt: DateTime!
   "The version the delete wrote."
   version: Int!
@@ -2375,9 +2381,11 @@ enum ChangeOperation {
 
 "One committed write of a platform."
 type Change {
+  "What the change did."
   operation: ChangeOperation!
   "The global ID of the platform (live or deleted)."
   platformId: ID!
+  "The platform's external ID."
   externalId: String!
   "The version this change wrote; a platform's versions arrive in increasing order."
   version: Int!
@@ -2391,7 +2399,9 @@ type Change {
 
 "A page of the change feed."
 type ChangeConnection {
+  "The changes of the page with their cursors, in commit order."
   edges: [ChangeEdge!]!
+  "The changes of the page, in commit order."
   nodes: [Change!]!
   "endCursor is the cursor to poll with next; it is set even when the page is empty."
   pageInfo: PageInfo!
@@ -2401,6 +2411,7 @@ type ChangeConnection {
 type ChangeEdge {
   "Pass it as ` + "`" + `after` + "`" + ` to read the changes after this one."
   cursor: String!
+  "The change."
   node: Change!
 }
 `, BuiltIn: false},

@@ -20,8 +20,10 @@ type BBoxInput struct {
 
 // A page of the change feed.
 type ChangeConnection struct {
+	// The changes of the page with their cursors, in commit order.
 	Edges []ChangeEdge `json:"edges"`
-	Nodes []db.Change  `json:"nodes"`
+	// The changes of the page, in commit order.
+	Nodes []db.Change `json:"nodes"`
 	// endCursor is the cursor to poll with next; it is set even when the page is empty.
 	PageInfo *PageInfo `json:"pageInfo"`
 }
@@ -29,8 +31,9 @@ type ChangeConnection struct {
 // A change and its cursor.
 type ChangeEdge struct {
 	// Pass it as `after` to read the changes after this one.
-	Cursor string     `json:"cursor"`
-	Node   *db.Change `json:"node"`
+	Cursor string `json:"cursor"`
+	// The change.
+	Node *db.Change `json:"node"`
 }
 
 type CountyConnection struct {
