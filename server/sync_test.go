@@ -563,3 +563,86 @@ func TestReadsAreOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestScopeHoldsBeforeAndAfter: an editor may neither pull a platform into its
+// scope nor push one out of it; the first is refused by the scope in the
+// UPDATE's WHERE alone.
+func TestScopeHoldsBeforeAndAfter(t *testing.T) {
+	f := newSyncFixture(t)
+	outside := f.platformByExternalID(t, "WS-0001") // not in 永安
+	inside := f.platformByExternalID(t, "LG-350481100")
+	if outside.Input["organiserCode"] == "350481" {
+		t.Fatalf("WS-0001 is organised by 永安; pick another platform outside the scope")
+	}
+	moveIn := with(outside.Input, "kind", "WORKSTATION", "sectorCode", nil, "organiserCode", "350481",
+		"townshipCode", "350481100", "lon", (*inside.Input["lon"].(*float64))+0.001, "lat", inside.Input["lat"])
+	moveOut := with(inside.Input, "kind", "WORKSTATION", "organiserCode", "350424", "townshipCode", "350424100",
+		"lon", 116.654, "lat", 26.264)
+	before := f.counts(t)
+	for _, c := range []struct {
+		name string
+		p    platform
+		in   map[string]any
+	}{
+		{"into the scope", outside, moveIn},
+		{"out of the scope", inside, moveOut},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := postAuth(t, f.h, f.yongan, updateMutation, map[string]any{"id": c.p.ID, "v": c.p.Version, "in": c.in})
+			if r.code() != "FORBIDDEN" {
+				t.Fatalf("code %q, want FORBIDDEN: %+v", r.code(), r.Errors)
+			}
+		})
+	}
+	if got := f.counts(t); got != before {
+		t.Errorf("counts %+v, want %+v", got, before)
+	}
+	// The same move by an admin is allowed: the refusal was the scope's.
+	data2(t, f.h, f.admin, updateMutation, map[string]any{"id": outside.ID, "v": outside.Version, "in": moveIn}, &struct{}{})
+}
+
+// TestWritesToMissingPlatforms: unknown, deleted (for update and delete) and
+// live (for restore) platforms are NOT_FOUND; an ID that is not a platform's
+// is BAD_USER_INPUT.
+func TestWritesToMissingPlatforms(t *testing.T) {
+	f := newSyncFixture(t)
+	p := f.platformByExternalID(t, "WS-0002")
+	live := f.platformByExternalID(t, "WS-0003")
+	var tomb struct{ DeletePlatform struct{ Version int } }
+	data2(t, f.h, f.admin, deleteMutation, map[string]any{"id": p.ID, "v": p.Version}, &tomb)
+	v := tomb.DeletePlatform.Version
+	for _, c := range []struct {
+		name, query, code string
+		vars              map[string]any
+	}{
+		{"update unknown", updateMutation, "NOT_FOUND", map[string]any{"id": globalID(99999), "v": 1, "in": p.Input}},
+		{"update deleted", updateMutation, "NOT_FOUND", map[string]any{"id": p.ID, "v": v, "in": p.Input}},
+		{"delete deleted", deleteMutation, "NOT_FOUND", map[string]any{"id": p.ID, "v": v}},
+		{"restore live", restoreMutation, "NOT_FOUND", map[string]any{"id": live.ID, "v": live.Version}},
+		{"delete a county", deleteMutation, "BAD_USER_INPUT", map[string]any{"id": relay.ID("County", "350481"), "v": 1}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if r := postAuth(t, f.h, f.admin, c.query, c.vars); r.code() != c.code {
+				t.Errorf("code %q, want %s: %+v", r.code(), c.code, r.Errors)
+			}
+		})
+	}
+}
+
+// TestRestoreSecondLiaisonGroupConflicts: a deleted liaison group can be
+// replaced, and then restoring it would make two: CONFLICT, nothing written.
+func TestRestoreSecondLiaisonGroupConflicts(t *testing.T) {
+	f := newSyncFixture(t)
+	old := f.platformByExternalID(t, "LG-350481100")
+	var tomb struct{ DeletePlatform struct{ Version int } }
+	data2(t, f.h, f.yongan, deleteMutation, map[string]any{"id": old.ID, "v": old.Version}, &tomb)
+	data2(t, f.h, f.yongan, createMutation, map[string]any{"in": with(old.Input, "externalId", "LG-350481100-NEW")}, &struct{}{})
+	before := f.counts(t)
+	r := postAuth(t, f.h, f.yongan, restoreMutation, map[string]any{"id": old.ID, "v": tomb.DeletePlatform.Version})
+	if r.code() != "CONFLICT" || r.Errors[0].Extensions["field"] != "id" {
+		t.Fatalf("code %q, want CONFLICT on id: %+v", r.code(), r.Errors)
+	}
+	if got := f.counts(t); got != before {
+		t.Errorf("counts %+v, want %+v", got, before)
+	}
+}
