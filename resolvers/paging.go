@@ -104,6 +104,12 @@ func sectorConnection(list db.List[db.Sector], page db.Page) *model.SectorConnec
 	return &model.SectorConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
 
+// ChangeCursor is the change feed's cursor after the change numbered seq, for
+// the exports that continue into the feed.
+func ChangeCursor(seq int64) string {
+	return relay.Cursor(changeList, strconv.FormatInt(seq, 10))
+}
+
 // changeConnection is a page of the change feed. Its endCursor is never null:
 // on an empty page it is where the page started, so that a poller can always
 // store it and ask again.

@@ -69,6 +69,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 		gql.ServeHTTP(w, r.WithContext(res.WithLoaders(r.Context())))
 	}))
 	mux.Handle("GET /playground", graphiql)
+	mux.HandleFunc("GET /export/{file}", s.exportPlatforms)
 	mux.Handle("GET /{$}", http.RedirectHandler("/graphql", http.StatusFound))
 	s.handler = s.logRequests(mux)
 	return s
