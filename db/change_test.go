@@ -70,6 +70,10 @@ func TestChangeFeedUnderConcurrentWriters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	admin, err := key.Writer()
+	if err != nil {
+		t.Fatal(err)
+	}
 	loaded, err := d.Platforms(ctx, db.PlatformFilter{}, db.Page{First: 500})
 	if err != nil || len(loaded.Rows) != 207 {
 		t.Fatalf("loaded platforms: %d, %v", len(loaded.Rows), err)
@@ -99,7 +103,7 @@ func TestChangeFeedUnderConcurrentWriters(t *testing.T) {
 		writeWG.Add(1)
 		go func() {
 			defer writeWG.Done()
-			logs[w] = write(ctx, d, pool, key, w, mine)
+			logs[w] = write(ctx, d, pool, admin, w, mine)
 		}()
 	}
 	writeWG.Wait()
@@ -182,7 +186,7 @@ func (l *writeLog) add(o writeLog) {
 
 // write makes writesPerWriter random writes to the writer's own platforms (so
 // that it always knows their versions) and to the ones it creates.
-func write(ctx context.Context, d *db.DB, pool *pgxpool.Pool, key *db.APIKey, w int, mine map[int64]*owned) writeLog {
+func write(ctx context.Context, d *db.DB, pool *pgxpool.Pool, admin db.Writer, w int, mine map[int64]*owned) writeLog {
 	var l writeLog
 	rng := rand.New(rand.NewPCG(uint64(w), 5))
 	ids := make([]int64, 0, len(mine))
@@ -199,7 +203,7 @@ func write(ctx context.Context, d *db.DB, pool *pgxpool.Pool, key *db.APIKey, w 
 			ext := fmt.Sprintf("CT-%d-%d", w, i)
 			in.ExternalID, in.Kind, in.SectorCode, in.Name = &ext, db.Workstation, nil, "并发测试工作站 "+ext
 			var np *db.Platform
-			if np, err = d.CreatePlatform(ctx, key, in); err == nil {
+			if np, err = d.CreatePlatform(ctx, admin, in); err == nil {
 				mine[np.ID] = &owned{version: np.Version, live: true, in: in}
 				ids = append(ids, np.ID)
 				l.committed = append(l.committed, committed{np.ID, np.Version})
@@ -207,14 +211,14 @@ func write(ctx context.Context, d *db.DB, pool *pgxpool.Pool, key *db.APIKey, w 
 			}
 		case !p.live:
 			var np *db.Platform
-			if np, err = d.RestorePlatform(ctx, key, id, p.version); err == nil {
+			if np, err = d.RestorePlatform(ctx, admin, id, p.version); err == nil {
 				p.version, p.live = np.Version, true
 				l.committed = append(l.committed, committed{id, np.Version})
 				l.restores++
 			}
 		case r < 25:
 			var tomb *db.Tombstone
-			if tomb, err = d.DeletePlatform(ctx, key, id, p.version); err == nil {
+			if tomb, err = d.DeletePlatform(ctx, admin, id, p.version); err == nil {
 				p.version, p.live = tomb.Version, false
 				l.committed = append(l.committed, committed{id, tomb.Version})
 				l.deletes++
@@ -223,7 +227,7 @@ func write(ctx context.Context, d *db.DB, pool *pgxpool.Pool, key *db.APIKey, w 
 			in := p.in
 			in.Name = fmt.Sprintf("%s (%d)", p.in.Name, i)
 			var np *db.Platform
-			if np, err = d.UpdatePlatform(ctx, key, id, in, p.version); err == nil {
+			if np, err = d.UpdatePlatform(ctx, admin, id, in, p.version); err == nil {
 				p.version = np.Version
 				l.committed = append(l.committed, committed{id, np.Version})
 				l.updates++

@@ -4,66 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"civicmap/errcode"
 )
-
-// PlatformInput is a platform as a client writes it: createPlatform's input,
-// and the whole new state for updatePlatform. The resolvers check what needs
-// no database (formats, ranges, the rules of each kind); the write checks the
-// rest in its transaction.
-type PlatformInput struct {
-	// ExternalID is required to create; an update may repeat it but not change it.
-	ExternalID    *string
-	Kind          PlatformKind
-	Name          string
-	OrganiserCode string
-	TownshipCode  string
-	HostName      string
-	HostType      HostType
-	SectorCode    *string
-	Address       *string
-	Lon           *float64
-	Lat           *float64
-	// PositionQuality defaults to REAL when a position is given and is
-	// UNKNOWN when none is.
-	PositionQuality *PositionQuality
-	EstablishedOn   *time.Time
-	Status          PlatformStatus
-	Provenance      Provenance
-	SourceNote      string
-	// OutsideSanming skips the location checks, for a platform that really
-	// sits outside the city's counties.
-	OutsideSanming bool
-}
-
-// TownshipToleranceMetres is how far a platform may lie outside its township's
-// cell. Most cells are APPROXIMATE (Voronoi cells of the township seats), so a
-// platform near a real township border can fall in the neighbour's cell; 2 km
-// forgives that and still catches a platform put in the wrong township.
-const TownshipToleranceMetres = 2000
-
-// positionQuality is the quality to store: the given one, REAL for a given
-// position, UNKNOWN without one.
-func (in *PlatformInput) positionQuality() PositionQuality {
-	switch {
-	case in.Lon == nil:
-		return PositionUnknown
-	case in.PositionQuality != nil:
-		return *in.PositionQuality
-	}
-	return PositionReal
-}
-
-// args are the input's values in the order $1…$15 of the write statements.
-func (in *PlatformInput) args() []any {
-	return []any{in.Kind, in.Name, in.OrganiserCode, in.TownshipCode, in.HostName, in.HostType, in.SectorCode,
-		in.Address, in.Lon, in.Lat, in.positionQuality(), in.EstablishedOn, in.Status, in.Provenance, in.SourceNote}
-}
 
 // The write statements. $1…$15 are PlatformInput.args; each bumps version and
 // updated_at, and each has the key's scope in its WHERE (platform_in_scope,
@@ -125,54 +71,43 @@ LEFT JOIN township t ON t.code = $2
 LEFT JOIN county c ON c.code = t.county_code`
 )
 
-// WriteScope is the scope the key writes in: nil for an admin (everything),
-// the area code for an editor. A reader key gets FORBIDDEN.
-func (k *APIKey) WriteScope() (*string, error) {
-	switch k.Role {
-	case RoleAdmin:
-		return nil, nil
-	case RoleEditor:
-		return k.Scope, nil
-	}
-	return nil, errcode.Errorf(errcode.Forbidden, "key %d is a %s key, which cannot write; ask for an editor key", k.ID, k.Role)
+// Writer is who writes and what it may write: the actor the change feed
+// records, and the scope (nil: everything; else the city's or a county's code).
+type Writer struct {
+	Actor Actor
+	Scope *string
 }
 
-// write runs fn in a transaction that records k as the writer in the change feed.
-func (db *DB) write(ctx context.Context, k *APIKey, fn func(tx pgx.Tx, scope *string) error) error {
-	scope, err := k.WriteScope()
-	if err != nil {
-		return err
+// Writer returns the key as a writer. A reader key gets FORBIDDEN.
+func (k *APIKey) Writer() (Writer, error) {
+	switch k.Role {
+	case RoleAdmin:
+		return Writer{Actor: k.Actor()}, nil
+	case RoleEditor:
+		return Writer{Actor: k.Actor(), Scope: k.Scope}, nil
 	}
+	return Writer{}, errcode.Errorf(errcode.Forbidden, "key %d is a %s key, which cannot write; ask for an editor key", k.ID, k.Role)
+}
+
+// write runs fn in a transaction that records w as the writer in the change feed.
+func (db *DB) write(ctx context.Context, w Writer, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if err := SetActor(ctx, tx, k.Actor()); err != nil {
+		if err := SetActor(ctx, tx, w.Actor); err != nil {
 			return err
 		}
-		return fn(tx, scope)
+		return fn(tx)
 	})
 }
 
 // CreatePlatform creates a platform. It returns BAD_USER_INPUT naming the
-// field for an unknown code or a location that does not fit, FORBIDDEN outside
-// the key's scope, and CONFLICT for a taken external ID or a second liaison
-// group in a township.
-func (db *DB) CreatePlatform(ctx context.Context, k *APIKey, in PlatformInput) (*Platform, error) {
-	if in.ExternalID == nil || *in.ExternalID == "" {
-		return nil, errcode.Invalid("input.externalId", "a new platform needs an external ID, the stable key that integrators sync by")
-	}
+// field for a bad value, an unknown code or a location that does not fit,
+// FORBIDDEN outside the writer's scope, and CONFLICT for a taken external ID
+// or a second liaison group in a township.
+func (db *DB) CreatePlatform(ctx context.Context, w Writer, in PlatformInput) (*Platform, error) {
 	var p *Platform
-	err := db.write(ctx, k, func(tx pgx.Tx, scope *string) error {
-		if err := checkPlatform(ctx, tx, &in, scope); err != nil {
-			return err
-		}
-		var id int64
-		err := tx.QueryRow(ctx, createPlatformSQL, append(in.args(), in.ExternalID, scope)...).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return outOfScope(k, in.TownshipCode)
-		}
-		if err != nil {
-			return uniqueConflict(err, "")
-		}
-		p, err = queryOne[Platform](ctx, tx, platformsByIDSQL, []int64{id})
+	err := db.write(ctx, w, func(tx pgx.Tx) error {
+		var err error
+		p, err = createIn(ctx, tx, w, &in)
 		return err
 	})
 	if err != nil {
@@ -181,28 +116,36 @@ func (db *DB) CreatePlatform(ctx context.Context, k *APIKey, in PlatformInput) (
 	return p, nil
 }
 
+func createIn(ctx context.Context, tx pgx.Tx, w Writer, in *PlatformInput) (*Platform, error) {
+	if in.ExternalID == nil {
+		return nil, errcode.Invalid("input.externalId", "a new platform needs an external ID, the stable key that integrators sync by")
+	}
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	if err := checkPlatform(ctx, tx, in, w.Scope); err != nil {
+		return nil, err
+	}
+	var id int64
+	err := tx.QueryRow(ctx, createPlatformSQL, append(in.args(), in.ExternalID, w.Scope)...).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errcode.Errorf(errcode.Forbidden, "%s may not write a platform in township %s (%s)", w.Actor.Name, in.TownshipCode, scopeName(w.Scope))
+	}
+	if err != nil {
+		return nil, uniqueConflict(err, "")
+	}
+	return queryOne[Platform](ctx, tx, platformsByIDSQL, []int64{id})
+}
+
 // UpdatePlatform replaces platform id with in if its version is still
 // expectedVersion. It returns what CreatePlatform returns, and NOT_FOUND for
 // no such (or a deleted) platform, CONFLICT with the current version for a
 // stale expectedVersion.
-func (db *DB) UpdatePlatform(ctx context.Context, k *APIKey, id int64, in PlatformInput, expectedVersion int) (*Platform, error) {
+func (db *DB) UpdatePlatform(ctx context.Context, w Writer, id int64, in PlatformInput, expectedVersion int) (*Platform, error) {
 	var p *Platform
-	err := db.write(ctx, k, func(tx pgx.Tx, scope *string) error {
-		if err := checkPlatform(ctx, tx, &in, scope); err != nil {
-			return err
-		}
-		var externalID string
-		err := tx.QueryRow(ctx, updatePlatformSQL, append(in.args(), id, expectedVersion, scope)...).Scan(&externalID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return refused(ctx, tx, k, id, expectedVersion, scope, false)
-		}
-		if err != nil {
-			return uniqueConflict(err, "")
-		}
-		if in.ExternalID != nil && *in.ExternalID != externalID {
-			return errcode.Invalid("input.externalId", "the external ID of a platform never changes: it is %s", externalID)
-		}
-		p, err = queryOne[Platform](ctx, tx, platformsByIDSQL, []int64{id})
+	err := db.write(ctx, w, func(tx pgx.Tx) error {
+		var err error
+		p, err = updateIn(ctx, tx, w, id, &in, expectedVersion)
 		return err
 	})
 	if err != nil {
@@ -211,16 +154,37 @@ func (db *DB) UpdatePlatform(ctx context.Context, k *APIKey, id int64, in Platfo
 	return p, nil
 }
 
+func updateIn(ctx context.Context, tx pgx.Tx, w Writer, id int64, in *PlatformInput, expectedVersion int) (*Platform, error) {
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	if err := checkPlatform(ctx, tx, in, w.Scope); err != nil {
+		return nil, err
+	}
+	var externalID string
+	err := tx.QueryRow(ctx, updatePlatformSQL, append(in.args(), id, expectedVersion, w.Scope)...).Scan(&externalID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, refused(ctx, tx, w, id, expectedVersion, false)
+	}
+	if err != nil {
+		return nil, uniqueConflict(err, "")
+	}
+	if in.ExternalID != nil && *in.ExternalID != externalID {
+		return nil, errcode.Invalid("input.externalId", "the external ID of a platform never changes: it is %s", externalID)
+	}
+	return queryOne[Platform](ctx, tx, platformsByIDSQL, []int64{id})
+}
+
 // DeletePlatform deletes platform id if its version is still expectedVersion,
 // leaving a tombstone. It returns NOT_FOUND, FORBIDDEN or CONFLICT as
 // UpdatePlatform does.
-func (db *DB) DeletePlatform(ctx context.Context, k *APIKey, id int64, expectedVersion int) (*Tombstone, error) {
+func (db *DB) DeletePlatform(ctx context.Context, w Writer, id int64, expectedVersion int) (*Tombstone, error) {
 	var t *Tombstone
-	err := db.write(ctx, k, func(tx pgx.Tx, scope *string) error {
+	err := db.write(ctx, w, func(tx pgx.Tx) error {
 		var err error
-		t, err = queryOne[Tombstone](ctx, tx, deletePlatformSQL, id, expectedVersion, scope)
+		t, err = queryOne[Tombstone](ctx, tx, deletePlatformSQL, id, expectedVersion, w.Scope)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return refused(ctx, tx, k, id, expectedVersion, scope, false)
+			return refused(ctx, tx, w, id, expectedVersion, false)
 		}
 		return err
 	})
@@ -234,12 +198,12 @@ func (db *DB) DeletePlatform(ctx context.Context, k *APIKey, id int64, expectedV
 // expectedVersion. It returns NOT_FOUND (no such platform, or one not
 // deleted), FORBIDDEN, and CONFLICT for a stale version or a liaison group
 // whose township has another one now.
-func (db *DB) RestorePlatform(ctx context.Context, k *APIKey, id int64, expectedVersion int) (*Platform, error) {
+func (db *DB) RestorePlatform(ctx context.Context, w Writer, id int64, expectedVersion int) (*Platform, error) {
 	var p *Platform
-	err := db.write(ctx, k, func(tx pgx.Tx, scope *string) error {
-		err := tx.QueryRow(ctx, restorePlatformSQL, id, expectedVersion, scope).Scan(&id)
+	err := db.write(ctx, w, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, restorePlatformSQL, id, expectedVersion, w.Scope).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return refused(ctx, tx, k, id, expectedVersion, scope, true)
+			return refused(ctx, tx, w, id, expectedVersion, true)
 		}
 		if err != nil {
 			return uniqueConflict(err, "id")
@@ -254,12 +218,12 @@ func (db *DB) RestorePlatform(ctx context.Context, k *APIKey, id int64, expected
 }
 
 // refused explains a write that matched no row: the platform is missing (or
-// deleted, or not deleted for a restore), out of the key's scope, or at
+// deleted, or not deleted for a restore), out of the writer's scope, or at
 // another version than expected.
-func refused(ctx context.Context, tx pgx.Tx, k *APIKey, id int64, expectedVersion int, scope *string, wantDeleted bool) error {
+func refused(ctx context.Context, tx pgx.Tx, w Writer, id int64, expectedVersion int, wantDeleted bool) error {
 	var version int
 	var deleted, inScope bool
-	err := tx.QueryRow(ctx, writeRefusedSQL, id, scope).Scan(&version, &deleted, &inScope)
+	err := tx.QueryRow(ctx, writeRefusedSQL, id, w.Scope).Scan(&version, &deleted, &inScope)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return errcode.Errorf(errcode.NotFound, "no platform has ID %d", id)
@@ -270,17 +234,13 @@ func refused(ctx context.Context, tx pgx.Tx, k *APIKey, id int64, expectedVersio
 	case !deleted && wantDeleted:
 		return errcode.Errorf(errcode.NotFound, "platform %d is not deleted: there is nothing to restore", id)
 	case !inScope:
-		return errcode.Errorf(errcode.Forbidden, "platform %d is outside the scope of key %d (%s)", id, k.ID, scopeName(scope))
+		return errcode.Errorf(errcode.Forbidden, "platform %d is outside the scope of %s (%s)", id, w.Actor.Name, scopeName(w.Scope))
 	case version != expectedVersion:
 		return &errcode.Error{Code: errcode.Conflict, Field: "expectedVersion",
 			Message:    fmt.Sprintf("platform %d is at version %d, not %d: someone changed it; read it again and retry", id, version, expectedVersion),
 			Extensions: map[string]any{"currentVersion": version}}
 	}
 	return fmt.Errorf("platform %d: the write matched no row for no known reason", id)
-}
-
-func outOfScope(k *APIKey, townshipCode string) error {
-	return errcode.Errorf(errcode.Forbidden, "key %d (%s) may not write a platform in township %s", k.ID, scopeName(k.Scope), townshipCode)
 }
 
 // scopeName shows a scope in a message.

@@ -22,19 +22,16 @@ func WithKey(ctx context.Context, key *db.APIKey, err error) context.Context {
 	return context.WithValue(ctx, authKey{}, authOutcome{key: key, err: err})
 }
 
-// writer returns the request's key if it may write at all: UNAUTHENTICATED
-// without a valid key, FORBIDDEN for a reader key. Whether it may write a
-// given platform is for the database to say.
-func writer(ctx context.Context) (*db.APIKey, error) {
+// writer returns the request's key as a writer: UNAUTHENTICATED without a
+// valid key, FORBIDDEN for a reader key. Whether it may write a given
+// platform is for the database to say.
+func writer(ctx context.Context) (db.Writer, error) {
 	a, _ := ctx.Value(authKey{}).(authOutcome)
 	switch {
 	case a.err != nil:
-		return nil, a.err
+		return db.Writer{}, a.err
 	case a.key == nil:
-		return nil, errcode.Errorf(errcode.Unauthenticated, "writes need an API key: send the header Authorization: Bearer <token>")
+		return db.Writer{}, errcode.Errorf(errcode.Unauthenticated, "writes need an API key: send the header Authorization: Bearer <token>")
 	}
-	if _, err := a.key.WriteScope(); err != nil {
-		return nil, err
-	}
-	return a.key, nil
+	return a.key.Writer()
 }

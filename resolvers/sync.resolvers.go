@@ -30,18 +30,15 @@ func (r *changeResolver) Tombstone(ctx context.Context, obj *db.Change) (*db.Tom
 }
 
 func (r *mutationResolver) CreatePlatform(ctx context.Context, input db.PlatformInput) (*db.Platform, error) {
-	key, err := writer(ctx)
+	w, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPlatformInput(&input); err != nil {
-		return nil, err
-	}
-	return r.DB.CreatePlatform(ctx, key, input)
+	return r.DB.CreatePlatform(ctx, w, input)
 }
 
 func (r *mutationResolver) UpdatePlatform(ctx context.Context, id string, input db.PlatformInput, expectedVersion int) (*db.Platform, error) {
-	key, err := writer(ctx)
+	w, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -49,14 +46,11 @@ func (r *mutationResolver) UpdatePlatform(ctx context.Context, id string, input 
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPlatformInput(&input); err != nil {
-		return nil, err
-	}
-	return r.DB.UpdatePlatform(ctx, key, n, input, expectedVersion)
+	return r.DB.UpdatePlatform(ctx, w, n, input, expectedVersion)
 }
 
 func (r *mutationResolver) DeletePlatform(ctx context.Context, id string, expectedVersion int) (*db.Tombstone, error) {
-	key, err := writer(ctx)
+	w, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +58,11 @@ func (r *mutationResolver) DeletePlatform(ctx context.Context, id string, expect
 	if err != nil {
 		return nil, err
 	}
-	return r.DB.DeletePlatform(ctx, key, n, expectedVersion)
+	return r.DB.DeletePlatform(ctx, w, n, expectedVersion)
 }
 
 func (r *mutationResolver) RestorePlatform(ctx context.Context, id string, expectedVersion int) (*db.Platform, error) {
-	key, err := writer(ctx)
+	w, err := writer(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +70,7 @@ func (r *mutationResolver) RestorePlatform(ctx context.Context, id string, expec
 	if err != nil {
 		return nil, err
 	}
-	return r.DB.RestorePlatform(ctx, key, n, expectedVersion)
+	return r.DB.RestorePlatform(ctx, w, n, expectedVersion)
 }
 
 func (r *platformTombstoneResolver) ID(ctx context.Context, obj *db.Tombstone) (string, error) {

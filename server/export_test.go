@@ -125,7 +125,10 @@ func TestExportContinuesIntoTheFeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := &keys[0] // the fixture's admin
+	admin, err := keys[0].Writer() // the fixture's admin
+	if err != nil {
+		t.Fatal(err)
+	}
 	loaded, err := f.db.Platforms(ctx, db.PlatformFilter{}, db.Page{First: 500})
 	if err != nil {
 		t.Fatal(err)
@@ -144,10 +147,10 @@ func TestExportContinuesIntoTheFeed(t *testing.T) {
 			}
 			var err error
 			if i%5 == 0 {
-				_, err = f.db.DeletePlatform(ctx, key, p.ID, p.Version)
+				_, err = f.db.DeletePlatform(ctx, admin, p.ID, p.Version)
 			} else {
 				ext, q := p.ExternalID, p.PositionQuality
-				_, err = f.db.UpdatePlatform(ctx, key, p.ID, db.PlatformInput{ExternalID: &ext, Kind: p.Kind,
+				_, err = f.db.UpdatePlatform(ctx, admin, p.ID, db.PlatformInput{ExternalID: &ext, Kind: p.Kind,
 					Name: p.Name + " *", OrganiserCode: p.OrganiserCode, TownshipCode: p.TownshipCode, HostName: p.HostName,
 					HostType: p.HostType, SectorCode: p.SectorCode, Address: p.Address, Lon: p.Lon, Lat: p.Lat,
 					PositionQuality: &q, EstablishedOn: p.EstablishedOn, Status: p.Status, Provenance: p.Provenance,

@@ -40,6 +40,10 @@ func TestLoadFeedsChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	admin, err := key.Writer()
+	if err != nil {
+		t.Fatal(err)
+	}
 	ps, err := d.PlatformsByID(ctx, []int64{1, 2})
 	if err != nil || len(ps) != 2 {
 		t.Fatalf("platforms 1, 2: %v", err)
@@ -49,10 +53,10 @@ func TestLoadFeedsChanges(t *testing.T) {
 		TownshipCode: edited.TownshipCode, HostName: edited.HostName, HostType: edited.HostType, Address: edited.Address,
 		Lon: edited.Lon, Lat: edited.Lat, PositionQuality: &edited.PositionQuality, Status: edited.Status,
 		Provenance: edited.Provenance, SourceNote: edited.SourceNote}
-	if _, err := d.UpdatePlatform(ctx, key, edited.ID, in, edited.Version); err != nil {
+	if _, err := d.UpdatePlatform(ctx, admin, edited.ID, in, edited.Version); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.DeletePlatform(ctx, key, deleted.ID, deleted.Version); err != nil {
+	if _, err := d.DeletePlatform(ctx, admin, deleted.ID, deleted.Version); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := feed(t, pool)
