@@ -3,6 +3,7 @@ package db
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -94,10 +95,31 @@ func (in *PlatformInput) check() error {
 			return err
 		}
 	}
+	if err := in.checkEnums(); err != nil {
+		return err
+	}
 	if err := in.checkSector(); err != nil {
 		return err
 	}
 	return in.checkPosition()
+}
+
+// checkEnums refuses values outside the schema's enums. GraphQL checks them
+// itself; an import read from a file needs this.
+func (in *PlatformInput) checkEnums() error {
+	switch {
+	case !slices.Contains([]PlatformKind{LiaisonGroup, Workstation, SectorHall}, in.Kind):
+		return errcode.Invalid("input.kind", "want LIAISON_GROUP, WORKSTATION or SECTOR_HALL, got %q", in.Kind)
+	case !slices.Contains([]HostType{HostPublicUnit, HostTownship, HostSubdistrict, HostVillageCommunity, HostEnterprise, HostSectorBody}, in.HostType):
+		return errcode.Invalid("input.hostType", "want PUBLIC_UNIT, TOWNSHIP, SUBDISTRICT, VILLAGE_COMMUNITY, ENTERPRISE or SECTOR_BODY, got %q", in.HostType)
+	case !slices.Contains([]PlatformStatus{StatusActive, StatusSuspended, StatusClosed}, in.Status):
+		return errcode.Invalid("input.status", "want ACTIVE, SUSPENDED or CLOSED, got %q", in.Status)
+	case !slices.Contains([]Provenance{ProvenanceReal, ProvenanceIllustrative}, in.Provenance):
+		return errcode.Invalid("input.provenance", "want REAL or ILLUSTRATIVE, got %q", in.Provenance)
+	case in.PositionQuality != nil && !slices.Contains([]PositionQuality{PositionReal, PositionApproximate, PositionUnknown}, *in.PositionQuality):
+		return errcode.Invalid("input.positionQuality", "want REAL, APPROXIMATE or UNKNOWN, got %q", *in.PositionQuality)
+	}
+	return nil
 }
 
 // checkSector: a sector deliberation hall belongs to a sector, nothing else does.

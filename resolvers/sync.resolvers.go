@@ -73,6 +73,18 @@ func (r *mutationResolver) RestorePlatform(ctx context.Context, id string, expec
 	return r.DB.RestorePlatform(ctx, w, n, expectedVersion)
 }
 
+func (r *mutationResolver) ImportPlatforms(ctx context.Context, rows []db.ImportRow, dryRun bool) (*db.ImportReport, error) {
+	w, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := r.DB.ImportPlatforms(ctx, w, rows, dryRun)
+	if err != nil {
+		return nil, err
+	}
+	return &rep, nil
+}
+
 func (r *platformTombstoneResolver) ID(ctx context.Context, obj *db.Tombstone) (string, error) {
 	return relay.ID(platformType, strconv.FormatInt(obj.ID, 10)), nil
 }

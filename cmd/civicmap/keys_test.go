@@ -14,13 +14,17 @@ import (
 	"civicmap/errcode"
 )
 
-// runCLI runs `civicmap keys <sub> args…` on the database at url and returns
-// what it printed on stdout.
+// runCLI runs `civicmap <command> args…` (command: "import" or "keys <sub>")
+// on the database at url and returns what it printed on stdout.
 func runCLI(t *testing.T, url string, args ...string) (string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	// Flags before the arguments: the flag package stops at the first argument.
-	args = append([]string{args[0], args[1], "-database-url", url}, args[2:]...)
+	n := 1
+	if args[0] == "keys" {
+		n = 2
+	}
+	args = append(append(append([]string{}, args[:n]...), "-database-url", url), args[n:]...)
 	err := run(t.Context(), args, &stdout, &stderr)
 	return stdout.String(), err
 }

@@ -7,6 +7,7 @@
 //	civicmap load     load the Sanming data and the platform seed (idempotent)
 //	civicmap localdb  start the private cluster and print its URL, until Ctrl-C
 //	civicmap keys     create, list and revoke the API keys that writes need
+//	civicmap import   write the platforms of an NDJSON file, all or nothing
 package main
 
 import (
@@ -31,6 +32,7 @@ commands:
   load     load the Sanming data (-data-dir) and the platform seed; loading twice changes nothing
   localdb  start the private cluster and print its connection string until interrupted
   keys     create, list and revoke API keys ('civicmap keys' for more)
+  import   [-dry-run] FILE: write the platforms of an NDJSON file (an export), all or nothing
 
 Run 'civicmap <command> -h' for the flags; each has a CIVICMAP_* environment variable.
 `
@@ -63,11 +65,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var cfg config
 	var kf keyFlags
+	var dryRun bool
 	fs := flag.NewFlagSet("civicmap "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.flags(fs)
-	if cmd == "keys create" {
+	switch cmd {
+	case "keys create":
 		kf.flags(fs)
+	case "import":
+		fs.BoolVar(&dryRun, "dry-run", false, "check and count everything, write nothing")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -93,6 +99,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return app.ListKeys(ctx)
 	case "keys revoke":
 		return app.RevokeKey(ctx, fs.Args())
+	case "import":
+		return app.Import(ctx, fs.Args(), dryRun)
 	}
 	if strings.HasPrefix(cmd, "keys ") {
 		fmt.Fprint(stderr, keysUsage)
