@@ -12,10 +12,10 @@ import (
 )
 
 // The write statements. $1…$15 are PlatformInput.args; each bumps version and
-// updated_at, and each has the key's scope in its WHERE (platform_in_scope,
-// migration 0004; NULL scope for an admin), for the row as it is and for the
-// row as it will be, so that no editor can write outside its scope whatever the
-// Go code above it does.
+// updated_at, and each has the writer's scope in its WHERE (platform_in_scope,
+// migration 0004; NULL scope for an admin) for the row as it is (update,
+// delete, restore) and as it will be (create, update), so that no editor can
+// write outside its scope whatever the Go code above it does.
 const (
 	createPlatformSQL = `
 INSERT INTO platform (kind, name, organiser_code, township_code, host_name, host_type, sector_code, address,
