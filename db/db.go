@@ -18,6 +18,12 @@ type DB struct {
 	pool *pgxpool.Pool
 }
 
+// The SQLSTATEs that db turns into errors a client can act on.
+const (
+	foreignKeyViolation = "23503"
+	uniqueViolation     = "23505"
+)
+
 // Options tunes a pool.
 type Options struct {
 	// StatementTimeout stops any one statement after this long, so that one slow

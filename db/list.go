@@ -71,6 +71,16 @@ func collectFirst[T any](rows pgx.Rows) (*T, error) {
 	return &all[0], nil
 }
 
+// queryOne runs a query of one row and scans it into T by column name; no row
+// is pgx.ErrNoRows.
+func queryOne[T any](ctx context.Context, q querier, sql string, args ...any) (*T, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[T])
+}
+
 // querier is what both a pool and a transaction offer.
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)

@@ -60,7 +60,9 @@ const platformColumns = `p.id, p.external_id, p.kind, p.name, p.organiser_code, 
 	ST_X(p.location) AS lon, ST_Y(p.location) AS lat, p.position_quality, p.established_on,
 	p.status, p.provenance, p.source_note, p.created_at, p.updated_at, p.version`
 
-const platformFrom = ` FROM platform p JOIN township t ON t.code = p.township_code`
+// platformFrom is the live platforms: a deleted platform (a tombstone, only in
+// the change feed) is left out of every read built on it.
+const platformFrom = ` FROM platform p JOIN township t ON t.code = p.township_code AND p.deleted_at IS NULL`
 
 const (
 	platformsByIDSQL       = `SELECT ` + platformColumns + platformFrom + ` WHERE p.id = ANY($1) ORDER BY p.id`

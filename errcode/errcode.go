@@ -31,11 +31,13 @@ const (
 
 // Error is an error with a code and a message meant for people. Field, when set,
 // names the argument or input field at fault (e.g. "filter.countyCode").
+// Extensions are more facts for programs, e.g. the currentVersion of a CONFLICT.
 type Error struct {
-	Code    Code
-	Message string
-	Field   string
-	Err     error
+	Code       Code
+	Message    string
+	Field      string
+	Extensions map[string]any
+	Err        error
 }
 
 func (e *Error) Error() string {

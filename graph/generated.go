@@ -33,10 +33,13 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Change() ChangeResolver
 	County() CountyResolver
 	CountyCoverage() CountyCoverageResolver
+	Mutation() MutationResolver
 	Organiser() OrganiserResolver
 	Platform() PlatformResolver
+	PlatformTombstone() PlatformTombstoneResolver
 	Query() QueryResolver
 	Sector() SectorResolver
 	Township() TownshipResolver
@@ -46,6 +49,27 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Change struct {
+		ChangedAt  func(childComplexity int) int
+		ExternalID func(childComplexity int) int
+		Operation  func(childComplexity int) int
+		Platform   func(childComplexity int) int
+		PlatformID func(childComplexity int) int
+		Tombstone  func(childComplexity int) int
+		Version    func(childComplexity int) int
+	}
+
+	ChangeConnection struct {
+		Edges    func(childComplexity int) int
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ChangeEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	County struct {
 		AreaKm2         func(childComplexity int) int
 		Boundary        func(childComplexity int) int
@@ -118,6 +142,13 @@ type ComplexityRoot struct {
 		Sources     func(childComplexity int) int
 	}
 
+	ImportReport struct {
+		Created   func(childComplexity int) int
+		DryRun    func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
+	}
+
 	Location struct {
 		County                  func(childComplexity int) int
 		Lat                     func(childComplexity int) int
@@ -126,6 +157,14 @@ type ComplexityRoot struct {
 		Nearest                 func(childComplexity int) int
 		Township                func(childComplexity int) int
 		TownshipBoundaryQuality func(childComplexity int) int
+	}
+
+	Mutation struct {
+		CreatePlatform  func(childComplexity int, input db.PlatformInput) int
+		DeletePlatform  func(childComplexity int, id string, expectedVersion int) int
+		ImportPlatforms func(childComplexity int, rows []db.ImportRow, dryRun bool) int
+		RestorePlatform func(childComplexity int, id string, expectedVersion int) int
+		UpdatePlatform  func(childComplexity int, id string, input db.PlatformInput, expectedVersion int) int
 	}
 
 	Organiser struct {
@@ -185,7 +224,15 @@ type ComplexityRoot struct {
 		Node           func(childComplexity int) int
 	}
 
+	PlatformTombstone struct {
+		DeletedAt  func(childComplexity int) int
+		ExternalID func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Version    func(childComplexity int) int
+	}
+
 	Query struct {
+		Changes            func(childComplexity int, after *string, first *int) int
 		Counties           func(childComplexity int, first *int, after *string) int
 		County             func(childComplexity int, code string) int
 		Coverage           func(childComplexity int, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) int
@@ -288,6 +335,12 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ChangeResolver interface {
+	PlatformID(ctx context.Context, obj *db.Change) (string, error)
+
+	Platform(ctx context.Context, obj *db.Change) (*db.Platform, error)
+	Tombstone(ctx context.Context, obj *db.Change) (*db.Tombstone, error)
+}
 type CountyResolver interface {
 	ID(ctx context.Context, obj *db.County) (string, error)
 
@@ -300,6 +353,13 @@ type CountyCoverageResolver interface {
 	AreaRatio(ctx context.Context, obj *db.CountyCoverage) (float64, error)
 	CoveredAreaKm2(ctx context.Context, obj *db.CountyCoverage) (float64, error)
 }
+type MutationResolver interface {
+	CreatePlatform(ctx context.Context, input db.PlatformInput) (*db.Platform, error)
+	UpdatePlatform(ctx context.Context, id string, input db.PlatformInput, expectedVersion int) (*db.Platform, error)
+	DeletePlatform(ctx context.Context, id string, expectedVersion int) (*db.Tombstone, error)
+	RestorePlatform(ctx context.Context, id string, expectedVersion int) (*db.Platform, error)
+	ImportPlatforms(ctx context.Context, rows []db.ImportRow, dryRun bool) (*db.ImportReport, error)
+}
 type OrganiserResolver interface {
 	County(ctx context.Context, obj *db.Organiser) (*db.County, error)
 }
@@ -311,6 +371,9 @@ type PlatformResolver interface {
 	County(ctx context.Context, obj *db.Platform) (*db.County, error)
 
 	Sector(ctx context.Context, obj *db.Platform) (*db.Sector, error)
+}
+type PlatformTombstoneResolver interface {
+	ID(ctx context.Context, obj *db.Tombstone) (string, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (relay.Node, error)
@@ -327,6 +390,7 @@ type QueryResolver interface {
 	SectorCoverage(ctx context.Context, countyCode *string) (*db.SectorCoverage, error)
 	NearestPlatforms(ctx context.Context, lon float64, lat float64, kinds []db.PlatformKind, limit *int) ([]db.PlatformDistance, error)
 	Locate(ctx context.Context, lon float64, lat float64) (*model.Location, error)
+	Changes(ctx context.Context, after *string, first *int) (*model.ChangeConnection, error)
 }
 type SectorResolver interface {
 	ID(ctx context.Context, obj *db.Sector) (string, error)
@@ -358,6 +422,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Change.changedAt":
+		if e.ComplexityRoot.Change.ChangedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.ChangedAt(childComplexity), true
+	case "Change.externalId":
+		if e.ComplexityRoot.Change.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.ExternalID(childComplexity), true
+	case "Change.operation":
+		if e.ComplexityRoot.Change.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Operation(childComplexity), true
+	case "Change.platform":
+		if e.ComplexityRoot.Change.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Platform(childComplexity), true
+	case "Change.platformId":
+		if e.ComplexityRoot.Change.PlatformID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.PlatformID(childComplexity), true
+	case "Change.tombstone":
+		if e.ComplexityRoot.Change.Tombstone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Tombstone(childComplexity), true
+	case "Change.version":
+		if e.ComplexityRoot.Change.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Version(childComplexity), true
+
+	case "ChangeConnection.edges":
+		if e.ComplexityRoot.ChangeConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConnection.Edges(childComplexity), true
+	case "ChangeConnection.nodes":
+		if e.ComplexityRoot.ChangeConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConnection.Nodes(childComplexity), true
+	case "ChangeConnection.pageInfo":
+		if e.ComplexityRoot.ChangeConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeConnection.PageInfo(childComplexity), true
+
+	case "ChangeEdge.cursor":
+		if e.ComplexityRoot.ChangeEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeEdge.Cursor(childComplexity), true
+	case "ChangeEdge.node":
+		if e.ComplexityRoot.ChangeEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeEdge.Node(childComplexity), true
 
 	case "County.areaKm2":
 		if e.ComplexityRoot.County.AreaKm2 == nil {
@@ -643,6 +782,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Dataset.Sources(childComplexity), true
 
+	case "ImportReport.created":
+		if e.ComplexityRoot.ImportReport.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Created(childComplexity), true
+	case "ImportReport.dryRun":
+		if e.ComplexityRoot.ImportReport.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.DryRun(childComplexity), true
+	case "ImportReport.unchanged":
+		if e.ComplexityRoot.ImportReport.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Unchanged(childComplexity), true
+	case "ImportReport.updated":
+		if e.ComplexityRoot.ImportReport.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Updated(childComplexity), true
+
 	case "Location.county":
 		if e.ComplexityRoot.Location.County == nil {
 			break
@@ -685,6 +849,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Location.TownshipBoundaryQuality(childComplexity), true
+
+	case "Mutation.createPlatform":
+		if e.ComplexityRoot.Mutation.CreatePlatform == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPlatform_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePlatform(childComplexity, args["input"].(db.PlatformInput)), true
+	case "Mutation.deletePlatform":
+		if e.ComplexityRoot.Mutation.DeletePlatform == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deletePlatform_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeletePlatform(childComplexity, args["id"].(string), args["expectedVersion"].(int)), true
+	case "Mutation.importPlatforms":
+		if e.ComplexityRoot.Mutation.ImportPlatforms == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importPlatforms_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportPlatforms(childComplexity, args["rows"].([]db.ImportRow), args["dryRun"].(bool)), true
+	case "Mutation.restorePlatform":
+		if e.ComplexityRoot.Mutation.RestorePlatform == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restorePlatform_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestorePlatform(childComplexity, args["id"].(string), args["expectedVersion"].(int)), true
+	case "Mutation.updatePlatform":
+		if e.ComplexityRoot.Mutation.UpdatePlatform == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePlatform_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePlatform(childComplexity, args["id"].(string), args["input"].(db.PlatformInput), args["expectedVersion"].(int)), true
 
 	case "Organiser.code":
 		if e.ComplexityRoot.Organiser.Code == nil {
@@ -926,6 +1146,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PlatformEdge.Node(childComplexity), true
 
+	case "PlatformTombstone.deletedAt":
+		if e.ComplexityRoot.PlatformTombstone.DeletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformTombstone.DeletedAt(childComplexity), true
+	case "PlatformTombstone.externalId":
+		if e.ComplexityRoot.PlatformTombstone.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformTombstone.ExternalID(childComplexity), true
+	case "PlatformTombstone.id":
+		if e.ComplexityRoot.PlatformTombstone.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformTombstone.ID(childComplexity), true
+	case "PlatformTombstone.version":
+		if e.ComplexityRoot.PlatformTombstone.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformTombstone.Version(childComplexity), true
+
+	case "Query.changes":
+		if e.ComplexityRoot.Query.Changes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_changes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Changes(childComplexity, args["after"].(*string), args["first"].(*int)), true
 	case "Query.counties":
 		if e.ComplexityRoot.Query.Counties == nil {
 			break
@@ -1393,6 +1649,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("BBoxInput", ec.unmarshalInputBBoxInput),
 			graphql.NewInputUnmarshaler("NearInput", ec.unmarshalInputNearInput),
 			graphql.NewInputUnmarshaler("PlatformFilter", ec.unmarshalInputPlatformFilter),
+			graphql.NewInputUnmarshaler("PlatformImport", ec.unmarshalInputPlatformImport),
+			graphql.NewInputUnmarshaler("PlatformInput", ec.unmarshalInputPlatformInput),
 		)
 	}
 	first := true
@@ -1427,6 +1685,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -1910,6 +2183,7 @@ their townships and counties. Coordinates are WGS84 [lon, lat]; distances are me
 """
 schema {
   query: Query
+  mutation: Mutation
 }
 
 type Query {
@@ -2059,12 +2333,227 @@ type Location {
   message: String!
 }
 `, BuiltIn: false},
+	{Name: "../schema/sync.graphqls", Input: `extend type Query {
+  """
+  The change feed: every create, update, delete and restore of a platform after the cursor ` + "`" + `after` + "`" + ` (from the
+  beginning when it is omitted), in commit order, the seed loader's included. To stay in sync, read from the
+  beginning, store ` + "`" + `pageInfo.endCursor` + "`" + `, and poll with it: no change is ever skipped or repeated, even when writers
+  commit out of the order they started in. ` + "`" + `endCursor` + "`" + ` is set even on an empty page (it is then ` + "`" + `after` + "`" + ` again).
+  ` + "`" + `first` + "`" + ` is 100 by default and at most 500.
+  """
+  changes(after: String, first: Int = 100): ChangeConnection!
+}
+
+"""
+Writes. Each needs an API key (` + "`" + `Authorization: Bearer <token>` + "`" + `, made with ` + "`" + `civicmap keys create` + "`" + `): none, an unknown
+or a revoked one gives UNAUTHENTICATED; a reader key, or an editor key outside its scope, gives FORBIDDEN. Each write
+bumps the platform's ` + "`" + `version` + "`" + ` and ` + "`" + `updatedAt` + "`" + `, enters the change feed and the audit log, and, given an
+` + "`" + `expectedVersion` + "`" + ` that is no longer current, writes nothing and gives CONFLICT with ` + "`" + `extensions.currentVersion` + "`" + `.
+"""
+type Mutation {
+  """
+  Creates a platform. BAD_USER_INPUT names the field at fault (` + "`" + `extensions.field` + "`" + `, e.g. ` + "`" + `input.lon` + "`" + `); CONFLICT names
+  it too for a taken ` + "`" + `externalId` + "`" + ` or a second liaison group in a township.
+  """
+  createPlatform(input: PlatformInput!): Platform!
+
+  "Replaces platform ` + "`" + `id` + "`" + ` with ` + "`" + `input` + "`" + `, if it is still at ` + "`" + `expectedVersion` + "`" + `. Errors as createPlatform, and NOT_FOUND."
+  updatePlatform(id: ID!, input: PlatformInput!, expectedVersion: Int!): Platform!
+
+  """
+  Deletes platform ` + "`" + `id` + "`" + `, if it is still at ` + "`" + `expectedVersion` + "`" + `: it leaves every read and query, and stays in the change
+  feed as a tombstone. ` + "`" + `restorePlatform` + "`" + ` brings it back.
+  """
+  deletePlatform(id: ID!, expectedVersion: Int!): PlatformTombstone!
+
+  """
+  Brings back deleted platform ` + "`" + `id` + "`" + `, if it is still at ` + "`" + `expectedVersion` + "`" + ` (the tombstone's). CONFLICT when it is a
+  liaison group and its township has another one now.
+  """
+  restorePlatform(id: ID!, expectedVersion: Int!): Platform!
+
+  """
+  Writes many platforms in one transaction, all or nothing, matched by ` + "`" + `externalId` + "`" + `: a new one is created, one that
+  differs from its platform is updated (CONFLICT if ` + "`" + `expectedVersion` + "`" + ` is given and no longer current), one that does
+  not differ is left alone; platforms that no row names are untouched. Each row is checked as createPlatform and
+  updatePlatform check theirs, and the first bad row fails the whole import, its error naming the field as
+  ` + "`" + `rows[i].platform.…` + "`" + `. With ` + "`" + `dryRun` + "`" + ` everything is checked and counted, and nothing is written. At most 5000 rows.
+  ` + "`" + `civicmap import FILE` + "`" + ` does the same from an NDJSON export.
+  """
+  importPlatforms(rows: [PlatformImport!]!, dryRun: Boolean! = false): ImportReport!
+}
+
+"One platform of an import."
+input PlatformImport {
+  "The platform as it should be; ` + "`" + `externalId` + "`" + ` is required and says which platform it is."
+  platform: PlatformInput!
+  "The version last seen of the platform (an export's ` + "`" + `version` + "`" + `), to refuse overwriting a later change."
+  expectedVersion: Int
+}
+
+"What an import did, or would do in a dry run."
+type ImportReport {
+  "Platforms created."
+  created: Int!
+  "Platforms updated."
+  updated: Int!
+  "Rows that matched their platform already."
+  unchanged: Int!
+  "True when nothing was written."
+  dryRun: Boolean!
+}
+
+"""
+A platform as a client writes it: the whole new state. The location must lie inside one of Sanming's counties (unless
+` + "`" + `outsideSanming` + "`" + `) and in the township's cell, or within 2000 m of it: most cells are APPROXIMATE, so a platform near
+a township border may fall just inside the neighbour's cell. A township whose position is UNKNOWN has no cell; its
+county is used instead.
+"""
+input PlatformInput {
+  "The stable key integrators sync by, e.g. WS-0050; required to create, and an update may not change it."
+  externalId: String
+  "What kind of platform it is; a LIAISON_GROUP is one per township."
+  kind: PlatformKind!
+  "The platform's name in Chinese; at most 200 characters."
+  name: String!
+  "The CPPCC that runs it: 350400 (the city) or the code of the township's county."
+  organiserCode: String!
+  "The township it sits in (9-digit code)."
+  townshipCode: String!
+  "The unit that hosts it; at most 200 characters."
+  hostName: String!
+  "The kind of unit that hosts it."
+  hostType: HostType!
+  "The sector (界别) code: required for a SECTOR_HALL, not allowed for other kinds."
+  sectorCode: String
+  "A postal address; at most 500 characters."
+  address: String
+  "Longitude (WGS84), in [-180, 180]; give lon and lat together, or neither when the position is unknown."
+  lon: Float
+  "Latitude (WGS84), in [-90, 90]."
+  lat: Float
+  "How well the position is known: REAL by default, APPROXIMATE, or UNKNOWN when no position is given."
+  positionQuality: PositionQuality
+  "When it was established, where a full date is known."
+  establishedOn: Date
+  "Whether it is working; ACTIVE by default."
+  status: PlatformStatus! = ACTIVE
+  "REAL by default; ILLUSTRATIVE for a made-up example."
+  provenance: Provenance! = REAL
+  "Where the record comes from and what is known or assumed about it; at most 2000 characters."
+  sourceNote: String!
+  "Set to true for a platform that really lies outside Sanming's counties: the location checks are skipped."
+  outsideSanming: Boolean! = false
+}
+
+"What remains of a deleted platform: enough for a reader of the change feed to remove its copy."
+type PlatformTombstone {
+  "The deleted platform's global ID (the same as it had when it was live)."
+  id: ID!
+  "Its external ID, the key integrators sync by."
+  externalId: String!
+  "When it was deleted."
+  deletedAt: DateTime!
+  "The version the delete wrote."
+  version: Int!
+}
+
+"The kind of a change in the feed."
+enum ChangeOperation {
+  "The platform was created (by the API or the seed loader)."
+  CREATE
+  "The platform was changed."
+  UPDATE
+  "The platform was deleted: the change carries its tombstone."
+  DELETE
+  "A deleted platform was brought back."
+  RESTORE
+}
+
+"One committed write of a platform."
+type Change {
+  "What the change did."
+  operation: ChangeOperation!
+  "The global ID of the platform (live or deleted)."
+  platformId: ID!
+  "The platform's external ID."
+  externalId: String!
+  "The version this change wrote; a platform's versions arrive in increasing order."
+  version: Int!
+  "When the change was committed."
+  changedAt: DateTime!
+  "The platform as this change left it; null when it left it deleted (see ` + "`" + `tombstone` + "`" + `)."
+  platform: Platform
+  "The tombstone when this change left the platform deleted; null otherwise."
+  tombstone: PlatformTombstone
+}
+
+"A page of the change feed."
+type ChangeConnection {
+  "The changes of the page with their cursors, in commit order."
+  edges: [ChangeEdge!]!
+  "The changes of the page, in commit order."
+  nodes: [Change!]!
+  "endCursor is the cursor to poll with next; it is set even when the page is empty."
+  pageInfo: PageInfo!
+}
+
+"A change and its cursor."
+type ChangeEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to read the changes after this one."
+  cursor: String!
+  "The change."
+  node: Change!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "operation":
+		return ec.fieldContext_Change_operation(ctx, field)
+	case "platformId":
+		return ec.fieldContext_Change_platformId(ctx, field)
+	case "externalId":
+		return ec.fieldContext_Change_externalId(ctx, field)
+	case "version":
+		return ec.fieldContext_Change_version(ctx, field)
+	case "changedAt":
+		return ec.fieldContext_Change_changedAt(ctx, field)
+	case "platform":
+		return ec.fieldContext_Change_platform(ctx, field)
+	case "tombstone":
+		return ec.fieldContext_Change_tombstone(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Change", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ChangeConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ChangeConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ChangeConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ChangeEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ChangeEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ChangeEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeEdge", field.Name)
+}
 
 func (ec *executionContext) childFields_County(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -2210,6 +2699,20 @@ func (ec *executionContext) childFields_Dataset(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Dataset", field.Name)
 }
 
+func (ec *executionContext) childFields_ImportReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "created":
+		return ec.fieldContext_ImportReport_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_ImportReport_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_ImportReport_unchanged(ctx, field)
+	case "dryRun":
+		return ec.fieldContext_ImportReport_dryRun(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportReport", field.Name)
+}
+
 func (ec *executionContext) childFields_Location(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "lon":
@@ -2342,6 +2845,20 @@ func (ec *executionContext) childFields_PlatformEdge(ctx context.Context, field 
 		return ec.fieldContext_PlatformEdge_distanceMetres(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PlatformEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PlatformTombstone(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PlatformTombstone_id(ctx, field)
+	case "externalId":
+		return ec.fieldContext_PlatformTombstone_externalId(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_PlatformTombstone_deletedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_PlatformTombstone_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlatformTombstone", field.Name)
 }
 
 func (ec *executionContext) childFields_Sector(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2644,6 +3161,116 @@ func (ec *executionContext) field_County_townships_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createPlatform_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (db.PlatformInput, error) {
+			return ec.unmarshalNPlatformInput2civicmapᚋdbᚐPlatformInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deletePlatform_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importPlatforms_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rows",
+		func(ctx context.Context, v any) ([]db.ImportRow, error) {
+			return ec.unmarshalNPlatformImport2ᚕcivicmapᚋdbᚐImportRowᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rows"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restorePlatform_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePlatform_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (db.PlatformInput, error) {
+			return ec.unmarshalNPlatformInput2civicmapᚋdbᚐPlatformInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersion",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersion"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2655,6 +3282,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_changes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -3095,6 +3744,336 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Change_operation(ctx context.Context, field graphql.CollectedField, obj *db.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.ChangeOperation) graphql.Marshaler {
+			return ec.marshalNChangeOperation2civicmapᚋdbᚐChangeOperation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "ChangeOperation")
+}
+
+func (ec *executionContext) _Change_platformId(ctx context.Context, field graphql.CollectedField, obj *db.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_platformId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().PlatformID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_platformId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Change_externalId(ctx context.Context, field graphql.CollectedField, obj *db.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "String")
+}
+
+func (ec *executionContext) _Change_version(ctx context.Context, field graphql.CollectedField, obj *db.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Change_changedAt(ctx context.Context, field graphql.CollectedField, obj *db.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_changedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_changedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Change_platform(ctx context.Context, field graphql.CollectedField, obj *db.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_platform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Platform(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Platform) graphql.Marshaler {
+			return ec.marshalOPlatform2ᚖcivicmapᚋdbᚐPlatform(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Platform(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Change_tombstone(ctx context.Context, field graphql.CollectedField, obj *db.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_tombstone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Tombstone(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Tombstone) graphql.Marshaler {
+			return ec.marshalOPlatformTombstone2ᚖcivicmapᚋdbᚐTombstone(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Change_tombstone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Change",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformTombstone(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ChangeEdge) graphql.Marshaler {
+			return ec.marshalNChangeEdge2ᚕcivicmapᚋgraphᚋmodelᚐChangeEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚕcivicmapᚋdbᚐChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ChangeConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖcivicmapᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChangeEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChangeEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChangeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ChangeEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖcivicmapᚋdbᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _County_id(ctx context.Context, field graphql.CollectedField, obj *db.County) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -4269,6 +5248,98 @@ func (ec *executionContext) fieldContext_Dataset_sources(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _ImportReport_created(ctx context.Context, field graphql.CollectedField, obj *db.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportReport_updated(ctx context.Context, field graphql.CollectedField, obj *db.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportReport_unchanged(ctx context.Context, field graphql.CollectedField, obj *db.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportReport_dryRun(ctx context.Context, field graphql.CollectedField, obj *db.ImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Location_lon(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4455,6 +5526,226 @@ func (ec *executionContext) _Location_message(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Location_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Location", field, false, false, "String")
+}
+
+func (ec *executionContext) _Mutation_createPlatform(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPlatform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePlatform(ctx, fc.Args["input"].(db.PlatformInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Platform) graphql.Marshaler {
+			return ec.marshalNPlatform2ᚖcivicmapᚋdbᚐPlatform(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPlatform(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Platform(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPlatform_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePlatform(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePlatform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePlatform(ctx, fc.Args["id"].(string), fc.Args["input"].(db.PlatformInput), fc.Args["expectedVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Platform) graphql.Marshaler {
+			return ec.marshalNPlatform2ᚖcivicmapᚋdbᚐPlatform(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePlatform(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Platform(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePlatform_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deletePlatform(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deletePlatform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeletePlatform(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Tombstone) graphql.Marshaler {
+			return ec.marshalNPlatformTombstone2ᚖcivicmapᚋdbᚐTombstone(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deletePlatform(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformTombstone(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deletePlatform_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restorePlatform(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restorePlatform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestorePlatform(ctx, fc.Args["id"].(string), fc.Args["expectedVersion"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Platform) graphql.Marshaler {
+			return ec.marshalNPlatform2ᚖcivicmapᚋdbᚐPlatform(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restorePlatform(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Platform(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restorePlatform_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importPlatforms(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importPlatforms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportPlatforms(ctx, fc.Args["rows"].([]db.ImportRow), fc.Args["dryRun"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ImportReport) graphql.Marshaler {
+			return ec.marshalNImportReport2ᚖcivicmapᚋdbᚐImportReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importPlatforms(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importPlatforms_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Organiser_code(ctx context.Context, field graphql.CollectedField, obj *db.Organiser) (ret graphql.Marshaler) {
@@ -5444,6 +6735,98 @@ func (ec *executionContext) fieldContext_PlatformEdge_distanceMetres(_ context.C
 	return graphql.NewScalarFieldContext("PlatformEdge", field, false, false, "Float")
 }
 
+func (ec *executionContext) _PlatformTombstone_id(ctx context.Context, field graphql.CollectedField, obj *db.Tombstone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformTombstone_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlatformTombstone().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformTombstone_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformTombstone", field, true, true, "ID")
+}
+
+func (ec *executionContext) _PlatformTombstone_externalId(ctx context.Context, field graphql.CollectedField, obj *db.Tombstone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformTombstone_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformTombstone_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformTombstone", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformTombstone_deletedAt(ctx context.Context, field graphql.CollectedField, obj *db.Tombstone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformTombstone_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformTombstone_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformTombstone", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PlatformTombstone_version(ctx context.Context, field graphql.CollectedField, obj *db.Tombstone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformTombstone_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformTombstone_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformTombstone", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6042,6 +7425,50 @@ func (ec *executionContext) fieldContext_Query_locate(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_locate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_changes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Changes(ctx, fc.Args["after"].(*string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChangeConnection) graphql.Marshaler {
+			return ec.marshalNChangeConnection2ᚖcivicmapᚋgraphᚋmodelᚐChangeConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_changes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_changes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8705,6 +10132,219 @@ func UnmarshalPlatformFilter(ctx context.Context, raw any) (db.PlatformFilter, e
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPlatformImport(ctx context.Context, obj any) (db.ImportRow, error) {
+	var it db.ImportRow
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"platform", "expectedVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "platform":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platform"))
+			data, err := ec.unmarshalNPlatformInput2civicmapᚋdbᚐPlatformInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Platform = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlatformImport unmarshals raw into the PlatformImport input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlatformImport(ctx context.Context, raw any) (db.ImportRow, error) {
+	var out db.ImportRow
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlatformImport", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPlatformInput(ctx context.Context, obj any) (db.PlatformInput, error) {
+	var it db.PlatformInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["status"]; !present {
+		asMap["status"] = "ACTIVE"
+	}
+	if _, present := asMap["provenance"]; !present {
+		asMap["provenance"] = "REAL"
+	}
+	if _, present := asMap["outsideSanming"]; !present {
+		asMap["outsideSanming"] = false
+	}
+
+	fieldsInOrder := [...]string{"externalId", "kind", "name", "organiserCode", "townshipCode", "hostName", "hostType", "sectorCode", "address", "lon", "lat", "positionQuality", "establishedOn", "status", "provenance", "sourceNote", "outsideSanming"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNPlatformKind2civicmapᚋdbᚐPlatformKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "organiserCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organiserCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganiserCode = data
+		case "townshipCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("townshipCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TownshipCode = data
+		case "hostName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostName = data
+		case "hostType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hostType"))
+			data, err := ec.unmarshalNHostType2civicmapᚋdbᚐHostType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HostType = data
+		case "sectorCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sectorCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SectorCode = data
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "lon":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lon"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lon = data
+		case "lat":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lat"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lat = data
+		case "positionQuality":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("positionQuality"))
+			data, err := ec.unmarshalOPositionQuality2ᚖcivicmapᚋdbᚐPositionQuality(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PositionQuality = data
+		case "establishedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("establishedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EstablishedOn = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNPlatformStatus2civicmapᚋdbᚐPlatformStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "provenance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provenance"))
+			data, err := ec.unmarshalNProvenance2civicmapᚋdbᚐProvenance(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Provenance = data
+		case "sourceNote":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sourceNote"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SourceNote = data
+		case "outsideSanming":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outsideSanming"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutsideSanming = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlatformInput unmarshals raw into the PlatformInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlatformInput(ctx context.Context, raw any) (db.PlatformInput, error) {
+	var out db.PlatformInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlatformInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -8753,6 +10393,153 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var changeImplementors = []string{"Change"}
+
+func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, obj *db.Change) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Change")
+		case "operation":
+			out.Values[i] = ec._Change_operation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "platformId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_platformId(ctx, field, obj)
+				})
+		case "externalId":
+			out.Values[i] = ec._Change_externalId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Change_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "changedAt":
+			out.Values[i] = ec._Change_changedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "platform":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_platform(ctx, field, obj)
+				})
+		case "tombstone":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_tombstone(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeConnectionImplementors = []string{"ChangeConnection"}
+
+func (ec *executionContext) _ChangeConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeConnection")
+		case "edges":
+			out.Values[i] = ec._ChangeConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ChangeConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ChangeConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var changeEdgeImplementors = []string{"ChangeEdge"}
+
+func (ec *executionContext) _ChangeEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ChangeEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeEdge")
+		case "cursor":
+			out.Values[i] = ec._ChangeEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ChangeEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var countyImplementors = []string{"County", "Node"}
 
@@ -9237,6 +11024,54 @@ func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var importReportImplementors = []string{"ImportReport"}
+
+func (ec *executionContext) _ImportReport(ctx context.Context, sel ast.SelectionSet, obj *db.ImportReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportReport")
+		case "created":
+			out.Values[i] = ec._ImportReport_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._ImportReport_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._ImportReport_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dryRun":
+			out.Values[i] = ec._ImportReport_dryRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var locationImplementors = []string{"Location"}
 
 func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet, obj *model.Location) graphql.Marshaler {
@@ -9280,6 +11115,77 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "message":
 			out.Values[i] = ec._Location_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createPlatform":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPlatform(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatePlatform":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePlatform(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deletePlatform":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deletePlatform(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restorePlatform":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restorePlatform(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importPlatforms":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importPlatforms(ctx, field)
+			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9669,6 +11575,55 @@ func (ec *executionContext) _PlatformEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var platformTombstoneImplementors = []string{"PlatformTombstone"}
+
+func (ec *executionContext) _PlatformTombstone(ctx context.Context, sel ast.SelectionSet, obj *db.Tombstone) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, platformTombstoneImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlatformTombstone")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlatformTombstone_id(ctx, field, obj)
+				})
+		case "externalId":
+			out.Values[i] = ec._PlatformTombstone_externalId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deletedAt":
+			out.Values[i] = ec._PlatformTombstone_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._PlatformTombstone_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -9771,6 +11726,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_locate(ctx, field)
+				})
+		case "changes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_changes(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -10758,6 +12719,92 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNChange2civicmapᚋdbᚐChange(ctx context.Context, sel ast.SelectionSet, v db.Change) graphql.Marshaler {
+	return ec._Change(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNChange2ᚕcivicmapᚋdbᚐChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []db.Change) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChange2civicmapᚋdbᚐChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChange2ᚖcivicmapᚋdbᚐChange(ctx context.Context, sel ast.SelectionSet, v *db.Change) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Change!")
+		return graphql.Null
+	}
+	return ec._Change(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChangeConnection2ᚖcivicmapᚋgraphᚋmodelᚐChangeConnection(ctx context.Context, sel ast.SelectionSet, v *model.ChangeConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeConnection!")
+		return graphql.Null
+	}
+	return ec._ChangeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChangeEdge2civicmapᚋgraphᚋmodelᚐChangeEdge(ctx context.Context, sel ast.SelectionSet, v model.ChangeEdge) graphql.Marshaler {
+	return ec._ChangeEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNChangeEdge2ᚕcivicmapᚋgraphᚋmodelᚐChangeEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChangeEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChangeEdge2civicmapᚋgraphᚋmodelᚐChangeEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNChangeOperation2civicmapᚋdbᚐChangeOperation(ctx context.Context, v any) (db.ChangeOperation, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNChangeOperation2civicmapᚋdbᚐChangeOperation[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeOperation2civicmapᚋdbᚐChangeOperation(ctx context.Context, sel ast.SelectionSet, v db.ChangeOperation) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNChangeOperation2civicmapᚋdbᚐChangeOperation[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ChangeOperation!")
+	}
+	return res
+}
+
+var (
+	unmarshalNChangeOperation2civicmapᚋdbᚐChangeOperation = map[string]db.ChangeOperation{
+		"CREATE":  db.OpCreate,
+		"UPDATE":  db.OpUpdate,
+		"DELETE":  db.OpDelete,
+		"RESTORE": db.OpRestore,
+	}
+	marshalNChangeOperation2civicmapᚋdbᚐChangeOperation = map[db.ChangeOperation]string{
+		db.OpCreate:  "CREATE",
+		db.OpUpdate:  "UPDATE",
+		db.OpDelete:  "DELETE",
+		db.OpRestore: "RESTORE",
+	}
+)
+
 func (ec *executionContext) marshalNCounty2civicmapᚋdbᚐCounty(ctx context.Context, sel ast.SelectionSet, v db.County) graphql.Marshaler {
 	return ec._County(ctx, sel, &v)
 }
@@ -11040,6 +13087,14 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) marshalNImportReport2ᚖcivicmapᚋdbᚐImportReport(ctx context.Context, sel ast.SelectionSet, v *db.ImportReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportReport!")
+		return graphql.Null
+	}
+	return ec._ImportReport(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11180,6 +13235,30 @@ func (ec *executionContext) marshalNPlatformEdge2ᚕcivicmapᚋgraphᚋmodelᚐP
 	return ret
 }
 
+func (ec *executionContext) unmarshalNPlatformImport2civicmapᚋdbᚐImportRow(ctx context.Context, v any) (db.ImportRow, error) {
+	res, err := ec.unmarshalInputPlatformImport(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPlatformImport2ᚕcivicmapᚋdbᚐImportRowᚄ(ctx context.Context, v any) ([]db.ImportRow, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.ImportRow, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPlatformImport2civicmapᚋdbᚐImportRow(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNPlatformInput2civicmapᚋdbᚐPlatformInput(ctx context.Context, v any) (db.PlatformInput, error) {
+	res, err := ec.unmarshalInputPlatformInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNPlatformKind2civicmapᚋdbᚐPlatformKind(ctx context.Context, v any) (db.PlatformKind, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNPlatformKind2civicmapᚋdbᚐPlatformKind[tmp]
@@ -11265,6 +13344,14 @@ var (
 		db.StatusClosed:    "CLOSED",
 	}
 )
+
+func (ec *executionContext) marshalNPlatformTombstone2ᚖcivicmapᚋdbᚐTombstone(ctx context.Context, sel ast.SelectionSet, v *db.Tombstone) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlatformTombstone!")
+		return graphql.Null
+	}
+	return ec._PlatformTombstone(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNPositionQuality2civicmapᚋdbᚐPositionQuality(ctx context.Context, v any) (db.PositionQuality, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -11964,6 +14051,45 @@ var (
 		db.StatusActive:    "ACTIVE",
 		db.StatusSuspended: "SUSPENDED",
 		db.StatusClosed:    "CLOSED",
+	}
+)
+
+func (ec *executionContext) marshalOPlatformTombstone2ᚖcivicmapᚋdbᚐTombstone(ctx context.Context, sel ast.SelectionSet, v *db.Tombstone) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PlatformTombstone(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPositionQuality2ᚖcivicmapᚋdbᚐPositionQuality(ctx context.Context, v any) (*db.PositionQuality, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOPositionQuality2ᚖcivicmapᚋdbᚐPositionQuality[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPositionQuality2ᚖcivicmapᚋdbᚐPositionQuality(ctx context.Context, sel ast.SelectionSet, v *db.PositionQuality) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOPositionQuality2ᚖcivicmapᚋdbᚐPositionQuality[*v])
+	return res
+}
+
+var (
+	unmarshalOPositionQuality2ᚖcivicmapᚋdbᚐPositionQuality = map[string]db.PositionQuality{
+		"REAL":        db.PositionReal,
+		"APPROXIMATE": db.PositionApproximate,
+		"UNKNOWN":     db.PositionUnknown,
+	}
+	marshalOPositionQuality2ᚖcivicmapᚋdbᚐPositionQuality = map[db.PositionQuality]string{
+		db.PositionReal:        "REAL",
+		db.PositionApproximate: "APPROXIMATE",
+		db.PositionUnknown:     "UNKNOWN",
 	}
 )
 

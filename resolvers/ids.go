@@ -66,15 +66,25 @@ func parseID(field, id string) (typ, key string, err error) {
 	return typ, key, nil
 }
 
-// platformByID resolves a platform's global ID.
-func (r *Resolver) platformByID(ctx context.Context, field, id string) (*db.Platform, error) {
+// platformKeyOf returns the database ID inside a platform's global ID, or
+// BAD_USER_INPUT naming field.
+func platformKeyOf(field, id string) (int64, error) {
 	typ, key, err := parseID(field, id)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	n, convErr := strconv.ParseInt(key, 10, 64)
 	if typ != platformType || convErr != nil {
-		return nil, errcode.Invalid(field, "%q is not the ID of a Platform", id)
+		return 0, errcode.Invalid(field, "%q is not the ID of a Platform", id)
+	}
+	return n, nil
+}
+
+// platformByID resolves a platform's global ID.
+func (r *Resolver) platformByID(ctx context.Context, field, id string) (*db.Platform, error) {
+	n, err := platformKeyOf(field, id)
+	if err != nil {
+		return nil, err
 	}
 	p, err := only(r.DB.PlatformsByID(ctx, []int64{n}))
 	return p, notFound(err, "no platform has ID %q", id)

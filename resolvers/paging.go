@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"cmp"
 	"strconv"
 
 	"civicmap/db"
@@ -27,6 +28,7 @@ const (
 	// platformNearList is platforms(near:), ordered by distance, then ID: its
 	// keys are DistanceKeys, and an ID-ordered list's cursor means nothing in it.
 	platformNearList = "platformsNear"
+	changeList       = "changes"
 )
 
 // pageArgs checks first and after and returns the page they ask for.
@@ -134,6 +136,25 @@ func sectorConnection(list db.List[db.Sector], page db.Page) *model.SectorConnec
 	return &model.SectorConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
 
+// ChangeCursor is the change feed's cursor after the change numbered seq, for
+// the exports that continue into the feed.
+func ChangeCursor(seq int64) string {
+	return relay.Cursor(changeList, strconv.FormatInt(seq, 10))
+}
+
+// changeConnection is a page of the change feed. Its endCursor is never null:
+// on an empty page it is where the page started, so that a poller can always
+// store it and ask again.
+func changeConnection(rows []db.Change, hasNext bool, page db.Page) *model.ChangeConnection {
+	es, info := edges(changeList, rows, hasNext, page, changeKey,
+		func(c string, n *db.Change) model.ChangeEdge { return model.ChangeEdge{Cursor: c, Node: n} })
+	if info.EndCursor == nil {
+		c := relay.Cursor(changeList, cmp.Or(page.After, "0"))
+		info.EndCursor = &c
+	}
+	return &model.ChangeConnection{Edges: es, Nodes: rows, PageInfo: info}
+}
+
 // validKey reports whether key can be the key of a row of list: a DistanceKey
 // for the lists ordered by distance (only the worklist has rows with no
 // distance), digits (codes, IDs or positions) for the others.
@@ -170,6 +191,7 @@ func uncoveredKey(t *db.TownshipCoverage) string {
 	}
 	return db.DistanceKey(&t.Nearest.DistanceMetres, t.Code)
 }
+func changeKey(c *db.Change) string { return strconv.FormatInt(c.Seq, 10) }
 
 // Keys of the same width compare as strings; IDs compare as numbers.
 func codeLess(a, b string) bool { return a < b }

@@ -61,6 +61,9 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		setCode(out, code)
 		var e *errcode.Error
 		if errors.As(err, &e) {
+			for k, v := range e.Extensions {
+				out.Extensions[k] = v
+			}
 			field := e.Field
 			if field == "" && code == errcode.BadUserInput {
 				// A custom scalar cannot know which argument it reads.

@@ -13,7 +13,9 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"civicmap/errcode"
 )
@@ -55,6 +57,9 @@ func serveGraphQL(gql http.Handler) http.Handler {
 			return
 		}
 		if status, msg := checkRequest(r); status != 0 {
+			if status == http.StatusMethodNotAllowed {
+				w.Header().Set("Allow", "POST")
+			}
 			writeRequestError(w, r, status, msg)
 			return
 		}
@@ -84,6 +89,9 @@ func checkRequest(r *http.Request) (int, string) {
 			if v := q.Get(name); v != "" && (!json.Valid([]byte(v)) || !isObjectOrNull(json.RawMessage(v))) {
 				return http.StatusBadRequest, "the " + name + " parameter must be a JSON object"
 			}
+		}
+		if isMutation(q.Get("query"), q.Get("operationName")) {
+			return http.StatusMethodNotAllowed, "mutations need POST: GET is for queries only, so that a link or a prefetch can never write"
 		}
 		return 0, ""
 	}
@@ -119,6 +127,23 @@ func checkRequest(r *http.Request) (int, string) {
 		return http.StatusBadRequest, "extensions must be a JSON object"
 	}
 	return 0, ""
+}
+
+// isMutation reports whether the operation a GET request selects is a
+// mutation. A document that does not parse, or selects no operation, is left
+// to gqlgen to report.
+func isMutation(query, operationName string) bool {
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		return false
+	}
+	var op *ast.OperationDefinition
+	if operationName != "" {
+		op = doc.Operations.ForName(operationName)
+	} else if len(doc.Operations) == 1 {
+		op = doc.Operations[0]
+	}
+	return op != nil && op.Operation == ast.Mutation
 }
 
 // jsonProblem describes a decoding error without quoting the request.

@@ -147,6 +147,7 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Query.Counties = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.Townships = func(child int, _ *string, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.Sectors = func(child int, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Changes = func(child int, _ *string, first *int) int { return pageCost(child, first) }
 	c.County.Townships = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Township.Platforms = func(child int, _ []db.PlatformKind, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.UncoveredTownships = func(child int, _ []db.PlatformKind, _ *float64, _ *string, first *int, _ *string) int {

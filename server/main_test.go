@@ -56,12 +56,21 @@ func (r result) code() string {
 // post sends one GraphQL request to h over HTTP and decodes the response.
 func post(t *testing.T, h http.Handler, query string, vars map[string]any) result {
 	t.Helper()
+	return postAuth(t, h, "", query, vars)
+}
+
+// postAuth is post with an Authorization header, when auth is not "".
+func postAuth(t *testing.T, h http.Handler, auth, query string, vars map[string]any) result {
+	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		t.Fatal(err)
 	}
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	r := result{Status: rec.Code}

@@ -59,7 +59,7 @@ type Server struct {
 func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, db: d, log: log}
 	res := &resolvers.Resolver{DB: d}
-	gql := serveGraphQL(newGraphQL(res, cfg, log))
+	gql := serveGraphQL(s.authenticate(newGraphQL(res, cfg, log)))
 	graphiql := playground.Handler("civicmap GraphQL", "/graphql")
 
 	mux := http.NewServeMux()
@@ -73,6 +73,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 		gql.ServeHTTP(w, r.WithContext(res.WithLoaders(r.Context())))
 	}))
 	mux.Handle("GET /playground", graphiql)
+	mux.HandleFunc("GET /export/{file}", s.exportPlatforms)
 	mux.Handle("GET /{$}", http.RedirectHandler("/graphql", http.StatusFound))
 	s.handler = s.logRequests(mux)
 	return s

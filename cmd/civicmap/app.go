@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -28,6 +29,8 @@ const localDBName = "civicmap"
 type App struct {
 	Config config
 	Log    *slog.Logger
+	// Out receives a command's output (a new key's token, the list of keys).
+	Out io.Writer
 	// Server tunes the HTTP server; the zero value means server.DefaultConfig.
 	Server server.Config
 

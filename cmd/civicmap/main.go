@@ -6,6 +6,8 @@
 //	civicmap migrate  apply the schema migrations
 //	civicmap load     load the Sanming data and the platform seed (idempotent)
 //	civicmap localdb  start the private cluster and print its URL, until Ctrl-C
+//	civicmap keys     create, list and revoke the API keys that writes need
+//	civicmap import   write the platforms of an NDJSON file, all or nothing
 package main
 
 import (
@@ -17,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -28,6 +31,8 @@ commands:
   migrate  apply the schema migrations
   load     load the Sanming data (-data-dir) and the platform seed; loading twice changes nothing
   localdb  start the private cluster and print its connection string until interrupted
+  keys     create, list and revoke API keys ('civicmap keys' for more)
+  import   [-dry-run] FILE: write the platforms of an NDJSON file (an export), all or nothing
 
 Run 'civicmap <command> -h' for the flags; each has a CIVICMAP_* environment variable.
 `
@@ -35,7 +40,7 @@ Run 'civicmap <command> -h' for the flags; each has a CIVICMAP_* environment var
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "civicmap:", err)
 		}
@@ -43,24 +48,40 @@ func main() {
 	}
 }
 
-// run runs one command with its arguments; ctx ends on SIGINT or SIGTERM.
-func run(ctx context.Context, args []string, stderr io.Writer) error {
+// run runs one command with its arguments; ctx ends on SIGINT or SIGTERM. A
+// command's output goes to stdout, logs and usage to stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
 	}
 	cmd, args := args[0], args[1:]
+	if cmd == "keys" {
+		if len(args) == 0 {
+			fmt.Fprint(stderr, keysUsage)
+			return flag.ErrHelp
+		}
+		cmd, args = "keys "+args[0], args[1:]
+	}
 	var cfg config
+	var kf keyFlags
+	var dryRun bool
 	fs := flag.NewFlagSet("civicmap "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.flags(fs)
+	switch cmd {
+	case "keys create":
+		kf.flags(fs)
+	case "import":
+		fs.BoolVar(&dryRun, "dry-run", false, "check and count everything, write nothing")
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := cfg.check(); err != nil {
 		return err
 	}
-	app := &App{Config: cfg, Log: newLogger(cfg.LogFormat, stderr)}
+	app := &App{Config: cfg, Log: newLogger(cfg.LogFormat, stderr), Out: stdout}
 	switch cmd {
 	case "run":
 		return app.Run(ctx, true)
@@ -72,8 +93,20 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return app.Load(ctx)
 	case "localdb":
 		return app.LocalDB(ctx)
+	case "keys create":
+		return app.CreateKey(ctx, kf)
+	case "keys list":
+		return app.ListKeys(ctx)
+	case "keys revoke":
+		return app.RevokeKey(ctx, fs.Args())
+	case "import":
+		return app.Import(ctx, fs.Args(), dryRun)
 	}
-	fmt.Fprint(stderr, usage)
+	if strings.HasPrefix(cmd, "keys ") {
+		fmt.Fprint(stderr, keysUsage)
+	} else {
+		fmt.Fprint(stderr, usage)
+	}
 	return fmt.Errorf("unknown command %q", cmd)
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"civicmap/db"
 	"civicmap/db/rowfile"
 	"civicmap/db/seed"
 )
@@ -85,6 +86,8 @@ func Run(ctx context.Context, pool *pgxpool.Pool, opts Options) (Report, error) 
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		w := writer{ctx: ctx, tx: tx}
 		w.exec("lock", lockLoadSQL)
+		// The change feed records the platforms this load writes as the loader's.
+		w.err = db.SetActor(ctx, tx, db.ActorLoad)
 		for _, c := range counties {
 			w.change(fmt.Sprintf("%s row %d (county %s)", countiesGeoJSONFile, c.row, c.code), upsertCountySQL,
 				c.code, c.name, c.kind, c.seatLon, c.seatLat, c.geometry, c.areaKm2, c.sourceNote)

@@ -6,6 +6,24 @@ import (
 	"civicmap/db"
 )
 
+// A page of the change feed.
+type ChangeConnection struct {
+	// The changes of the page with their cursors, in commit order.
+	Edges []ChangeEdge `json:"edges"`
+	// The changes of the page, in commit order.
+	Nodes []db.Change `json:"nodes"`
+	// endCursor is the cursor to poll with next; it is set even when the page is empty.
+	PageInfo *PageInfo `json:"pageInfo"`
+}
+
+// A change and its cursor.
+type ChangeEdge struct {
+	// Pass it as `after` to read the changes after this one.
+	Cursor string `json:"cursor"`
+	// The change.
+	Node *db.Change `json:"node"`
+}
+
 type CountyConnection struct {
 	Edges    []CountyEdge `json:"edges"`
 	Nodes    []db.County  `json:"nodes"`
@@ -37,6 +55,13 @@ type Location struct {
 	Nearest []db.PlatformDistance `json:"nearest"`
 	// A sentence for people: where the point is and how sure that is, e.g. outside Sanming, or in an approximate cell.
 	Message string `json:"message"`
+}
+
+// Writes. Each needs an API key (`Authorization: Bearer <token>`, made with `civicmap keys create`): none, an unknown
+// or a revoked one gives UNAUTHENTICATED; a reader key, or an editor key outside its scope, gives FORBIDDEN. Each write
+// bumps the platform's `version` and `updatedAt`, enters the change feed and the audit log, and, given an
+// `expectedVersion` that is no longer current, writes nothing and gives CONFLICT with `extensions.currentVersion`.
+type Mutation struct {
 }
 
 // Information to page through a connection (Relay cursor connections).

@@ -1,0 +1,173 @@
+package db
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"civicmap/errcode"
+)
+
+// PlatformInput is a platform as a client writes it: createPlatform's input,
+// and the whole new state for updatePlatform. check looks at what needs no
+// database (lengths, ranges, the rules of each kind); checkPlatform checks
+// codes, places and scope in the write's transaction.
+type PlatformInput struct {
+	// ExternalID is required to create; an update may repeat it but not change it.
+	ExternalID    *string
+	Kind          PlatformKind
+	Name          string
+	OrganiserCode string
+	TownshipCode  string
+	HostName      string
+	HostType      HostType
+	SectorCode    *string
+	Address       *string
+	Lon           *float64
+	Lat           *float64
+	// PositionQuality defaults to REAL when a position is given and is
+	// UNKNOWN when none is.
+	PositionQuality *PositionQuality
+	EstablishedOn   *time.Time
+	Status          PlatformStatus
+	Provenance      Provenance
+	SourceNote      string
+	// OutsideSanming skips the location checks, for a platform that really
+	// sits outside the city's counties.
+	OutsideSanming bool
+}
+
+// TownshipToleranceMetres is how far a platform may lie outside its township's
+// cell. Most cells are APPROXIMATE (Voronoi cells of the township seats), so a
+// platform near a real township border can fall in the neighbour's cell; 2 km
+// forgives that and still catches a platform put in the wrong township.
+const TownshipToleranceMetres = 2000
+
+// positionQuality is the quality to store: the given one, REAL for a given
+// position, UNKNOWN without one.
+func (in *PlatformInput) positionQuality() PositionQuality {
+	switch {
+	case in.Lon == nil:
+		return PositionUnknown
+	case in.PositionQuality != nil:
+		return *in.PositionQuality
+	}
+	return PositionReal
+}
+
+// args are the input's values in the order $1…$15 of the write statements.
+func (in *PlatformInput) args() []any {
+	return []any{in.Kind, in.Name, in.OrganiserCode, in.TownshipCode, in.HostName, in.HostType, in.SectorCode,
+		in.Address, in.Lon, in.Lat, in.positionQuality(), in.EstablishedOn, in.Status, in.Provenance, in.SourceNote}
+}
+
+// Length limits of the text a client writes: well above any real name or
+// note, low enough that nobody stores documents in the directory.
+const (
+	maxNameChars    = 200
+	maxAddressChars = 500
+	maxNoteChars    = 2000
+)
+
+// externalIDPattern: letters, digits and -_. , as in LG-350424106 or WS-0001.
+var externalIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// check refuses what is wrong whatever the database holds, with
+// BAD_USER_INPUT naming the field.
+func (in *PlatformInput) check() error {
+	if in.ExternalID != nil && !externalIDPattern.MatchString(*in.ExternalID) {
+		return errcode.Invalid("input.externalId", "%q is not an external ID: letters, digits, '.', '_' and '-', at most 64", *in.ExternalID)
+	}
+	for _, t := range []struct {
+		field, value string
+		max          int
+		required     bool
+	}{
+		{"input.name", in.Name, maxNameChars, true},
+		{"input.hostName", in.HostName, maxNameChars, true},
+		{"input.address", deref(in.Address), maxAddressChars, false},
+		{"input.sourceNote", in.SourceNote, maxNoteChars, false},
+	} {
+		if err := checkText(t.field, t.value, t.max, t.required); err != nil {
+			return err
+		}
+	}
+	if err := in.checkEnums(); err != nil {
+		return err
+	}
+	if err := in.checkSector(); err != nil {
+		return err
+	}
+	return in.checkPosition()
+}
+
+// checkEnums refuses values outside the schema's enums. GraphQL checks them
+// itself; an import read from a file needs this.
+func (in *PlatformInput) checkEnums() error {
+	switch {
+	case !slices.Contains([]PlatformKind{LiaisonGroup, Workstation, SectorHall}, in.Kind):
+		return errcode.Invalid("input.kind", "want LIAISON_GROUP, WORKSTATION or SECTOR_HALL, got %q", in.Kind)
+	case !slices.Contains([]HostType{HostPublicUnit, HostTownship, HostSubdistrict, HostVillageCommunity, HostEnterprise, HostSectorBody}, in.HostType):
+		return errcode.Invalid("input.hostType", "want PUBLIC_UNIT, TOWNSHIP, SUBDISTRICT, VILLAGE_COMMUNITY, ENTERPRISE or SECTOR_BODY, got %q", in.HostType)
+	case !slices.Contains([]PlatformStatus{StatusActive, StatusSuspended, StatusClosed}, in.Status):
+		return errcode.Invalid("input.status", "want ACTIVE, SUSPENDED or CLOSED, got %q", in.Status)
+	case !slices.Contains([]Provenance{ProvenanceReal, ProvenanceIllustrative}, in.Provenance):
+		return errcode.Invalid("input.provenance", "want REAL or ILLUSTRATIVE, got %q", in.Provenance)
+	case in.PositionQuality != nil && !slices.Contains([]PositionQuality{PositionReal, PositionApproximate, PositionUnknown}, *in.PositionQuality):
+		return errcode.Invalid("input.positionQuality", "want REAL, APPROXIMATE or UNKNOWN, got %q", *in.PositionQuality)
+	}
+	return nil
+}
+
+// checkSector: a sector deliberation hall belongs to a sector, nothing else does.
+func (in *PlatformInput) checkSector() error {
+	switch {
+	case in.Kind == SectorHall && in.SectorCode == nil:
+		return errcode.Invalid("input.sectorCode", "a SECTOR_HALL needs the code of its sector (see `sectors`)")
+	case in.Kind != SectorHall && in.SectorCode != nil:
+		return errcode.Invalid("input.sectorCode", "only a SECTOR_HALL has a sector; leave it out for a %s", in.Kind)
+	}
+	return nil
+}
+
+// checkPosition: lon and lat together and on the globe, or neither; UNKNOWN
+// exactly when there is no position.
+func (in *PlatformInput) checkPosition() error {
+	unknown := in.PositionQuality != nil && *in.PositionQuality == PositionUnknown
+	switch {
+	case (in.Lon == nil) != (in.Lat == nil):
+		return errcode.Invalid("input.lat", "give lon and lat together, or neither when the position is unknown")
+	case in.Lon == nil && in.PositionQuality != nil && !unknown:
+		return errcode.Invalid("input.positionQuality", "a position that is not given is UNKNOWN, not %s", *in.PositionQuality)
+	case in.Lon == nil:
+		return nil
+	case unknown:
+		return errcode.Invalid("input.positionQuality", "a position that is given is REAL or APPROXIMATE, not UNKNOWN")
+	case math.IsNaN(*in.Lon) || *in.Lon < -180 || *in.Lon > 180:
+		return errcode.Invalid("input.lon", "longitude must be in [-180, 180], got %v; coordinates are [lon, lat] WGS84", *in.Lon)
+	case math.IsNaN(*in.Lat) || *in.Lat < -90 || *in.Lat > 90:
+		return errcode.Invalid("input.lat", "latitude must be in [-90, 90], got %v; coordinates are [lon, lat] WGS84", *in.Lat)
+	}
+	return nil
+}
+
+// checkText refuses text longer than max characters, or blank when required.
+func checkText(field, s string, max int, required bool) error {
+	if n := utf8.RuneCountInString(s); n > max {
+		return errcode.Invalid(field, "at most %d characters, got %d", max, n)
+	}
+	if required && strings.TrimSpace(s) == "" {
+		return errcode.Invalid(field, "must not be empty")
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,58 @@
+// Package exchange is the file format of platform exports and imports: one
+// record per platform, written as NDJSON, CSV or GeoJSON, each carrying the
+// change feed's cursor of the snapshot it was taken from.
+package exchange
+
+import (
+	"strconv"
+	"time"
+
+	"civicmap/db"
+	"civicmap/graph/relay"
+)
+
+// Record is one platform as files carry it: the names of the GraphQL schema,
+// so that a record reads like a Platform and imports like a PlatformInput.
+type Record struct {
+	ID              string             `json:"id"` // the global ID; ignored by imports
+	ExternalID      string             `json:"externalId"`
+	Kind            db.PlatformKind    `json:"kind"`
+	Name            string             `json:"name"`
+	OrganiserCode   string             `json:"organiserCode"`
+	TownshipCode    string             `json:"townshipCode"`
+	CountyCode      string             `json:"countyCode"` // ignored by imports: the township's
+	HostName        string             `json:"hostName"`
+	HostType        db.HostType        `json:"hostType"`
+	SectorCode      *string            `json:"sectorCode"`
+	Address         *string            `json:"address"`
+	Lon             *float64           `json:"lon"`
+	Lat             *float64           `json:"lat"`
+	PositionQuality db.PositionQuality `json:"positionQuality"`
+	EstablishedOn   *string            `json:"establishedOn"` // YYYY-MM-DD
+	Status          db.PlatformStatus  `json:"status"`
+	Provenance      db.Provenance      `json:"provenance"`
+	SourceNote      string             `json:"sourceNote"`
+	CreatedAt       time.Time          `json:"createdAt"`
+	UpdatedAt       time.Time          `json:"updatedAt"`
+	Version         int                `json:"version"`
+}
+
+// platformType is the type name inside a platform's global ID (graph/relay).
+const platformType = "Platform"
+
+// dateLayout is the Date scalar's.
+const dateLayout = time.DateOnly
+
+// FromPlatform returns the record of p.
+func FromPlatform(p *db.Platform) Record {
+	r := Record{ID: relay.ID(platformType, strconv.FormatInt(p.ID, 10)), ExternalID: p.ExternalID, Kind: p.Kind,
+		Name: p.Name, OrganiserCode: p.OrganiserCode, TownshipCode: p.TownshipCode, CountyCode: p.CountyCode,
+		HostName: p.HostName, HostType: p.HostType, SectorCode: p.SectorCode, Address: p.Address, Lon: p.Lon,
+		Lat: p.Lat, PositionQuality: p.PositionQuality, Status: p.Status, Provenance: p.Provenance,
+		SourceNote: p.SourceNote, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC(), Version: p.Version}
+	if p.EstablishedOn != nil {
+		d := p.EstablishedOn.Format(dateLayout)
+		r.EstablishedOn = &d
+	}
+	return r
+}

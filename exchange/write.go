@@ -1,0 +1,146 @@
+package exchange
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"civicmap/db"
+)
+
+// Formats and their media types.
+var mediaTypes = map[string]string{
+	"ndjson":  "application/x-ndjson",
+	"csv":     "text/csv; charset=utf-8",
+	"geojson": "application/geo+json",
+}
+
+// MediaType returns the media type of format, and false for an unknown format.
+func MediaType(format string) (string, bool) {
+	t, ok := mediaTypes[format]
+	return t, ok
+}
+
+// Writer writes platforms in one format, as they come: the output is streamed.
+type Writer interface {
+	Write(*db.Platform) error
+	// Close ends the output. Until it has, the output is incomplete: NDJSON
+	// lacks its cursor line and GeoJSON does not parse.
+	Close() error
+}
+
+// NewWriter returns a Writer of format to w, for a snapshot whose change feed
+// cursor is cursor:
+//
+//   - ndjson: one record per line, then a last line {"cursor": "…"}; a stream
+//     without that line was cut short.
+//   - csv: a header row, then one row per record; the cursor travels only in
+//     the HTTP header.
+//   - geojson: a FeatureCollection with a "cursor" member before its features,
+//     one Point feature per platform (a null geometry when the position is
+//     UNKNOWN), the record's other fields as properties.
+func NewWriter(format string, w io.Writer, cursor string) (Writer, error) {
+	switch format {
+	case "ndjson":
+		return &ndjsonWriter{enc: json.NewEncoder(w), cursor: cursor}, nil
+	case "csv":
+		cw := &csvWriter{w: csv.NewWriter(w)}
+		return cw, cw.w.Write(csvHeader)
+	case "geojson":
+		_, err := fmt.Fprintf(w, `{"type":"FeatureCollection","cursor":%s,"features":[`, strconv.Quote(cursor))
+		return &geojsonWriter{w: w}, err
+	}
+	return nil, fmt.Errorf("unknown export format %q: want ndjson, csv or geojson", format)
+}
+
+type ndjsonWriter struct {
+	enc    *json.Encoder
+	cursor string
+}
+
+func (n *ndjsonWriter) Write(p *db.Platform) error { return n.enc.Encode(FromPlatform(p)) }
+
+func (n *ndjsonWriter) Close() error {
+	return n.enc.Encode(struct {
+		Cursor string `json:"cursor"`
+	}{n.cursor})
+}
+
+// csvHeader names the columns of csvRow.
+var csvHeader = []string{"id", "externalId", "kind", "name", "organiserCode", "townshipCode", "countyCode", "hostName",
+	"hostType", "sectorCode", "address", "lon", "lat", "positionQuality", "establishedOn", "status", "provenance",
+	"sourceNote", "createdAt", "updatedAt", "version"}
+
+type csvWriter struct{ w *csv.Writer }
+
+func (c *csvWriter) Write(p *db.Platform) error {
+	r := FromPlatform(p)
+	return c.w.Write([]string{r.ID, r.ExternalID, string(r.Kind), r.Name, r.OrganiserCode, r.TownshipCode,
+		r.CountyCode, r.HostName, string(r.HostType), text(r.SectorCode), text(r.Address), number(r.Lon),
+		number(r.Lat), string(r.PositionQuality), text(r.EstablishedOn), string(r.Status), string(r.Provenance),
+		r.SourceNote, r.CreatedAt.Format(timeLayout), r.UpdatedAt.Format(timeLayout), strconv.Itoa(r.Version)})
+}
+
+func (c *csvWriter) Close() error {
+	c.w.Flush()
+	return c.w.Error()
+}
+
+// timeLayout is the DateTime scalar's.
+const timeLayout = "2006-01-02T15:04:05.999999999Z07:00"
+
+func text(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func number(f *float64) string {
+	if f == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f, 'f', -1, 64)
+}
+
+type geojsonWriter struct {
+	w io.Writer
+	n int
+}
+
+// feature is a GeoJSON Feature of one record.
+type feature struct {
+	Type       string `json:"type"`
+	ID         string `json:"id"`
+	Geometry   *point `json:"geometry"`
+	Properties Record `json:"properties"`
+}
+
+type point struct {
+	Type        string     `json:"type"`
+	Coordinates [2]float64 `json:"coordinates"`
+}
+
+func (g *geojsonWriter) Write(p *db.Platform) error {
+	f := feature{Type: "Feature", ID: p.ExternalID, Properties: FromPlatform(p)}
+	if p.Lon != nil && p.Lat != nil {
+		f.Geometry = &point{Type: "Point", Coordinates: [2]float64{*p.Lon, *p.Lat}}
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	if g.n > 0 {
+		b = append([]byte{','}, b...)
+	}
+	g.n++
+	_, err = g.w.Write(b)
+	return err
+}
+
+func (g *geojsonWriter) Close() error {
+	_, err := io.WriteString(g.w, "]}\n")
+	return err
+}

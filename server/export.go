@@ -1,0 +1,58 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"civicmap/db"
+	"civicmap/errcode"
+	"civicmap/exchange"
+	"civicmap/resolvers"
+)
+
+// cursorHeader carries an export's change feed cursor: changes(after:) with
+// it returns exactly the changes the export does not hold.
+const cursorHeader = "X-Civicmap-Cursor"
+
+// exportPlatforms streams every live platform as /export/platforms.ndjson,
+// .csv or .geojson, read from one snapshot, with the snapshot's cursor in
+// cursorHeader and in the body (exchange.NewWriter says where). Exports are
+// public like every read.
+func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
+	format, ok := strings.CutPrefix(r.PathValue("file"), "platforms.")
+	mediaType, known := exchange.MediaType(format)
+	if !ok || !known {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "exports are /export/platforms.ndjson, .csv and .geojson"})
+		return
+	}
+	var out exchange.Writer
+	started := false
+	err := s.db.ExportPlatforms(r.Context(), func(seq int64) error {
+		cursor := resolvers.ChangeCursor(seq)
+		w.Header().Set("Content-Type", mediaType)
+		w.Header().Set(cursorHeader, cursor)
+		w.Header().Set("Content-Disposition", `attachment; filename="platforms.`+format+`"`)
+		started = true
+		var err error
+		out, err = exchange.NewWriter(format, w, cursor)
+		return err
+	}, func(p *db.Platform) error { return out.Write(p) })
+	if err == nil {
+		err = out.Close()
+	}
+	if err == nil {
+		return
+	}
+	s.log.ErrorContext(r.Context(), "export failed", "format", format, "started", started, "err", err)
+	if started {
+		// The status is sent: abort the connection so that no client, not
+		// even a CSV reader, takes a cut export for a whole one.
+		panic(http.ErrAbortHandler)
+	}
+	code := errcode.Classify(err)
+	status := http.StatusInternalServerError
+	if code == errcode.ServiceUnavailable {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, map[string]string{"error": errcode.PublicMessage(err), "code": string(code)})
+}

@@ -1,0 +1,219 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"civicmap/db"
+	"civicmap/exchange"
+	"civicmap/graph/relay"
+)
+
+// export fetches /export/platforms.<format> and returns its cursor header and body.
+func export(t *testing.T, h http.Handler, format string) (string, []byte) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/export/platforms."+format, nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("export %s: status %d: %s", format, rec.Code, rec.Body)
+	}
+	cursor := rec.Header().Get("X-Civicmap-Cursor")
+	if _, ok := relay.ParseCursor("changes", cursor); !ok {
+		t.Fatalf("export %s: cursor header %q", format, cursor)
+	}
+	return cursor, rec.Body.Bytes()
+}
+
+// readNDJSON splits an NDJSON export into its records and its last line's cursor.
+func readNDJSON(t *testing.T, body []byte) ([]exchange.Record, string) {
+	t.Helper()
+	var recs []exchange.Record
+	var last struct{ Cursor string }
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if last.Cursor != "" {
+			t.Fatalf("a line after the cursor line: %s", sc.Text())
+		}
+		if strings.HasPrefix(sc.Text(), `{"cursor":`) {
+			if err := json.Unmarshal(sc.Bytes(), &last); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		var r exchange.Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		recs = append(recs, r)
+	}
+	return recs, last.Cursor
+}
+
+// TestExportFormats: each format holds the 207 platforms and the cursor.
+func TestExportFormats(t *testing.T) {
+	h := newHandler(t, nil)
+	t.Run("ndjson", func(t *testing.T) {
+		cursor, body := export(t, h, "ndjson")
+		recs, last := readNDJSON(t, body)
+		if len(recs) != 207 || last != cursor {
+			t.Fatalf("%d records, last line cursor %q (header %q); want 207 and the same cursor", len(recs), last, cursor)
+		}
+		if r := recs[0]; r.ExternalID == "" || r.Kind == "" || r.TownshipCode == "" || r.CountyCode == "" || r.Version != 1 {
+			t.Errorf("first record: %+v", r)
+		}
+	})
+	t.Run("csv", func(t *testing.T) {
+		_, body := export(t, h, "csv")
+		rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+		if err != nil || len(rows) != 208 || rows[0][1] != "externalId" {
+			t.Fatalf("%d rows (%v), header %v; want a header and 207 rows", len(rows), err, rows[0])
+		}
+	})
+	t.Run("geojson", func(t *testing.T) {
+		cursor, body := export(t, h, "geojson")
+		var fc struct {
+			Type, Cursor string
+			Features     []struct {
+				Type     string
+				Geometry *struct {
+					Type        string
+					Coordinates []float64
+				}
+				Properties exchange.Record
+			}
+		}
+		if err := json.Unmarshal(body, &fc); err != nil {
+			t.Fatalf("not JSON: %v", err)
+		}
+		unknown := 0
+		for _, f := range fc.Features {
+			if f.Geometry == nil {
+				unknown++
+			} else if f.Geometry.Type != "Point" || len(f.Geometry.Coordinates) != 2 {
+				t.Errorf("%s: geometry %+v", f.Properties.ExternalID, f.Geometry)
+			}
+		}
+		if fc.Type != "FeatureCollection" || fc.Cursor != cursor || len(fc.Features) != 207 || unknown != 2 {
+			t.Errorf("type %q, cursor %q (header %q), %d features, %d without position; want 207 and the 2 liaison groups of townships without a seat",
+				fc.Type, fc.Cursor, cursor, len(fc.Features), unknown)
+		}
+	})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/export/platforms.xml", nil))
+	if rec.Code != http.StatusNotFound {
+		t.Errorf("an unknown format: status %d, want 404", rec.Code)
+	}
+}
+
+// TestExportContinuesIntoTheFeed: exports taken while a writer updates and
+// deletes platforms, brought up to date with the changes after their cursor,
+// equal the export taken once the writer has stopped: nothing is lost or
+// counted twice between a snapshot and the feed.
+func TestExportContinuesIntoTheFeed(t *testing.T) {
+	f := newSyncFixture(t)
+	ctx := t.Context()
+	keys, err := f.db.Keys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := keys[0].Writer() // the fixture's admin
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := f.db.Platforms(ctx, db.PlatformFilter{}, db.Page{First: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i, p := range loaded.Rows {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var err error
+			if i%5 == 0 {
+				_, err = f.db.DeletePlatform(ctx, admin, p.ID, p.Version)
+			} else {
+				ext, q := p.ExternalID, p.PositionQuality
+				_, err = f.db.UpdatePlatform(ctx, admin, p.ID, db.PlatformInput{ExternalID: &ext, Kind: p.Kind,
+					Name: p.Name + " *", OrganiserCode: p.OrganiserCode, TownshipCode: p.TownshipCode, HostName: p.HostName,
+					HostType: p.HostType, SectorCode: p.SectorCode, Address: p.Address, Lon: p.Lon, Lat: p.Lat,
+					PositionQuality: &q, EstablishedOn: p.EstablishedOn, Status: p.Status, Provenance: p.Provenance,
+					SourceNote: p.SourceNote}, p.Version)
+			}
+			if err != nil {
+				t.Errorf("write %s: %v", p.ExternalID, err)
+				return
+			}
+		}
+	}()
+	type snapshot struct {
+		cursor   string
+		versions map[string]int // externalId → version of the live platforms
+	}
+	var snaps []snapshot
+	for range 20 {
+		cursor, body := export(t, f.h, "ndjson")
+		recs, _ := readNDJSON(t, body)
+		s := snapshot{cursor, map[string]int{}}
+		for _, r := range recs {
+			s.versions[r.ExternalID] = r.Version
+		}
+		snaps = append(snaps, s)
+	}
+	close(stop)
+	wg.Wait()
+
+	_, body := export(t, f.h, "ndjson")
+	recs, _ := readNDJSON(t, body)
+	final := map[string]int{}
+	for _, r := range recs {
+		final[r.ExternalID] = r.Version
+	}
+	distinct := map[int]bool{}
+	for i, s := range snaps {
+		distinct[len(s.versions)] = true
+		after, _ := relay.ParseCursor("changes", s.cursor)
+		for {
+			rows, hasNext, err := f.db.Changes(ctx, db.Page{First: 500, After: after})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range rows {
+				if c.DeletedAt != nil {
+					delete(s.versions, c.ExternalID)
+				} else {
+					s.versions[c.ExternalID] = c.Version
+				}
+				after = strconv.FormatInt(c.Seq, 10)
+			}
+			if !hasNext {
+				break
+			}
+		}
+		if len(s.versions) != len(final) {
+			t.Fatalf("export %d brought up to date holds %d platforms, the final export %d", i, len(s.versions), len(final))
+		}
+		for ext, v := range final {
+			if s.versions[ext] != v {
+				t.Fatalf("export %d brought up to date has %s at version %d, the final export %d", i, ext, s.versions[ext], v)
+			}
+		}
+	}
+	t.Logf("%d exports during the writes, of %d different sizes", len(snaps), len(distinct))
+}

@@ -1,0 +1,122 @@
+package server_test
+
+import (
+	"bytes"
+	"testing"
+
+	"civicmap/exchange"
+)
+
+const importMutation = `mutation($rows: [PlatformImport!]!, $dry: Boolean!) {
+	importPlatforms(rows: $rows, dryRun: $dry) { created updated unchanged dryRun } }`
+
+// importRows turns the records of an NDJSON export into importPlatforms rows.
+func importRows(t *testing.T, body []byte) []map[string]any {
+	t.Helper()
+	rows, err := exchange.ReadNDJSON(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]map[string]any, len(rows))
+	for i, r := range rows {
+		p := r.Platform
+		in := map[string]any{"externalId": p.ExternalID, "kind": p.Kind, "name": p.Name, "organiserCode": p.OrganiserCode,
+			"townshipCode": p.TownshipCode, "hostName": p.HostName, "hostType": p.HostType, "sectorCode": p.SectorCode,
+			"address": p.Address, "lon": p.Lon, "lat": p.Lat, "positionQuality": p.PositionQuality,
+			"status": p.Status, "provenance": p.Provenance, "sourceNote": p.SourceNote}
+		if p.EstablishedOn != nil {
+			in["establishedOn"] = p.EstablishedOn.Format("2006-01-02")
+		}
+		out[i] = map[string]any{"platform": in, "expectedVersion": r.ExpectedVersion}
+	}
+	return out
+}
+
+type importReport struct {
+	Created, Updated, Unchanged int
+	DryRun                      bool
+}
+
+// TestImportPlatforms: an export imported back changes nothing; edits and a
+// new platform import all together, in a dry run without writing; one bad row,
+// a stale version or a row out of the key's scope fails the whole import and
+// writes nothing.
+func TestImportPlatforms(t *testing.T) {
+	f := newSyncFixture(t)
+	_, body := export(t, f.h, "ndjson")
+	rows := importRows(t, body)
+	if len(rows) != 207 {
+		t.Fatalf("%d rows from the export", len(rows))
+	}
+	edit := func(i int, kv ...any) map[string]any {
+		return map[string]any{"platform": with(rows[i]["platform"].(map[string]any), kv...), "expectedVersion": rows[i]["expectedVersion"]}
+	}
+	edited := append([]map[string]any{}, rows...)
+	edited[3] = edit(3, "name", "导入改名 3")
+	edited[150] = edit(150, "status", "SUSPENDED")
+	edited = append(edited, map[string]any{"platform": f.workstation(t, "WS-IMPORT-1", "350481100", "350481")})
+
+	before := f.counts(t)
+	for _, c := range []struct {
+		name string
+		auth string
+		rows []map[string]any
+		dry  bool
+		want importReport
+	}{
+		{"the export as it is", f.admin, rows, false, importReport{Unchanged: 207}},
+		{"edits, dry run", f.admin, edited, true, importReport{Created: 1, Updated: 2, Unchanged: 205, DryRun: true}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var d struct{ ImportPlatforms importReport }
+			data2(t, f.h, c.auth, importMutation, map[string]any{"rows": c.rows, "dry": c.dry}, &d)
+			if d.ImportPlatforms != c.want {
+				t.Errorf("report %+v, want %+v", d.ImportPlatforms, c.want)
+			}
+			if got := f.counts(t); got != before {
+				t.Errorf("counts %+v, want %+v: nothing may be written", got, before)
+			}
+		})
+	}
+
+	refused := append([]map[string]any{}, edited...)
+	refused[10] = edit(10, "lon", 119.30, "lat", 26.08)
+	stale := append([]map[string]any{}, edited...)
+	stale[4] = map[string]any{"platform": rows[4]["platform"], "expectedVersion": 7}
+	stale[4]["platform"] = with(stale[4]["platform"].(map[string]any), "name", "过期")
+	for _, c := range []struct {
+		name, auth, code, field string
+		rows                    []map[string]any
+	}{
+		{"no key", "", "UNAUTHENTICATED", "", edited},
+		{"reader", f.reader, "FORBIDDEN", "", edited},
+		{"editor out of scope", f.yongan, "FORBIDDEN", "", edited},
+		{"a row outside Sanming", f.admin, "BAD_USER_INPUT", "rows[10].platform.lon", refused},
+		{"a stale version", f.admin, "CONFLICT", "rows[4].expectedVersion", stale},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := postAuth(t, f.h, c.auth, importMutation, map[string]any{"rows": c.rows, "dry": false})
+			if r.code() != c.code {
+				t.Fatalf("code %q, want %s: %+v", r.code(), c.code, r.Errors)
+			}
+			if c.field != "" && r.Errors[0].Extensions["field"] != c.field {
+				t.Errorf("field %v, want %s: %s", r.Errors[0].Extensions["field"], c.field, r.Errors[0].Message)
+			}
+			if got := f.counts(t); got != before {
+				t.Errorf("counts %+v, want %+v: nothing may be written", got, before)
+			}
+		})
+	}
+
+	var d struct{ ImportPlatforms importReport }
+	data2(t, f.h, f.admin, importMutation, map[string]any{"rows": edited, "dry": false}, &d)
+	if want := (importReport{Created: 1, Updated: 2, Unchanged: 205}); d.ImportPlatforms != want {
+		t.Errorf("report %+v, want %+v", d.ImportPlatforms, want)
+	}
+	if got, want := f.counts(t), (counts{before.platforms + 1, before.changes + 3}); got != want {
+		t.Errorf("counts %+v, want %+v", got, want)
+	}
+	if p := f.platformByExternalID(t, "WS-IMPORT-1"); p.Version != 1 {
+		t.Errorf("the imported platform: %+v", p)
+	}
+}
