@@ -341,25 +341,24 @@ type areaOnce struct {
 }
 
 // coveredAreaSQL measures, for the counties $3 (text[]), the area within $2
-// metres of an ACTIVE platform of the kinds $1, wherever the platform is. The
-// circles are drawn in UTM 50N (as geography's ST_Buffer would, in a UTM zone)
-// with 64 segments, so they fall short of a true circle by 0.16%; the areas
-// are measured on the spheroid.
+// metres of an ACTIVE platform of the kinds $1, wherever the platform is. Each
+// county unions only the circles that reach it: one union of every circle
+// intersected with every county grew with their product (5 minutes for all
+// counties of the nationwide benchmark data). The circles are drawn in UTM 50N
+// (as geography's ST_Buffer would, in a UTM zone) with 64 segments, so they
+// fall short of a true circle by 0.16%; the areas are measured on the spheroid.
 const coveredAreaSQL = `WITH area AS MATERIALIZED (
 		SELECT code, boundary, ST_Transform(boundary, 32650) AS utm FROM county WHERE code = ANY($3)
-	), reach AS (
-		SELECT ST_Union(ST_Buffer(ST_Transform(p.location, 32650), $2, 'quad_segs=16')) AS utm
-		FROM platform p
-		WHERE ` + activeOfKinds + `
-			AND EXISTS (SELECT FROM area a WHERE ST_DWithin(ST_Transform(p.location, 32650), a.utm, $2))
-	), covered AS (
-		SELECT a.code,
-			coalesce(ST_Area(ST_Transform(ST_Intersection(a.utm, reach.utm), 4326)::geography), 0) AS covered_m2,
-			ST_Area(a.boundary::geography) AS area_m2
-		FROM area a, reach
 	)
-	SELECT code AS county_code, covered_m2 / 1e6 AS covered_km2, least(1, covered_m2 / area_m2) AS ratio
-	FROM covered`
+	SELECT a.code AS county_code, c.covered_m2 / 1e6 AS covered_km2,
+		least(1, c.covered_m2 / ST_Area(a.boundary::geography)) AS ratio
+	FROM area a
+	CROSS JOIN LATERAL (
+		SELECT coalesce(ST_Area(ST_Transform(ST_Intersection(a.utm,
+			ST_Union(ST_Buffer(ST_Transform(p.location, 32650), $2, 'quad_segs=16'))), 4326)::geography), 0) AS covered_m2
+		FROM platform p
+		WHERE ` + activeOfKinds + ` AND ST_DWithin(ST_Transform(p.location, 32650), a.utm, $2)
+	) c`
 
 // CoveredArea returns the part of c's county within the radius of an ACTIVE
 // platform of the kinds: nothing when the radius is 0. The first call measures

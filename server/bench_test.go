@@ -19,14 +19,6 @@ func BenchmarkQueries(b *testing.B) {
 		{"township_cells", `{ townships(first: 500) { nodes { code name positionQuality boundaryQuality boundary } } }`},
 		{"county_boundaries", `{ counties { nodes { code name boundary } } }`},
 		{"search", `{ platforms(filter: {search: "工作站"}) { totalCount nodes { name } } }`},
-		{"near", `{ platforms(near: {lon: 117.36, lat: 25.94, radiusMetres: 30000}) { totalCount
-			edges { distanceMetres node { id name kind lon lat } } } }`},
-		{"nearest", `{ nearestPlatforms(lon: 117.36, lat: 25.94, limit: 10) { distanceMetres platform { id name kind } } }`},
-		{"locate", `{ locate(lon: 117.125, lat: 25.735) { message county { name } township { name }
-			nearest { distanceMetres platform { name kind } } } }`},
-		{"within", `{ platforms(within: {type: "Polygon", coordinates: [[[117.4, 26.1], [117.9, 26.1], [117.9, 26.5],
-			[117.65, 26.3], [117.4, 26.5], [117.4, 26.1]]]}) { totalCount nodes { id name } } }`},
-		{"bbox", `{ platforms(bbox: {west: 117.0, south: 25.8, east: 117.6, north: 26.3}) { totalCount nodes { id name } } }`},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) { benchQuery(b, h, c.query, nil) })

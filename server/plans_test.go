@@ -35,18 +35,22 @@ const nationwideCounty = "100610"
 var spatialQueries = []struct {
 	name, query string
 }{
-	{"near", `{ platforms(near: {lon: 117.62, lat: 26.26, radiusMetres: 10000}, first: 50) {
+	{"near", `{ platforms(near: {lon: 117.62, lat: 26.26, radiusMetres: 30000}, first: 50) {
 		totalCount edges { distanceMetres node { name kind } } } }`},
 	{"nearest", `{ nearestPlatforms(lon: 117.62, lat: 26.26, limit: 10) {
 		distanceMetres platform { name kind } } }`},
-	{"within", `{ platforms(within: {type: "Polygon", coordinates: [[[117.5, 26.1], [117.8, 26.1], [117.8, 26.4], [117.5, 26.4], [117.5, 26.1]]]}, first: 50) {
+	{"within", `{ platforms(within: {type: "Polygon", coordinates: [[[117.3, 26.0], [117.9, 26.0], [117.9, 26.5], [117.3, 26.5], [117.3, 26.0]]]}, first: 50) {
 		totalCount nodes { name } } }`},
-	{"bbox", `{ platforms(bbox: {west: 117.5, south: 26.1, east: 117.8, north: 26.4}, first: 50) {
+	{"bbox", `{ platforms(bbox: {west: 117.3, south: 26.0, east: 117.9, north: 26.5}, first: 50) {
 		totalCount nodes { name } } }`},
 	{"locate", `{ locate(lon: 117.62, lat: 26.26) {
 		county { name } township { name } nearest { distanceMetres platform { name } } message } }`},
 	{"coverage_county", `query($county: String) { coverage(kinds: [WORKSTATION], radiusMetres: 5000, countyCode: $county) {
 		totals { covered uncovered unknownPosition ratio } townships { status nearest { distanceMetres } } } }`},
+	{"covered_area_county", `query($county: String) { coverage(kinds: [WORKSTATION], radiusMetres: 5000, countyCode: $county) {
+		counties { county { name } areaRatio coveredAreaKm2 } } }`},
+	{"sector_coverage_county", `query($county: String) { sectorCoverage(countyCode: $county) {
+		counties { servedCount sectors { sector { code } served halls { name } } } } }`},
 	{"uncovered_county", `query($county: String) { uncoveredTownships(kinds: [WORKSTATION], radiusMetres: 2000, countyCode: $county) {
 		totalCount nodes { township { name } nearest { distanceMetres } } } }`},
 }
