@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	PlatformTombstone() PlatformTombstoneResolver
 	Query() QueryResolver
 	Sector() SectorResolver
+	Subscription() SubscriptionResolver
 	Township() TownshipResolver
 }
 
@@ -51,6 +52,7 @@ type DirectiveRoot struct {
 type ComplexityRoot struct {
 	Change struct {
 		ChangedAt  func(childComplexity int) int
+		Cursor     func(childComplexity int) int
 		ExternalID func(childComplexity int) int
 		Operation  func(childComplexity int) int
 		Platform   func(childComplexity int) int
@@ -279,6 +281,10 @@ type ComplexityRoot struct {
 		Served func(childComplexity int) int
 	}
 
+	Subscription struct {
+		PlatformChanged func(childComplexity int, after *string) int
+	}
+
 	Township struct {
 		Boundary        func(childComplexity int) int
 		BoundaryQuality func(childComplexity int) int
@@ -336,6 +342,8 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type ChangeResolver interface {
+	Cursor(ctx context.Context, obj *db.Change) (string, error)
+
 	PlatformID(ctx context.Context, obj *db.Change) (string, error)
 
 	Platform(ctx context.Context, obj *db.Change) (*db.Platform, error)
@@ -395,6 +403,9 @@ type QueryResolver interface {
 type SectorResolver interface {
 	ID(ctx context.Context, obj *db.Sector) (string, error)
 }
+type SubscriptionResolver interface {
+	PlatformChanged(ctx context.Context, after *string) (<-chan *db.Change, error)
+}
 type TownshipResolver interface {
 	ID(ctx context.Context, obj *db.Township) (string, error)
 
@@ -429,6 +440,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Change.ChangedAt(childComplexity), true
+	case "Change.cursor":
+		if e.ComplexityRoot.Change.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Cursor(childComplexity), true
 	case "Change.externalId":
 		if e.ComplexityRoot.Change.ExternalID == nil {
 			break
@@ -1428,6 +1445,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SectorService.Served(childComplexity), true
 
+	case "Subscription.platformChanged":
+		if e.ComplexityRoot.Subscription.PlatformChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_platformChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PlatformChanged(childComplexity, args["after"].(*string)), true
+
 	case "Township.boundary":
 		if e.ComplexityRoot.Township.Boundary == nil {
 			break
@@ -1695,6 +1724,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -2184,6 +2230,7 @@ their townships and counties. Coordinates are WGS84 [lon, lat]; distances are me
 schema {
   query: Query
   mutation: Mutation
+  subscription: Subscription
 }
 
 type Query {
@@ -2345,6 +2392,18 @@ type Location {
 }
 
 """
+Live changes, over a WebSocket on /graphql with the graphql-transport-ws protocol. A subscriber sends the cursor of
+the last change it has (an ` + "`" + `endCursor` + "`" + ` of ` + "`" + `changes` + "`" + `, a change's ` + "`" + `cursor` + "`" + `, or an export's ` + "`" + `X-Civicmap-Cursor` + "`" + `) and
+receives every change after it, first those already committed, then each as it commits: in commit order, with no
+gap and no repeat between the two. Without ` + "`" + `after` + "`" + ` it receives the changes that commit from now on. New changes
+arrive within about a second.
+"""
+type Subscription {
+  "Each change of a platform after the cursor ` + "`" + `after` + "`" + `; BAD_USER_INPUT for a cursor that is not one of the feed's."
+  platformChanged(after: String): Change!
+}
+
+"""
 Writes. Each needs an API key (` + "`" + `Authorization: Bearer <token>` + "`" + `, made with ` + "`" + `civicmap keys create` + "`" + `): none, an unknown
 or a revoked one gives UNAUTHENTICATED; a reader key, or an editor key outside its scope, gives FORBIDDEN. Each write
 bumps the platform's ` + "`" + `version` + "`" + ` and ` + "`" + `updatedAt` + "`" + `, enters the change feed and the audit log, and, given an
@@ -2472,6 +2531,8 @@ enum ChangeOperation {
 
 "One committed write of a platform."
 type Change {
+  "The change's place in the feed: pass it as ` + "`" + `after` + "`" + ` (to ` + "`" + `changes` + "`" + ` or ` + "`" + `platformChanged` + "`" + `) to resume after it."
+  cursor: String!
   "What the change did."
   operation: ChangeOperation!
   "The global ID of the platform (live or deleted)."
@@ -2515,6 +2576,8 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_Change_cursor(ctx, field)
 	case "operation":
 		return ec.fieldContext_Change_operation(ctx, field)
 	case "platformId":
@@ -3641,6 +3704,20 @@ func (ec *executionContext) field_Query_uncoveredTownships_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_platformChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Township_platforms_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3744,6 +3821,29 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Change_cursor(ctx context.Context, field graphql.CollectedField, obj *db.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Cursor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "String")
+}
 
 func (ec *executionContext) _Change_operation(ctx context.Context, field graphql.CollectedField, obj *db.Change) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -7968,6 +8068,50 @@ func (ec *executionContext) fieldContext_SectorService_halls(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_platformChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_platformChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().PlatformChanged(ctx, fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖcivicmapᚋdbᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_platformChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_platformChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Township_id(ctx context.Context, field graphql.CollectedField, obj *db.Township) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10405,6 +10549,12 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Change")
+		case "cursor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_cursor(ctx, field, obj)
+				})
 		case "operation":
 			out.Values[i] = ec._Change_operation(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11978,6 +12128,26 @@ func (ec *executionContext) _SectorService(ctx context.Context, sel ast.Selectio
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "platformChanged":
+		return ec._Subscription_platformChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var townshipImplementors = []string{"Township", "Node"}

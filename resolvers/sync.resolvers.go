@@ -7,12 +7,17 @@ package resolvers
 
 import (
 	"civicmap/db"
+	"civicmap/errcode"
 	"civicmap/graph"
 	"civicmap/graph/model"
 	"civicmap/graph/relay"
 	"context"
 	"strconv"
 )
+
+func (r *changeResolver) Cursor(ctx context.Context, obj *db.Change) (string, error) {
+	return ChangeCursor(obj.Seq), nil
+}
 
 func (r *changeResolver) PlatformID(ctx context.Context, obj *db.Change) (string, error) {
 	return relay.ID(platformType, platformKey(&obj.Platform)), nil
@@ -101,6 +106,20 @@ func (r *queryResolver) Changes(ctx context.Context, after *string, first *int) 
 	return changeConnection(rows, hasNext, page), nil
 }
 
+func (r *subscriptionResolver) PlatformChanged(ctx context.Context, after *string) (<-chan *db.Change, error) {
+	page, err := pageArgs(changeList, nil, after)
+	if err != nil {
+		return nil, err
+	}
+	from := int64(-1) // from now on
+	if page.After != "" {
+		if from, err = strconv.ParseInt(page.After, 10, 64); err != nil {
+			return nil, errcode.Invalid("after", "%q is not a cursor of the change feed", *after)
+		}
+	}
+	return r.Feed.Follow(ctx, from)
+}
+
 func (r *Resolver) Change() graph.ChangeResolver { return &changeResolver{r} }
 
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
@@ -109,8 +128,11 @@ func (r *Resolver) PlatformTombstone() graph.PlatformTombstoneResolver {
 	return &platformTombstoneResolver{r}
 }
 
+func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
 	changeResolver            struct{ *Resolver }
 	mutationResolver          struct{ *Resolver }
 	platformTombstoneResolver struct{ *Resolver }
+	subscriptionResolver      struct{ *Resolver }
 )

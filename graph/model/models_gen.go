@@ -102,6 +102,14 @@ type SectorEdge struct {
 	Node   *db.Sector `json:"node"`
 }
 
+// Live changes, over a WebSocket on /graphql with the graphql-transport-ws protocol. A subscriber sends the cursor of
+// the last change it has (an `endCursor` of `changes`, a change's `cursor`, or an export's `X-Civicmap-Cursor`) and
+// receives every change after it, first those already committed, then each as it commits: in commit order, with no
+// gap and no repeat between the two. Without `after` it receives the changes that commit from now on. New changes
+// arrive within about a second.
+type Subscription struct {
+}
+
 type TownshipConnection struct {
 	Edges    []TownshipEdge `json:"edges"`
 	Nodes    []db.Township  `json:"nodes"`
