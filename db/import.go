@@ -17,6 +17,9 @@ import (
 type ImportRow struct {
 	Platform        PlatformInput
 	ExpectedVersion *int
+	// Where is the row's place in its file ("line 3", "feature 12"), for
+	// errors; "" for rows given over GraphQL.
+	Where string
 }
 
 // ImportReport says what an import did, or would do in a dry run.
@@ -25,9 +28,9 @@ type ImportReport struct {
 	DryRun                      bool
 }
 
-// MaxImportRows bounds one import: a few times the directory's size, and one
+// MaxImportRows bounds one import: many times the directory's size, and one
 // transaction's worth of row locks and change rows.
-const MaxImportRows = 5000
+const MaxImportRows = 20000
 
 // platformByExternalIDSQL finds the platform an import row is about, deleted or not.
 const platformByExternalIDSQL = `SELECT id, deleted_at IS NOT NULL FROM platform WHERE external_id = $1`
@@ -47,6 +50,9 @@ func (db *DB) ImportPlatforms(ctx context.Context, w Writer, rows []ImportRow, d
 	rep := ImportReport{DryRun: dryRun}
 	if len(rows) > MaxImportRows {
 		return rep, errcode.Invalid("rows", "at most %d rows in one import, got %d: split the file", MaxImportRows, len(rows))
+	}
+	if err := checkDuplicates(rows); err != nil {
+		return rep, fmt.Errorf("import platforms: %w", err)
 	}
 	err := db.write(ctx, w, func(tx pgx.Tx) error {
 		for i := range rows {
@@ -105,13 +111,44 @@ func importRow(ctx context.Context, tx pgx.Tx, w Writer, row *ImportRow, rep *Im
 	return nil
 }
 
+// checkDuplicates refuses two rows of one platform: which of them should win
+// is for the importer to say.
+func checkDuplicates(rows []ImportRow) error {
+	first := map[string]int{}
+	for i := range rows {
+		ext := rows[i].Platform.ExternalID
+		if ext == nil {
+			continue
+		}
+		if j, ok := first[*ext]; ok {
+			return rowError(i, &rows[i], errcode.Invalid("input.externalId", "platform %s comes twice, also in %s: give each platform once",
+				*ext, rowName(j, &rows[j])))
+		}
+		first[*ext] = i
+	}
+	return nil
+}
+
+// rowName names a row in a message: rows[i], with its place in the file and
+// its external ID when known.
+func rowName(i int, row *ImportRow) string {
+	var about []string
+	if row.Where != "" {
+		about = append(about, row.Where)
+	}
+	if row.Platform.ExternalID != nil {
+		about = append(about, *row.Platform.ExternalID)
+	}
+	if len(about) == 0 {
+		return fmt.Sprintf("rows[%d]", i)
+	}
+	return fmt.Sprintf("rows[%d] (%s)", i, strings.Join(about, ", "))
+}
+
 // rowError names the row in err: its field becomes rows[i].platform.… (or
 // rows[i].expectedVersion) and its message starts with the row.
 func rowError(i int, row *ImportRow, err error) error {
-	where := fmt.Sprintf("rows[%d]", i)
-	if row.Platform.ExternalID != nil {
-		where += " (" + *row.Platform.ExternalID + ")"
-	}
+	where := rowName(i, row)
 	var e *errcode.Error
 	if !errors.As(err, &e) {
 		return fmt.Errorf("%s: %w", where, err)

@@ -162,11 +162,12 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreatePlatform  func(childComplexity int, input db.PlatformInput) int
-		DeletePlatform  func(childComplexity int, id string, expectedVersion int) int
-		ImportPlatforms func(childComplexity int, rows []db.ImportRow, dryRun bool) int
-		RestorePlatform func(childComplexity int, id string, expectedVersion int) int
-		UpdatePlatform  func(childComplexity int, id string, input db.PlatformInput, expectedVersion int) int
+		CreatePlatform     func(childComplexity int, input db.PlatformInput) int
+		DeletePlatform     func(childComplexity int, id string, expectedVersion int) int
+		ImportPlatformFile func(childComplexity int, format model.ImportFormat, data string, dryRun bool) int
+		ImportPlatforms    func(childComplexity int, rows []db.ImportRow, dryRun bool) int
+		RestorePlatform    func(childComplexity int, id string, expectedVersion int) int
+		UpdatePlatform     func(childComplexity int, id string, input db.PlatformInput, expectedVersion int) int
 	}
 
 	Organiser struct {
@@ -367,6 +368,7 @@ type MutationResolver interface {
 	DeletePlatform(ctx context.Context, id string, expectedVersion int) (*db.Tombstone, error)
 	RestorePlatform(ctx context.Context, id string, expectedVersion int) (*db.Platform, error)
 	ImportPlatforms(ctx context.Context, rows []db.ImportRow, dryRun bool) (*db.ImportReport, error)
+	ImportPlatformFile(ctx context.Context, format model.ImportFormat, data string, dryRun bool) (*db.ImportReport, error)
 }
 type OrganiserResolver interface {
 	County(ctx context.Context, obj *db.Organiser) (*db.County, error)
@@ -889,6 +891,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeletePlatform(childComplexity, args["id"].(string), args["expectedVersion"].(int)), true
+	case "Mutation.importPlatformFile":
+		if e.ComplexityRoot.Mutation.ImportPlatformFile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importPlatformFile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportPlatformFile(childComplexity, args["format"].(model.ImportFormat), args["data"].(string), args["dryRun"].(bool)), true
 	case "Mutation.importPlatforms":
 		if e.ComplexityRoot.Mutation.ImportPlatforms == nil {
 			break
@@ -2437,9 +2450,28 @@ type Mutation {
   not differ is left alone; platforms that no row names are untouched. Each row is checked as createPlatform and
   updatePlatform check theirs, and the first bad row fails the whole import, its error naming the field as
   ` + "`" + `rows[i].platform.…` + "`" + `. With ` + "`" + `dryRun` + "`" + ` everything is checked and counted, and nothing is written. At most 5000 rows.
-  ` + "`" + `civicmap import FILE` + "`" + ` does the same from an NDJSON export.
+  ` + "`" + `civicmap import FILE` + "`" + ` does the same from a file; importPlatformFile takes the file itself.
   """
   importPlatforms(rows: [PlatformImport!]!, dryRun: Boolean! = false): ImportReport!
+
+  """
+  importPlatforms of a file in ` + "`" + `data` + "`" + `, in ` + "`" + `format` + "`" + ` as an export writes it (NDJSON, CSV or GeoJSON, edited or not):
+  each record's ` + "`" + `version` + "`" + ` is its row's ` + "`" + `expectedVersion` + "`" + `. A file that cannot be read is BAD_USER_INPUT with
+  ` + "`" + `extensions.field` + "`" + ` ` + "`" + `data` + "`" + ` and a message naming the line (NDJSON, CSV) or feature (GeoJSON) and the field; a bad
+  row is named as importPlatforms names it, with its line or feature. A request body is at most 256 KiB, so bigger
+  files go through ` + "`" + `civicmap import FILE` + "`" + `.
+  """
+  importPlatformFile(format: ImportFormat!, data: String!, dryRun: Boolean! = false): ImportReport!
+}
+
+"The file formats of importPlatformFile: those of the exports (/export/platforms.ndjson, .csv, .geojson)."
+enum ImportFormat {
+  "One JSON record per line; the export's last line, its cursor, is skipped."
+  NDJSON
+  "A header row naming the columns (those of the export, in any order), then one platform per row."
+  CSV
+  "A FeatureCollection of Point features (null geometry: position unknown), the record in the properties."
+  GEOJSON
 }
 
 "One platform of an import."
@@ -3257,6 +3289,36 @@ func (ec *executionContext) field_Mutation_deletePlatform_args(ctx context.Conte
 		return nil, err
 	}
 	args["expectedVersion"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importPlatformFile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.ImportFormat, error) {
+			return ec.unmarshalNImportFormat2civicmapᚋgraphᚋmodelᚐImportFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "data",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["data"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg2
 	return args, nil
 }
 
@@ -5842,6 +5904,50 @@ func (ec *executionContext) fieldContext_Mutation_importPlatforms(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_importPlatforms_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importPlatformFile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importPlatformFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportPlatformFile(ctx, fc.Args["format"].(model.ImportFormat), fc.Args["data"].(string), fc.Args["dryRun"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ImportReport) graphql.Marshaler {
+			return ec.marshalNImportReport2ᚖcivicmapᚋdbᚐImportReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importPlatformFile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importPlatformFile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11339,6 +11445,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "importPlatformFile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importPlatformFile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13255,6 +13368,16 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNImportFormat2civicmapᚋgraphᚋmodelᚐImportFormat(ctx context.Context, v any) (model.ImportFormat, error) {
+	var res model.ImportFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportFormat2civicmapᚋgraphᚋmodelᚐImportFormat(ctx context.Context, sel ast.SelectionSet, v model.ImportFormat) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNImportReport2ᚖcivicmapᚋdbᚐImportReport(ctx context.Context, sel ast.SelectionSet, v *db.ImportReport) graphql.Marshaler {

@@ -8,11 +8,13 @@ package resolvers
 import (
 	"civicmap/db"
 	"civicmap/errcode"
+	"civicmap/exchange"
 	"civicmap/graph"
 	"civicmap/graph/model"
 	"civicmap/graph/relay"
 	"context"
 	"strconv"
+	"strings"
 )
 
 func (r *changeResolver) Cursor(ctx context.Context, obj *db.Change) (string, error) {
@@ -82,6 +84,22 @@ func (r *mutationResolver) ImportPlatforms(ctx context.Context, rows []db.Import
 	w, err := writer(ctx)
 	if err != nil {
 		return nil, err
+	}
+	rep, err := r.DB.ImportPlatforms(ctx, w, rows, dryRun)
+	if err != nil {
+		return nil, err
+	}
+	return &rep, nil
+}
+
+func (r *mutationResolver) ImportPlatformFile(ctx context.Context, format model.ImportFormat, data string, dryRun bool) (*db.ImportReport, error) {
+	w, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := exchange.ReadAll(strings.ToLower(string(format)), strings.NewReader(data))
+	if err != nil {
+		return nil, errcode.Invalid("data", "%v", err)
 	}
 	rep, err := r.DB.ImportPlatforms(ctx, w, rows, dryRun)
 	if err != nil {

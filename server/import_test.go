@@ -13,7 +13,7 @@ const importMutation = `mutation($rows: [PlatformImport!]!, $dry: Boolean!) {
 // importRows turns the records of an NDJSON export into importPlatforms rows.
 func importRows(t *testing.T, body []byte) []map[string]any {
 	t.Helper()
-	rows, err := exchange.ReadNDJSON(bytes.NewReader(body))
+	rows, err := exchange.ReadAll("ndjson", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
