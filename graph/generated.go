@@ -2449,7 +2449,7 @@ type Mutation {
   differs from its platform is updated (CONFLICT if ` + "`" + `expectedVersion` + "`" + ` is given and no longer current), one that does
   not differ is left alone; platforms that no row names are untouched. Each row is checked as createPlatform and
   updatePlatform check theirs, and the first bad row fails the whole import, its error naming the field as
-  ` + "`" + `rows[i].platform.…` + "`" + `. With ` + "`" + `dryRun` + "`" + ` everything is checked and counted, and nothing is written. At most 5000 rows.
+  ` + "`" + `rows[i].platform.…` + "`" + `. With ` + "`" + `dryRun` + "`" + ` everything is checked and counted, and nothing is written. At most 20000 rows.
   ` + "`" + `civicmap import FILE` + "`" + ` does the same from a file; importPlatformFile takes the file itself.
   """
   importPlatforms(rows: [PlatformImport!]!, dryRun: Boolean! = false): ImportReport!
