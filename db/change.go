@@ -82,6 +82,15 @@ func (db *DB) Changes(ctx context.Context, page Page) (rows []Change, hasNext bo
 	return rows, hasNext, nil
 }
 
+// LastChangeSeq returns the number of the last committed change, 0 for none.
+func (db *DB) LastChangeSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := db.pool.QueryRow(ctx, snapshotSeqSQL).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("last change: %w", err)
+	}
+	return seq, nil
+}
+
 // Actor names who writes, for the change feed's audit columns.
 type Actor struct {
 	Name  string

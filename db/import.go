@@ -17,6 +17,9 @@ import (
 type ImportRow struct {
 	Platform        PlatformInput
 	ExpectedVersion *int
+	// Where is the row's place in its file ("line 3", "feature 12"), for
+	// errors; "" for rows given over GraphQL.
+	Where string
 }
 
 // ImportReport says what an import did, or would do in a dry run.
@@ -25,12 +28,23 @@ type ImportReport struct {
 	DryRun                      bool
 }
 
-// MaxImportRows bounds one import: a few times the directory's size, and one
+// MaxImportRows bounds one import: many times the directory's size, and one
 // transaction's worth of row locks and change rows.
-const MaxImportRows = 5000
+const MaxImportRows = 20000
 
-// platformByExternalIDSQL finds the platform an import row is about, deleted or not.
-const platformByExternalIDSQL = `SELECT id, deleted_at IS NOT NULL FROM platform WHERE external_id = $1`
+// importTargetSQL finds the platform an import row is about, deleted or not.
+const importTargetSQL = `SELECT p.deleted_at IS NOT NULL AS deleted, ` + platformColumns + `
+FROM platform p JOIN township t ON t.code = p.township_code WHERE p.external_id = $1`
+
+// importTarget is the answer of importTargetSQL.
+type importTarget struct {
+	Deleted bool `db:"deleted"`
+	Platform
+}
+
+// importBatch is how many rows go to the database in one round trip. Each
+// row's statements are those createPlatform and updatePlatform run, batched.
+const importBatch = 500
 
 // errDryRun rolls a dry run back after it has done everything.
 var errDryRun = errors.New("dry run")
@@ -48,10 +62,13 @@ func (db *DB) ImportPlatforms(ctx context.Context, w Writer, rows []ImportRow, d
 	if len(rows) > MaxImportRows {
 		return rep, errcode.Invalid("rows", "at most %d rows in one import, got %d: split the file", MaxImportRows, len(rows))
 	}
+	if err := checkDuplicates(rows); err != nil {
+		return rep, fmt.Errorf("import platforms: %w", err)
+	}
 	err := db.write(ctx, w, func(tx pgx.Tx) error {
-		for i := range rows {
-			if err := importRow(ctx, tx, w, &rows[i], &rep); err != nil {
-				return rowError(i, &rows[i], err)
+		for from := 0; from < len(rows); from += importBatch {
+			if err := importRows(ctx, tx, w, rows, from, min(from+importBatch, len(rows)), &rep); err != nil {
+				return err
 			}
 		}
 		if dryRun {
@@ -65,53 +82,153 @@ func (db *DB) ImportPlatforms(ctx context.Context, w Writer, rows []ImportRow, d
 	return rep, nil
 }
 
-func importRow(ctx context.Context, tx pgx.Tx, w Writer, row *ImportRow, rep *ImportReport) error {
-	in := &row.Platform
+// importRows imports rows[from:to] in two round trips: one looks up and
+// checks every row, the other writes those that change. The checks and the
+// statements are those of createPlatform and updatePlatform; only their
+// round trips are shared.
+func importRows(ctx context.Context, tx pgx.Tx, w Writer, rows []ImportRow, from, to int, rep *ImportReport) error {
+	for i := from; i < to; i++ {
+		if err := rows[i].Platform.checkImported(); err != nil {
+			return rowError(i, &rows[i], err)
+		}
+	}
+	targets := make([]*importTarget, to-from)
+	checks := make([]*platformCheck, to-from)
+	b := &pgx.Batch{}
+	for i := from; i < to; i++ {
+		in, k := &rows[i].Platform, i-from
+		b.Queue(importTargetSQL, *in.ExternalID).Query(func(r pgx.Rows) error {
+			ts, err := pgx.CollectRows(r, pgx.RowToAddrOfStructByName[importTarget])
+			if len(ts) > 0 {
+				targets[k] = ts[0]
+			}
+			return err
+		})
+		b.Queue(checkPlatformSQL, in.checkArgs(w.Scope)...).Query(func(r pgx.Rows) error {
+			var err error
+			checks[k], err = pgx.CollectExactlyOneRow(r, pgx.RowToAddrOfStructByName[platformCheck])
+			return err
+		})
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("look up and check rows %d to %d: %w", from, to-1, err)
+	}
+
+	wb := &pgx.Batch{}
+	for i := from; i < to; i++ {
+		row, k := &rows[i], i-from
+		if err := checks[k].verdict(&row.Platform, w.Scope); err != nil {
+			return rowError(i, row, err)
+		}
+		if err := queueImport(wb, w, i, rows, targets[k], rep); err != nil {
+			return err
+		}
+	}
+	err := tx.SendBatch(ctx, wb).Close()
+	if missed := (*updateMissed)(nil); errors.As(err, &missed) {
+		return rowError(missed.i, &rows[missed.i], refused(ctx, tx, w, missed.id, missed.expected, false))
+	}
+	return err
+}
+
+// checkImported is check, for an import row, which must name its platform.
+func (in *PlatformInput) checkImported() error {
 	if in.ExternalID == nil {
 		return errcode.Invalid("input.externalId", "an imported platform needs its external ID, which says which platform it is")
 	}
-	var id int64
-	var deleted bool
-	err := tx.QueryRow(ctx, platformByExternalIDSQL, *in.ExternalID).Scan(&id, &deleted)
+	return in.check()
+}
+
+// queueImport queues the write of rows[i] (whose platform is t, nil for a new
+// one) on b, if it changes anything, and counts it. The write's callback turns
+// its failure into the row's error.
+func queueImport(b *pgx.Batch, w Writer, i int, rows []ImportRow, t *importTarget, rep *ImportReport) error {
+	row := &rows[i]
+	in := &row.Platform
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		if _, err := createIn(ctx, tx, w, in); err != nil {
-			return err
-		}
+	case t == nil:
+		b.Queue(createPlatformSQL, in.createArgs(w)...).QueryRow(func(r pgx.Row) error {
+			var id int64
+			if err := createFailed(r.Scan(&id), w, in); err != nil {
+				return rowError(i, row, err)
+			}
+			return nil
+		})
 		rep.Created++
-		return nil
-	case err != nil:
-		return err
-	case deleted:
-		return &errcode.Error{Code: errcode.Conflict, Field: "input.externalId",
-			Message: fmt.Sprintf("platform %s is deleted: restore it (restorePlatform) before importing it", *in.ExternalID)}
-	}
-	current, err := queryOne[Platform](ctx, tx, platformsByIDSQL, []int64{id})
-	if err != nil {
-		return err
-	}
-	if in.sameAs(current) {
+	case t.Deleted:
+		return rowError(i, row, &errcode.Error{Code: errcode.Conflict, Field: "input.externalId",
+			Message: fmt.Sprintf("platform %s is deleted: restore it (restorePlatform) before importing it", *in.ExternalID)})
+	case in.sameAs(&t.Platform):
 		rep.Unchanged++
-		return nil
+	default:
+		expected := t.Version
+		if row.ExpectedVersion != nil {
+			expected = *row.ExpectedVersion
+		}
+		b.Queue(updatePlatformSQL, in.updateArgs(w, t.ID, expected)...).QueryRow(func(r pgx.Row) error {
+			var externalID string
+			err := r.Scan(&externalID)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return &updateMissed{i: i, id: t.ID, expected: expected}
+			}
+			if err != nil {
+				return rowError(i, row, uniqueConflict(err, ""))
+			}
+			return nil
+		})
+		rep.Updated++
 	}
-	expected := current.Version
-	if row.ExpectedVersion != nil {
-		expected = *row.ExpectedVersion
-	}
-	if _, err := updateIn(ctx, tx, w, id, in, expected); err != nil {
-		return err
-	}
-	rep.Updated++
 	return nil
+}
+
+// updateMissed is an update of an import row that matched no row; refused
+// says why, once the batch is done and the transaction free to ask.
+type updateMissed struct {
+	i        int
+	id       int64
+	expected int
+}
+
+func (u *updateMissed) Error() string { return fmt.Sprintf("rows[%d]: the update matched no row", u.i) }
+
+// checkDuplicates refuses two rows of one platform: which of them should win
+// is for the importer to say.
+func checkDuplicates(rows []ImportRow) error {
+	first := map[string]int{}
+	for i := range rows {
+		ext := rows[i].Platform.ExternalID
+		if ext == nil {
+			continue
+		}
+		if j, ok := first[*ext]; ok {
+			return rowError(i, &rows[i], errcode.Invalid("input.externalId", "platform %s comes twice, also in %s: give each platform once",
+				*ext, rowName(j, &rows[j])))
+		}
+		first[*ext] = i
+	}
+	return nil
+}
+
+// rowName names a row in a message: rows[i], with its place in the file and
+// its external ID when known.
+func rowName(i int, row *ImportRow) string {
+	var about []string
+	if row.Where != "" {
+		about = append(about, row.Where)
+	}
+	if row.Platform.ExternalID != nil {
+		about = append(about, *row.Platform.ExternalID)
+	}
+	if len(about) == 0 {
+		return fmt.Sprintf("rows[%d]", i)
+	}
+	return fmt.Sprintf("rows[%d] (%s)", i, strings.Join(about, ", "))
 }
 
 // rowError names the row in err: its field becomes rows[i].platform.… (or
 // rows[i].expectedVersion) and its message starts with the row.
 func rowError(i int, row *ImportRow, err error) error {
-	where := fmt.Sprintf("rows[%d]", i)
-	if row.Platform.ExternalID != nil {
-		where += " (" + *row.Platform.ExternalID + ")"
-	}
+	where := rowName(i, row)
 	var e *errcode.Error
 	if !errors.As(err, &e) {
 		return fmt.Errorf("%s: %w", where, err)

@@ -127,14 +127,28 @@ func createIn(ctx context.Context, tx pgx.Tx, w Writer, in *PlatformInput) (*Pla
 		return nil, err
 	}
 	var id int64
-	err := tx.QueryRow(ctx, createPlatformSQL, append(in.args(), in.ExternalID, w.Scope)...).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errcode.Errorf(errcode.Forbidden, "%s may not write a platform in township %s (%s)", w.Actor.Name, in.TownshipCode, scopeName(w.Scope))
-	}
-	if err != nil {
-		return nil, uniqueConflict(err, "")
+	err := tx.QueryRow(ctx, createPlatformSQL, in.createArgs(w)...).Scan(&id)
+	if err := createFailed(err, w, in); err != nil {
+		return nil, err
 	}
 	return queryOne[Platform](ctx, tx, platformsByIDSQL, []int64{id})
+}
+
+// createArgs are the arguments of createPlatformSQL.
+func (in *PlatformInput) createArgs(w Writer) []any {
+	return append(in.args(), in.ExternalID, w.Scope)
+}
+
+// createFailed explains the error of createPlatformSQL: no row is the scope's
+// refusal, a unique violation a CONFLICT.
+func createFailed(err error, w Writer, in *PlatformInput) error {
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return errcode.Errorf(errcode.Forbidden, "%s may not write a platform in township %s (%s)", w.Actor.Name, in.TownshipCode, scopeName(w.Scope))
+	case err != nil:
+		return uniqueConflict(err, "")
+	}
+	return nil
 }
 
 // UpdatePlatform replaces platform id with in if its version is still
@@ -162,7 +176,7 @@ func updateIn(ctx context.Context, tx pgx.Tx, w Writer, id int64, in *PlatformIn
 		return nil, err
 	}
 	var externalID string
-	err := tx.QueryRow(ctx, updatePlatformSQL, append(in.args(), id, expectedVersion, w.Scope)...).Scan(&externalID)
+	err := tx.QueryRow(ctx, updatePlatformSQL, in.updateArgs(w, id, expectedVersion)...).Scan(&externalID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, refused(ctx, tx, w, id, expectedVersion, false)
 	}
@@ -173,6 +187,11 @@ func updateIn(ctx context.Context, tx pgx.Tx, w Writer, id int64, in *PlatformIn
 		return nil, errcode.Invalid("input.externalId", "the external ID of a platform never changes: it is %s", externalID)
 	}
 	return queryOne[Platform](ctx, tx, platformsByIDSQL, []int64{id})
+}
+
+// updateArgs are the arguments of updatePlatformSQL.
+func (in *PlatformInput) updateArgs(w Writer, id int64, expectedVersion int) []any {
+	return append(in.args(), id, expectedVersion, w.Scope)
 }
 
 // DeletePlatform deletes platform id if its version is still expectedVersion,
@@ -266,10 +285,21 @@ type platformCheck struct {
 // checkPlatform checks in against the reference data and the key's scope:
 // BAD_USER_INPUT naming the field, or FORBIDDEN.
 func checkPlatform(ctx context.Context, tx pgx.Tx, in *PlatformInput, scope *string) error {
-	c, err := queryOne[platformCheck](ctx, tx, checkPlatformSQL, in.OrganiserCode, in.TownshipCode, in.SectorCode, in.Lon, in.Lat, scope)
+	c, err := queryOne[platformCheck](ctx, tx, checkPlatformSQL, in.checkArgs(scope)...)
 	if err != nil {
 		return fmt.Errorf("check input: %w", err)
 	}
+	return c.verdict(in, scope)
+}
+
+// checkArgs are the arguments of checkPlatformSQL.
+func (in *PlatformInput) checkArgs(scope *string) []any {
+	return []any{in.OrganiserCode, in.TownshipCode, in.SectorCode, in.Lon, in.Lat, scope}
+}
+
+// verdict is what the answer of checkPlatformSQL says of in: nil, or
+// BAD_USER_INPUT naming the field, or FORBIDDEN.
+func (c *platformCheck) verdict(in *PlatformInput, scope *string) error {
 	switch {
 	case !c.OrganiserKnown:
 		return errcode.Invalid("input.organiserCode", "%s is not an organiser: 350400 (the city CPPCC) or a county code", in.OrganiserCode)

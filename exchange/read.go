@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -11,43 +12,169 @@ import (
 	"civicmap/db"
 )
 
-// maxLine bounds one NDJSON line: a record is well under 4 KB.
-const maxLine = 64 << 10
+// Limits of one import file. A record is well under 4 KB; an export of the
+// whole directory is a few hundred KB. MaxBytes keeps a wrong file (or a
+// hostile one) from filling memory: the rows read are held until the import's
+// transaction takes them.
+const (
+	maxLine  = 64 << 10
+	MaxBytes = 64 << 20
+)
 
-// ReadNDJSON reads an NDJSON file of records, as an export writes it, into
-// import rows: each record's version becomes the row's expected version, so
-// that importing an edited export refuses to overwrite a platform changed
-// since. Blank lines and the export's last line ({"cursor": …}) are skipped;
-// a record's id, countyCode, createdAt and updatedAt are ignored. Errors name
-// the line.
-func ReadNDJSON(r io.Reader) ([]db.ImportRow, error) {
+// ReadError says where a file cannot be read as platform records: the line
+// (NDJSON, CSV) or feature (GeoJSON), the field when one is at fault, and why.
+type ReadError struct {
+	Where  string // "line 3", "feature 12"
+	Field  string // "lon", "geometry"; "" for the record as a whole
+	Reason string
+}
+
+func (e *ReadError) Error() string {
+	if e.Field == "" {
+		return e.Where + ": " + e.Reason
+	}
+	return e.Where + ": " + e.Field + ": " + e.Reason
+}
+
+func readError(where, field, format string, args ...any) *ReadError {
+	return &ReadError{Where: where, Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Read reads an import file of format (ndjson, csv or geojson, as an export
+// writes them) and calls each with every row in turn. Every record becomes a
+// row whose expected version is the record's version, so that importing an
+// edited export refuses to overwrite a platform changed since; a record's id,
+// countyCode, createdAt and updatedAt are ignored. The file is read as a
+// stream; more than db.MaxImportRows rows or MaxBytes bytes is an error.
+// Errors are *ReadError, or the reader's.
+func Read(format string, r io.Reader, each func(db.ImportRow) error) error {
+	// A byte past the limit tells a file of exactly MaxBytes from a longer one,
+	// which is cut there and refused below whatever the cut did to its parse.
+	lr := &countingReader{r: io.LimitReader(r, MaxBytes+1)}
+	n := 0
+	count := func(row db.ImportRow) error {
+		if n++; n > db.MaxImportRows {
+			return readError(row.Where, "", "more than %d rows in one file: split it", db.MaxImportRows)
+		}
+		return each(row)
+	}
+	var err error
+	switch format {
+	case "ndjson":
+		err = readNDJSON(lr, count)
+	case "csv":
+		err = readCSV(lr, count)
+	case "geojson":
+		err = readGeoJSON(lr, count)
+	default:
+		return fmt.Errorf("unknown import format %q: want ndjson, csv or geojson", format)
+	}
+	if lr.n > MaxBytes {
+		return readError(fmt.Sprintf("byte %d", MaxBytes), "", "the file is over %d MiB: split it", MaxBytes>>20)
+	}
+	return err
+}
+
+// ReadAll reads a whole import file into rows; see Read.
+func ReadAll(format string, r io.Reader) ([]db.ImportRow, error) {
+	var rows []db.ImportRow
+	err := Read(format, r, func(row db.ImportRow) error {
+		rows = append(rows, row)
+		return nil
+	})
+	return rows, err
+}
+
+// Sniff names the format of a file from its first bytes: a JSON object that
+// is a FeatureCollection is GeoJSON, another JSON object NDJSON, anything
+// else CSV.
+func Sniff(head []byte) string {
+	head = bytes.TrimLeft(head, " \t\r\n\ufeff")
+	switch {
+	case len(head) == 0 || head[0] != '{':
+		return "csv"
+	case bytes.Contains(head, []byte(`"FeatureCollection"`)):
+		return "geojson"
+	}
+	return "ndjson"
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// readNDJSON reads one record per line. Blank lines and the export's last
+// line ({"cursor": …}) are skipped.
+func readNDJSON(r io.Reader, each func(db.ImportRow) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxLine)
-	var rows []db.ImportRow
-	for line := 1; sc.Scan(); line++ {
+	line := 0
+	for sc.Scan() {
+		line++
 		b := bytes.TrimSpace(sc.Bytes())
 		if len(b) == 0 || bytes.HasPrefix(b, []byte(`{"cursor":`)) {
 			continue
 		}
-		row, err := decodeRow(b)
+		where := fmt.Sprintf("line %d", line)
+		rec, err := decodeRecord(where, b)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
+			return err
 		}
-		rows = append(rows, row)
+		row, err := rec.importRow(where)
+		if err != nil {
+			return err
+		}
+		if err := each(row); err != nil {
+			return err
+		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("line %d: %w", len(rows)+1, err)
+	switch err := sc.Err(); {
+	case errors.Is(err, bufio.ErrTooLong):
+		return readError(fmt.Sprintf("line %d", line+1), "", "longer than %d KiB: not a platform record", maxLine>>10)
+	case err != nil:
+		return fmt.Errorf("line %d: %w", line+1, err)
 	}
-	return rows, nil
+	return nil
 }
 
-func decodeRow(b []byte) (db.ImportRow, error) {
+// decodeRecord decodes one JSON record; a misspelt field is an error rather
+// than dropped quietly.
+func decodeRecord(where string, b []byte) (Record, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields() // a misspelt field must not be dropped quietly
+	dec.DisallowUnknownFields()
 	var rec Record
 	if err := dec.Decode(&rec); err != nil {
-		return db.ImportRow{}, fmt.Errorf("not a platform record: %w", err)
+		return rec, jsonError(where, err)
 	}
+	if dec.More() {
+		return rec, readError(where, "", "more than one JSON value")
+	}
+	return rec, nil
+}
+
+// jsonError names the field of a JSON decoding error, when it has one.
+func jsonError(where string, err error) *ReadError {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return readError(where, typeErr.Field, "want a %s, got a JSON %s", typeErr.Type, typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return readError(where, "", "not valid JSON: %v (at byte %d)", syntaxErr, syntaxErr.Offset)
+	}
+	return readError(where, "", "not a platform record: %v", err)
+}
+
+// importRow is the import row of the record, read at where.
+func (rec *Record) importRow(where string) (db.ImportRow, error) {
 	ext, quality := rec.ExternalID, rec.PositionQuality
 	in := db.PlatformInput{ExternalID: &ext, Kind: rec.Kind, Name: rec.Name, OrganiserCode: rec.OrganiserCode,
 		TownshipCode: rec.TownshipCode, HostName: rec.HostName, HostType: rec.HostType, SectorCode: rec.SectorCode,
@@ -59,11 +186,11 @@ func decodeRow(b []byte) (db.ImportRow, error) {
 	if rec.EstablishedOn != nil {
 		d, err := time.Parse(dateLayout, *rec.EstablishedOn)
 		if err != nil {
-			return db.ImportRow{}, fmt.Errorf("establishedOn: want YYYY-MM-DD, got %q", *rec.EstablishedOn)
+			return db.ImportRow{}, readError(where, "establishedOn", "want YYYY-MM-DD, got %q", *rec.EstablishedOn)
 		}
 		in.EstablishedOn = &d
 	}
-	row := db.ImportRow{Platform: in}
+	row := db.ImportRow{Platform: in, Where: where}
 	if rec.Version > 0 {
 		v := rec.Version
 		row.ExpectedVersion = &v

@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	PlatformTombstone() PlatformTombstoneResolver
 	Query() QueryResolver
 	Sector() SectorResolver
+	Subscription() SubscriptionResolver
 	Township() TownshipResolver
 }
 
@@ -51,6 +52,7 @@ type DirectiveRoot struct {
 type ComplexityRoot struct {
 	Change struct {
 		ChangedAt  func(childComplexity int) int
+		Cursor     func(childComplexity int) int
 		ExternalID func(childComplexity int) int
 		Operation  func(childComplexity int) int
 		Platform   func(childComplexity int) int
@@ -160,11 +162,12 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreatePlatform  func(childComplexity int, input db.PlatformInput) int
-		DeletePlatform  func(childComplexity int, id string, expectedVersion int) int
-		ImportPlatforms func(childComplexity int, rows []db.ImportRow, dryRun bool) int
-		RestorePlatform func(childComplexity int, id string, expectedVersion int) int
-		UpdatePlatform  func(childComplexity int, id string, input db.PlatformInput, expectedVersion int) int
+		CreatePlatform     func(childComplexity int, input db.PlatformInput) int
+		DeletePlatform     func(childComplexity int, id string, expectedVersion int) int
+		ImportPlatformFile func(childComplexity int, format model.ImportFormat, data string, dryRun bool) int
+		ImportPlatforms    func(childComplexity int, rows []db.ImportRow, dryRun bool) int
+		RestorePlatform    func(childComplexity int, id string, expectedVersion int) int
+		UpdatePlatform     func(childComplexity int, id string, input db.PlatformInput, expectedVersion int) int
 	}
 
 	Organiser struct {
@@ -279,6 +282,10 @@ type ComplexityRoot struct {
 		Served func(childComplexity int) int
 	}
 
+	Subscription struct {
+		PlatformChanged func(childComplexity int, after *string) int
+	}
+
 	Township struct {
 		Boundary        func(childComplexity int) int
 		BoundaryQuality func(childComplexity int) int
@@ -336,6 +343,8 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type ChangeResolver interface {
+	Cursor(ctx context.Context, obj *db.Change) (string, error)
+
 	PlatformID(ctx context.Context, obj *db.Change) (string, error)
 
 	Platform(ctx context.Context, obj *db.Change) (*db.Platform, error)
@@ -359,6 +368,7 @@ type MutationResolver interface {
 	DeletePlatform(ctx context.Context, id string, expectedVersion int) (*db.Tombstone, error)
 	RestorePlatform(ctx context.Context, id string, expectedVersion int) (*db.Platform, error)
 	ImportPlatforms(ctx context.Context, rows []db.ImportRow, dryRun bool) (*db.ImportReport, error)
+	ImportPlatformFile(ctx context.Context, format model.ImportFormat, data string, dryRun bool) (*db.ImportReport, error)
 }
 type OrganiserResolver interface {
 	County(ctx context.Context, obj *db.Organiser) (*db.County, error)
@@ -395,6 +405,9 @@ type QueryResolver interface {
 type SectorResolver interface {
 	ID(ctx context.Context, obj *db.Sector) (string, error)
 }
+type SubscriptionResolver interface {
+	PlatformChanged(ctx context.Context, after *string) (<-chan *db.Change, error)
+}
 type TownshipResolver interface {
 	ID(ctx context.Context, obj *db.Township) (string, error)
 
@@ -429,6 +442,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Change.ChangedAt(childComplexity), true
+	case "Change.cursor":
+		if e.ComplexityRoot.Change.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Change.Cursor(childComplexity), true
 	case "Change.externalId":
 		if e.ComplexityRoot.Change.ExternalID == nil {
 			break
@@ -872,6 +891,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeletePlatform(childComplexity, args["id"].(string), args["expectedVersion"].(int)), true
+	case "Mutation.importPlatformFile":
+		if e.ComplexityRoot.Mutation.ImportPlatformFile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importPlatformFile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportPlatformFile(childComplexity, args["format"].(model.ImportFormat), args["data"].(string), args["dryRun"].(bool)), true
 	case "Mutation.importPlatforms":
 		if e.ComplexityRoot.Mutation.ImportPlatforms == nil {
 			break
@@ -1428,6 +1458,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SectorService.Served(childComplexity), true
 
+	case "Subscription.platformChanged":
+		if e.ComplexityRoot.Subscription.PlatformChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_platformChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PlatformChanged(childComplexity, args["after"].(*string)), true
+
 	case "Township.boundary":
 		if e.ComplexityRoot.Township.Boundary == nil {
 			break
@@ -1695,6 +1737,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -2184,6 +2243,7 @@ their townships and counties. Coordinates are WGS84 [lon, lat]; distances are me
 schema {
   query: Query
   mutation: Mutation
+  subscription: Subscription
 }
 
 type Query {
@@ -2345,6 +2405,18 @@ type Location {
 }
 
 """
+Live changes, over a WebSocket on /graphql with the graphql-transport-ws protocol. A subscriber sends the cursor of
+the last change it has (an ` + "`" + `endCursor` + "`" + ` of ` + "`" + `changes` + "`" + `, a change's ` + "`" + `cursor` + "`" + `, or an export's ` + "`" + `X-Civicmap-Cursor` + "`" + `) and
+receives every change after it, first those already committed, then each as it commits: in commit order, with no
+gap and no repeat between the two. Without ` + "`" + `after` + "`" + ` it receives the changes that commit from now on. New changes
+arrive within about a second.
+"""
+type Subscription {
+  "Each change of a platform after the cursor ` + "`" + `after` + "`" + `; BAD_USER_INPUT for a cursor that is not one of the feed's."
+  platformChanged(after: String): Change!
+}
+
+"""
 Writes. Each needs an API key (` + "`" + `Authorization: Bearer <token>` + "`" + `, made with ` + "`" + `civicmap keys create` + "`" + `): none, an unknown
 or a revoked one gives UNAUTHENTICATED; a reader key, or an editor key outside its scope, gives FORBIDDEN. Each write
 bumps the platform's ` + "`" + `version` + "`" + ` and ` + "`" + `updatedAt` + "`" + `, enters the change feed and the audit log, and, given an
@@ -2377,10 +2449,29 @@ type Mutation {
   differs from its platform is updated (CONFLICT if ` + "`" + `expectedVersion` + "`" + ` is given and no longer current), one that does
   not differ is left alone; platforms that no row names are untouched. Each row is checked as createPlatform and
   updatePlatform check theirs, and the first bad row fails the whole import, its error naming the field as
-  ` + "`" + `rows[i].platform.…` + "`" + `. With ` + "`" + `dryRun` + "`" + ` everything is checked and counted, and nothing is written. At most 5000 rows.
-  ` + "`" + `civicmap import FILE` + "`" + ` does the same from an NDJSON export.
+  ` + "`" + `rows[i].platform.…` + "`" + `. With ` + "`" + `dryRun` + "`" + ` everything is checked and counted, and nothing is written. At most 20000 rows.
+  ` + "`" + `civicmap import FILE` + "`" + ` does the same from a file; importPlatformFile takes the file itself.
   """
   importPlatforms(rows: [PlatformImport!]!, dryRun: Boolean! = false): ImportReport!
+
+  """
+  importPlatforms of a file in ` + "`" + `data` + "`" + `, in ` + "`" + `format` + "`" + ` as an export writes it (NDJSON, CSV or GeoJSON, edited or not):
+  each record's ` + "`" + `version` + "`" + ` is its row's ` + "`" + `expectedVersion` + "`" + `. A file that cannot be read is BAD_USER_INPUT with
+  ` + "`" + `extensions.field` + "`" + ` ` + "`" + `data` + "`" + ` and a message naming the line (NDJSON, CSV) or feature (GeoJSON) and the field; a bad
+  row is named as importPlatforms names it, with its line or feature. A request body is at most 256 KiB, so bigger
+  files go through ` + "`" + `civicmap import FILE` + "`" + `.
+  """
+  importPlatformFile(format: ImportFormat!, data: String!, dryRun: Boolean! = false): ImportReport!
+}
+
+"The file formats of importPlatformFile: those of the exports (/export/platforms.ndjson, .csv, .geojson)."
+enum ImportFormat {
+  "One JSON record per line; the export's last line, its cursor, is skipped."
+  NDJSON
+  "A header row naming the columns (those of the export, in any order), then one platform per row."
+  CSV
+  "A FeatureCollection of Point features (null geometry: position unknown), the record in the properties."
+  GEOJSON
 }
 
 "One platform of an import."
@@ -2472,6 +2563,8 @@ enum ChangeOperation {
 
 "One committed write of a platform."
 type Change {
+  "The change's place in the feed: pass it as ` + "`" + `after` + "`" + ` (to ` + "`" + `changes` + "`" + ` or ` + "`" + `platformChanged` + "`" + `) to resume after it."
+  cursor: String!
   "What the change did."
   operation: ChangeOperation!
   "The global ID of the platform (live or deleted)."
@@ -2515,6 +2608,8 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 func (ec *executionContext) childFields_Change(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_Change_cursor(ctx, field)
 	case "operation":
 		return ec.fieldContext_Change_operation(ctx, field)
 	case "platformId":
@@ -3197,6 +3292,36 @@ func (ec *executionContext) field_Mutation_deletePlatform_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_importPlatformFile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.ImportFormat, error) {
+			return ec.unmarshalNImportFormat2civicmapᚋgraphᚋmodelᚐImportFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "data",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["data"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_importPlatforms_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3641,6 +3766,20 @@ func (ec *executionContext) field_Query_uncoveredTownships_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_platformChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Township_platforms_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3744,6 +3883,29 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Change_cursor(ctx context.Context, field graphql.CollectedField, obj *db.Change) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Change_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Change().Cursor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Change_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Change", field, true, true, "String")
+}
 
 func (ec *executionContext) _Change_operation(ctx context.Context, field graphql.CollectedField, obj *db.Change) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -5742,6 +5904,50 @@ func (ec *executionContext) fieldContext_Mutation_importPlatforms(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_importPlatforms_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importPlatformFile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importPlatformFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportPlatformFile(ctx, fc.Args["format"].(model.ImportFormat), fc.Args["data"].(string), fc.Args["dryRun"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ImportReport) graphql.Marshaler {
+			return ec.marshalNImportReport2ᚖcivicmapᚋdbᚐImportReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importPlatformFile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importPlatformFile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7964,6 +8170,50 @@ func (ec *executionContext) fieldContext_SectorService_halls(_ context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Platform(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_platformChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_platformChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().PlatformChanged(ctx, fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Change) graphql.Marshaler {
+			return ec.marshalNChange2ᚖcivicmapᚋdbᚐChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_platformChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Change(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_platformChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -10405,6 +10655,12 @@ func (ec *executionContext) _Change(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Change")
+		case "cursor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Change_cursor(ctx, field, obj)
+				})
 		case "operation":
 			out.Values[i] = ec._Change_operation(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11185,6 +11441,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "importPlatforms":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_importPlatforms(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importPlatformFile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importPlatformFile(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -11978,6 +12241,26 @@ func (ec *executionContext) _SectorService(ctx context.Context, sel ast.Selectio
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "platformChanged":
+		return ec._Subscription_platformChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var townshipImplementors = []string{"Township", "Node"}
@@ -13085,6 +13368,16 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNImportFormat2civicmapᚋgraphᚋmodelᚐImportFormat(ctx context.Context, v any) (model.ImportFormat, error) {
+	var res model.ImportFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportFormat2civicmapᚋgraphᚋmodelᚐImportFormat(ctx context.Context, sel ast.SelectionSet, v model.ImportFormat) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNImportReport2ᚖcivicmapᚋdbᚐImportReport(ctx context.Context, sel ast.SelectionSet, v *db.ImportReport) graphql.Marshaler {

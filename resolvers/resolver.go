@@ -9,4 +9,6 @@ import "civicmap/db"
 // Resolver holds the resolvers' dependencies.
 type Resolver struct {
 	DB *db.DB
+	// Feed serves the subscriptions.
+	Feed *Feed
 }

@@ -7,12 +7,19 @@ package resolvers
 
 import (
 	"civicmap/db"
+	"civicmap/errcode"
+	"civicmap/exchange"
 	"civicmap/graph"
 	"civicmap/graph/model"
 	"civicmap/graph/relay"
 	"context"
 	"strconv"
+	"strings"
 )
+
+func (r *changeResolver) Cursor(ctx context.Context, obj *db.Change) (string, error) {
+	return ChangeCursor(obj.Seq), nil
+}
 
 func (r *changeResolver) PlatformID(ctx context.Context, obj *db.Change) (string, error) {
 	return relay.ID(platformType, platformKey(&obj.Platform)), nil
@@ -85,6 +92,22 @@ func (r *mutationResolver) ImportPlatforms(ctx context.Context, rows []db.Import
 	return &rep, nil
 }
 
+func (r *mutationResolver) ImportPlatformFile(ctx context.Context, format model.ImportFormat, data string, dryRun bool) (*db.ImportReport, error) {
+	w, err := writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := exchange.ReadAll(strings.ToLower(string(format)), strings.NewReader(data))
+	if err != nil {
+		return nil, errcode.Invalid("data", "%v", err)
+	}
+	rep, err := r.DB.ImportPlatforms(ctx, w, rows, dryRun)
+	if err != nil {
+		return nil, err
+	}
+	return &rep, nil
+}
+
 func (r *platformTombstoneResolver) ID(ctx context.Context, obj *db.Tombstone) (string, error) {
 	return relay.ID(platformType, strconv.FormatInt(obj.ID, 10)), nil
 }
@@ -101,6 +124,20 @@ func (r *queryResolver) Changes(ctx context.Context, after *string, first *int) 
 	return changeConnection(rows, hasNext, page), nil
 }
 
+func (r *subscriptionResolver) PlatformChanged(ctx context.Context, after *string) (<-chan *db.Change, error) {
+	page, err := pageArgs(changeList, nil, after)
+	if err != nil {
+		return nil, err
+	}
+	from := int64(-1) // from now on
+	if page.After != "" {
+		if from, err = strconv.ParseInt(page.After, 10, 64); err != nil {
+			return nil, errcode.Invalid("after", "%q is not a cursor of the change feed", *after)
+		}
+	}
+	return r.Feed.Follow(ctx, from)
+}
+
 func (r *Resolver) Change() graph.ChangeResolver { return &changeResolver{r} }
 
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }
@@ -109,8 +146,11 @@ func (r *Resolver) PlatformTombstone() graph.PlatformTombstoneResolver {
 	return &platformTombstoneResolver{r}
 }
 
+func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }
+
 type (
 	changeResolver            struct{ *Resolver }
 	mutationResolver          struct{ *Resolver }
 	platformTombstoneResolver struct{ *Resolver }
+	subscriptionResolver      struct{ *Resolver }
 )

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -19,8 +20,9 @@ import (
 	"civicmap/resolvers"
 )
 
-// newGraphQL returns the GraphQL executor: GET and POST transports, limits, and
-// the error presenter that turns every error into the errcode vocabulary.
+// newGraphQL returns the GraphQL executor: GET and POST transports, WebSocket
+// for subscriptions, limits, and the error presenter that turns every error
+// into the errcode vocabulary.
 func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.Server {
 	gcfg := graph.Config{Resolvers: res}
 	setComplexity(&gcfg.Complexity)
@@ -31,15 +33,42 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	// every client can read. serveGraphQL (http.go) fixes the status codes.
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	srv.AddTransport(websocket(log))
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
 	srv.Use(extension.Introspection{})
 	srv.Use(&limits{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxComplexity: cfg.MaxComplexity, cache: cache})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
+	// Fresh loaders for each response, not each HTTP request: a subscription
+	// lives as long as its connection, and each of its events must read the
+	// database as it is then.
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		return next(res.WithLoaders(ctx))
+	})
 	srv.AroundResponses(noteOutcome)
 	srv.AroundResponses(markRequestErrors)
 	return srv
+}
+
+// websocket is the transport of subscriptions (graphql-transport-ws, and the
+// older graphql-ws). A browser page may subscribe only from this server's own
+// origin (the map app): the WebSocket library compares the Origin header's
+// host with the request's and answers 403 to another. Clients that are not
+// browsers send no Origin and are let in. Nothing rides on cookies here, but a
+// page of another site should not hold its visitors' connections open against
+// the server; a deployment that wants that can put the API behind its proxy.
+func websocket(log *slog.Logger) transport.Websocket {
+	return transport.Websocket{
+		Implementation: transport.CoderWebsocketImplementation{},
+		// A client that connects and never says connection_init is dropped.
+		InitTimeout: 10 * time.Second,
+		// Pings keep idle connections through proxies and find dead peers.
+		KeepAlivePingInterval: 25 * time.Second,
+		ErrorFunc: func(ctx context.Context, err error) {
+			log.DebugContext(ctx, "websocket", "err", err)
+		},
+	}
 }
 
 // presentError gives clients a code and a message they can act on, and never

@@ -102,7 +102,8 @@ func checkRequest(r *http.Request) (int, string) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is over %d bytes: send a shorter query and pass values as variables", maxBody)
+		return http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is over %d bytes (%d KiB): send a shorter query and pass values as variables; "+
+			"import a bigger file with `civicmap import FILE`, or in parts", maxBody, maxBody>>10)
 	}
 	if err != nil {
 		return http.StatusBadRequest, "the request body cannot be read"

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"civicmap/exchange"
@@ -13,7 +14,7 @@ const importMutation = `mutation($rows: [PlatformImport!]!, $dry: Boolean!) {
 // importRows turns the records of an NDJSON export into importPlatforms rows.
 func importRows(t *testing.T, body []byte) []map[string]any {
 	t.Helper()
-	rows, err := exchange.ReadNDJSON(bytes.NewReader(body))
+	rows, err := exchange.ReadAll("ndjson", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,5 +119,48 @@ func TestImportPlatforms(t *testing.T) {
 	}
 	if p := f.platformByExternalID(t, "WS-IMPORT-1"); p.Version != 1 {
 		t.Errorf("the imported platform: %+v", p)
+	}
+}
+
+const importFileMutation = `mutation($format: ImportFormat!, $data: String!, $dry: Boolean!) {
+	importPlatformFile(format: $format, data: $data, dryRun: $dry) { created updated unchanged dryRun } }`
+
+// TestImportPlatformFile: a file in the request imports as its rows do; one
+// that cannot be read is BAD_USER_INPUT on `data` naming the line; a bad row
+// names its row and line; a file over the body limit is refused saying what
+// to do instead.
+func TestImportPlatformFile(t *testing.T) {
+	f := newSyncFixture(t)
+	_, body := export(t, f.h, "csv")
+	lines := strings.SplitAfter(string(body), "\n")
+	small := strings.Join(lines[:21], "") // the header and 20 platforms
+	edited := strings.Replace(small, ",ACTIVE,", ",SUSPENDED,", 1)
+	var d struct{ ImportPlatformFile importReport }
+	data2(t, f.h, f.admin, importFileMutation, map[string]any{"format": "CSV", "data": edited, "dry": true}, &d)
+	if want := (importReport{Updated: 1, Unchanged: 19, DryRun: true}); d.ImportPlatformFile != want {
+		t.Errorf("report %+v, want %+v", d.ImportPlatformFile, want)
+	}
+	before := f.counts(t)
+	for _, c := range []struct {
+		name, format, data, field, message string
+	}{
+		{"not CSV", "CSV", strings.Replace(small, ",ACTIVE,", `,"ACTIVE,`, 1), "data", "not valid CSV"},
+		{"NDJSON said to be GeoJSON", "GEOJSON", `{"externalId":"x"}`, "data", "want a GeoJSON FeatureCollection"},
+		{"a bad row", "CSV", strings.Replace(small, ",3504", ",9994", 1) /* the first organiser code */, "rows[0].platform.organiserCode", "rows[0] (line 2,"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := postAuth(t, f.h, f.admin, importFileMutation, map[string]any{"format": c.format, "data": c.data, "dry": false})
+			if r.code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != c.field || !strings.Contains(r.Errors[0].Message, c.message) {
+				t.Errorf("got %+v, want BAD_USER_INPUT on %s saying %q", r.Errors, c.field, c.message)
+			}
+			if got := f.counts(t); got != before {
+				t.Errorf("counts %+v, want %+v", got, before)
+			}
+		})
+	}
+	big := strings.Repeat(string(body), 3)
+	r := postAuth(t, f.h, f.admin, importFileMutation, map[string]any{"format": "CSV", "data": big, "dry": true})
+	if r.Status != 413 || r.code() != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "civicmap import FILE") {
+		t.Errorf("a %d KiB file: status %d, %+v", len(big)>>10, r.Status, r.Errors)
 	}
 }

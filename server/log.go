@@ -50,6 +50,9 @@ func (w *statusWriter) WriteHeader(status int) {
 	w.ResponseWriter.WriteHeader(status)
 }
 
+// Unwrap lets a WebSocket upgrade reach the connection to hijack.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // logRequests logs one line per request: method, path, status, duration, and
 // for GraphQL the operation name and error codes.
 func (s *Server) logRequests(next http.Handler) http.Handler {

@@ -28,6 +28,8 @@ type Config struct {
 	// ShutdownGrace is how long in-flight requests may take to finish once the
 	// server is told to stop.
 	ShutdownGrace time.Duration
+	// FeedPoll is how often subscriptions look for new changes.
+	FeedPoll time.Duration
 }
 
 // The sizes the schema gives lists whose size is left out: `first` of a
@@ -44,6 +46,7 @@ func DefaultConfig() Config {
 		MaxFields:     500,
 		MaxComplexity: 200_000,
 		ShutdownGrace: 20 * time.Second,
+		FeedPoll:      250 * time.Millisecond,
 	}
 }
 
@@ -58,19 +61,23 @@ type Server struct {
 // New returns a server answering from d.
 func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, db: d, log: log}
-	res := &resolvers.Resolver{DB: d}
-	gql := serveGraphQL(s.authenticate(newGraphQL(res, cfg, log)))
+	res := &resolvers.Resolver{DB: d, Feed: resolvers.NewFeed(d, cfg.FeedPoll)}
+	exec := s.authenticate(newGraphQL(res, cfg, log))
+	gql := serveGraphQL(exec)
 	graphiql := playground.Handler("civicmap GraphQL", "/graphql")
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && r.URL.RawQuery == "" && acceptsHTML(r) {
+		switch {
+		case isWebsocket(r):
+			exec.ServeHTTP(w, r) // subscriptions: GraphQL over HTTP's rules do not apply
+		case r.Method == http.MethodGet && r.URL.RawQuery == "" && acceptsHTML(r):
 			graphiql(w, r) // a person with a browser
-			return
+		default:
+			gql.ServeHTTP(w, r)
 		}
-		gql.ServeHTTP(w, r.WithContext(res.WithLoaders(r.Context())))
 	}))
 	mux.Handle("GET /playground", graphiql)
 	mux.HandleFunc("GET /export/{file}", s.exportPlatforms)
@@ -105,6 +112,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		err = serr
 	}
 	return err
+}
+
+// isWebsocket reports whether r asks to become a WebSocket.
+func isWebsocket(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
 func acceptsHTML(r *http.Request) bool {

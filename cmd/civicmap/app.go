@@ -31,6 +31,8 @@ type App struct {
 	Log    *slog.Logger
 	// Out receives a command's output (a new key's token, the list of keys).
 	Out io.Writer
+	// Progress receives progress lines for a person watching (stderr); nil for none.
+	Progress io.Writer
 	// Server tunes the HTTP server; the zero value means server.DefaultConfig.
 	Server server.Config
 

@@ -77,9 +77,9 @@ func TestImportCommand(t *testing.T) {
 		written  int
 	}{
 		{"dry run", []string{"-dry-run"}, edited, "207 rows: 0 created, 1 updated, 206 unchanged (dry run", "", 0},
-		{"a line that is not JSON", nil, badJSON, "", "line 3: not a platform record", 0},
-		{"a bad row", nil, badRow, "", "rows[5] (LG-350404006): input.sectorCode: a SECTOR_HALL needs", 0},
-		{"the edit", nil, edited, "207 rows: 0 created, 1 updated, 206 unchanged\n", "", 1},
+		{"a line that is not JSON", nil, badJSON, "", "line 3: not valid JSON", 0},
+		{"a bad row", nil, badRow, "", "rows[5] (line 6, LG-350404006): input.sectorCode: a SECTOR_HALL needs", 0},
+		{"the edit", nil, edited, "207 rows: 0 created, 1 updated, 206 unchanged in ", "", 1},
 		{"again", nil, edited, "0 created, 0 updated, 207 unchanged", "", 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -7,7 +7,7 @@
 //	civicmap load     load the Sanming data and the platform seed (idempotent)
 //	civicmap localdb  start the private cluster and print its URL, until Ctrl-C
 //	civicmap keys     create, list and revoke the API keys that writes need
-//	civicmap import   write the platforms of an NDJSON file, all or nothing
+//	civicmap import   write the platforms of an NDJSON, CSV or GeoJSON file, all or nothing
 package main
 
 import (
@@ -32,7 +32,7 @@ commands:
   load     load the Sanming data (-data-dir) and the platform seed; loading twice changes nothing
   localdb  start the private cluster and print its connection string until interrupted
   keys     create, list and revoke API keys ('civicmap keys' for more)
-  import   [-dry-run] FILE: write the platforms of an NDJSON file (an export), all or nothing
+  import   [-dry-run] [-format F] FILE: write the platforms of an NDJSON, CSV or GeoJSON file (an export), all or nothing
 
 Run 'civicmap <command> -h' for the flags; each has a CIVICMAP_* environment variable.
 `
@@ -66,6 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
 	var kf keyFlags
 	var dryRun bool
+	var format string
 	fs := flag.NewFlagSet("civicmap "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.flags(fs)
@@ -74,6 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		kf.flags(fs)
 	case "import":
 		fs.BoolVar(&dryRun, "dry-run", false, "check and count everything, write nothing")
+		fs.StringVar(&format, "format", "", "ndjson, csv or geojson; by default from the file's extension, else its content")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -81,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := cfg.check(); err != nil {
 		return err
 	}
-	app := &App{Config: cfg, Log: newLogger(cfg.LogFormat, stderr), Out: stdout}
+	app := &App{Config: cfg, Log: newLogger(cfg.LogFormat, stderr), Out: stdout, Progress: stderr}
 	switch cmd {
 	case "run":
 		return app.Run(ctx, true)
@@ -100,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "keys revoke":
 		return app.RevokeKey(ctx, fs.Args())
 	case "import":
-		return app.Import(ctx, fs.Args(), dryRun)
+		return app.Import(ctx, fs.Args(), format, dryRun)
 	}
 	if strings.HasPrefix(cmd, "keys ") {
 		fmt.Fprint(stderr, keysUsage)

@@ -3,7 +3,11 @@
 package model
 
 import (
+	"bytes"
 	"civicmap/db"
+	"fmt"
+	"io"
+	"strconv"
 )
 
 // A page of the change feed.
@@ -102,6 +106,14 @@ type SectorEdge struct {
 	Node   *db.Sector `json:"node"`
 }
 
+// Live changes, over a WebSocket on /graphql with the graphql-transport-ws protocol. A subscriber sends the cursor of
+// the last change it has (an `endCursor` of `changes`, a change's `cursor`, or an export's `X-Civicmap-Cursor`) and
+// receives every change after it, first those already committed, then each as it commits: in commit order, with no
+// gap and no repeat between the two. Without `after` it receives the changes that commit from now on. New changes
+// arrive within about a second.
+type Subscription struct {
+}
+
 type TownshipConnection struct {
 	Edges    []TownshipEdge `json:"edges"`
 	Nodes    []db.Township  `json:"nodes"`
@@ -126,4 +138,65 @@ type TownshipCoverageEdge struct {
 type TownshipEdge struct {
 	Cursor string       `json:"cursor"`
 	Node   *db.Township `json:"node"`
+}
+
+// The file formats of importPlatformFile: those of the exports (/export/platforms.ndjson, .csv, .geojson).
+type ImportFormat string
+
+const (
+	// One JSON record per line; the export's last line, its cursor, is skipped.
+	ImportFormatNdjson ImportFormat = "NDJSON"
+	// A header row naming the columns (those of the export, in any order), then one platform per row.
+	ImportFormatCSV ImportFormat = "CSV"
+	// A FeatureCollection of Point features (null geometry: position unknown), the record in the properties.
+	ImportFormatGeojson ImportFormat = "GEOJSON"
+)
+
+var AllImportFormat = []ImportFormat{
+	ImportFormatNdjson,
+	ImportFormatCSV,
+	ImportFormatGeojson,
+}
+
+func (e ImportFormat) IsValid() bool {
+	switch e {
+	case ImportFormatNdjson, ImportFormatCSV, ImportFormatGeojson:
+		return true
+	}
+	return false
+}
+
+func (e ImportFormat) String() string {
+	return string(e)
+}
+
+func (e *ImportFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ImportFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ImportFormat", str)
+	}
+	return nil
+}
+
+func (e ImportFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ImportFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ImportFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
