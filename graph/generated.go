@@ -1788,11 +1788,13 @@ func newExecutionContext(
 var sources = []*ast.Source{
 	{Name: "../schema/area.graphqls", Input: `"A county-level unit (区, 县, 县级市) of Sanming, with its real boundary (2021 boundaries)."
 type County implements Node {
+  "The global ID (Relay): opaque and stable."
   id: ID!
   "The 6-digit administrative code, e.g. 350481."
   code: String!
   "The Chinese name, e.g. 永安市."
   name: String!
+  "District (市辖区), county (县) or county-level city (县级市)."
   kind: CountyKind!
   "The seat of government as a GeoJSON Point; null where no source gives one (三元区 after the 2021 merger)."
   seat: GeoJSON
@@ -1809,7 +1811,12 @@ type County implements Node {
   "The county-level CPPCC that organises platforms here."
   organiser: Organiser!
   "The township-level units of this county, ordered by code."
-  townships(first: Int = 50, after: String): TownshipConnection!
+  townships(
+    "How many items to return: 50 by default, at most 500."
+    first: Int = 50
+    "A cursor of this list (pageInfo.endCursor or an edge's cursor): the page starts after it."
+    after: String
+  ): TownshipConnection!
   "Where the geometry comes from and how it was converted."
   sourceNote: String!
 }
@@ -1830,6 +1837,7 @@ No official township boundaries are available: the cell is derived (Voronoi of t
 clipped to the county) and flagged APPROXIMATE until an official boundary replaces it.
 """
 type Township implements Node {
+  "The global ID (Relay): opaque and stable."
   id: ID!
   "The 9-digit NBS code (统计用区划代码 2023), e.g. 350424106."
   code: String!
@@ -1837,6 +1845,7 @@ type Township implements Node {
   code12: String!
   "The Chinese name, e.g. 淮土镇."
   name: String!
+  "Subdistrict (街道), town (镇) or township (乡)."
   kind: TownshipKind!
   "The county-level unit it belongs to."
   county: County!
@@ -1853,7 +1862,14 @@ type Township implements Node {
   "OFFICIAL or APPROXIMATE (derived cell); null when there is no boundary at all (position UNKNOWN)."
   boundaryQuality: BoundaryQuality
   "The platforms located in this township, ordered by ID, optionally of some kinds only."
-  platforms(kinds: [PlatformKind!], first: Int = 50, after: String): PlatformConnection!
+  platforms(
+    "Only platforms of these kinds; every kind when omitted."
+    kinds: [PlatformKind!]
+    "How many items to return: 50 by default, at most 500."
+    first: Int = 50
+    "A cursor of this list (pageInfo.endCursor or an edge's cursor): the page starts after it."
+    after: String
+  ): PlatformConnection!
   "Where the seat comes from."
   sourceNote: String!
 }
@@ -1886,29 +1902,43 @@ enum BoundaryQuality {
   APPROXIMATE
 }
 
+"A page of counties (a Relay cursor connection)."
 type CountyConnection {
+  "The counties of this page, each with its cursor."
   edges: [CountyEdge!]!
+  "The counties of this page, as in edges, without the cursors."
   nodes: [County!]!
+  "Whether more follow, and the cursors to continue from."
   pageInfo: PageInfo!
   "The number of counties in the whole list, not only this page."
   totalCount: Int!
 }
 
+"One of the counties of a page, with its cursor."
 type CountyEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to get what follows this item."
   cursor: String!
+  "The item itself."
   node: County!
 }
 
+"A page of townships (a Relay cursor connection)."
 type TownshipConnection {
+  "The townships of this page, each with its cursor."
   edges: [TownshipEdge!]!
+  "The townships of this page, as in edges, without the cursors."
   nodes: [Township!]!
+  "Whether more follow, and the cursors to continue from."
   pageInfo: PageInfo!
   "The number of townships in the whole list, not only this page."
   totalCount: Int!
 }
 
+"One of the townships of a page, with its cursor."
 type TownshipEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to get what follows this item."
   cursor: String!
+  "The item itself."
   node: Township!
 }
 `, BuiltIn: false},
@@ -1925,7 +1955,14 @@ type TownshipEdge {
   ` + "`" + `radiusMetres` + "`" + ` is 0 by default and at most 200000; ` + "`" + `countyCode` + "`" + ` narrows everything to one county (platforms in
   other counties still cover its townships).
   """
-  coverage(kinds: [PlatformKind!]!, radiusMetres: Float = 0, countyCode: String): Coverage!
+  coverage(
+    "The kinds of platform that cover; at least one."
+    kinds: [PlatformKind!]!
+    "How far from a cell a platform may be and still cover it, in metres: 0 (inside the cell only) to 200000."
+    radiusMetres: Float = 0
+    "Only this county (6-digit code); every county when omitted."
+    countyCode: String
+  ): Coverage!
 
   """
   The planner's worklist: the townships that no ACTIVE platform of ` + "`" + `kinds` + "`" + ` covers (the definition is that of
@@ -1933,10 +1970,15 @@ type TownshipEdge {
   cannot be measured and are not listed; ` + "`" + `coverage` + "`" + ` counts them as data gaps. ` + "`" + `first` + "`" + ` is 50 by default, at most 500.
   """
   uncoveredTownships(
+    "The kinds of platform that cover; at least one."
     kinds: [PlatformKind!]!
+    "How far from a cell a platform may be and still cover it, in metres: 0 (inside the cell only) to 200000."
     radiusMetres: Float = 0
+    "Only this county (6-digit code); every county when omitted."
     countyCode: String
+    "How many items to return: 50 by default, at most 500."
     first: Int = 50
+    "A cursor of this list (pageInfo.endCursor or an edge's cursor): the page starts after it."
     after: String
   ): TownshipCoverageConnection!
 
@@ -1946,7 +1988,10 @@ type TownshipEdge {
   county (the organiser's county, wherever the hall sits). Only ACTIVE halls count. ` + "`" + `countyCode` + "`" + ` narrows the
   matrix to one county.
   """
-  sectorCoverage(countyCode: String): SectorCoverage!
+  sectorCoverage(
+    "Only this county's row (6-digit code); every county when omitted."
+    countyCode: String
+  ): SectorCoverage!
 }
 
 "Coverage of the townships by platforms of some kinds (see ` + "`" + `Query.coverage` + "`" + ` for the definition)."
@@ -1969,7 +2014,9 @@ type Coverage {
 type CoverageCounts {
   "Every township-level unit counted, data gaps included."
   townships: Int!
+  "Townships covered: an ACTIVE platform of the kinds is inside the cell or within the radius."
   covered: Int!
+  "Townships with a cell and no such platform inside it or within the radius."
   uncovered: Int!
   "Townships whose position is UNKNOWN: data gaps, neither covered nor uncovered."
   unknownPosition: Int!
@@ -1979,7 +2026,9 @@ type CoverageCounts {
 
 "Coverage within one county."
 type CountyCoverage {
+  "The county-level unit."
   county: County!
+  "Its townships counted by coverage."
   totals: CoverageCounts!
   """
   The share of the county's area (its real boundary) within ` + "`" + `radiusMetres` + "`" + ` of an ACTIVE platform of the kinds,
@@ -2004,7 +2053,9 @@ enum CoverageStatus {
 
 "The coverage of one township."
 type TownshipCoverage {
+  "The township-level unit."
   township: Township!
+  "Covered, uncovered, or a data gap (position UNKNOWN)."
   status: CoverageStatus!
   "True when status is COVERED."
   covered: Boolean!
@@ -2021,16 +2072,23 @@ type TownshipCoverage {
   nearest: PlatformDistance
 }
 
+"A page of uncovered townships (a Relay cursor connection)."
 type TownshipCoverageConnection {
+  "The uncovered townships of this page, each with its cursor."
   edges: [TownshipCoverageEdge!]!
+  "The uncovered townships of this page, as in edges, without the cursors."
   nodes: [TownshipCoverage!]!
+  "Whether more follow, and the cursors to continue from."
   pageInfo: PageInfo!
   "The number of uncovered townships, not only this page."
   totalCount: Int!
 }
 
+"One of the uncovered townships of a page, with its cursor."
 type TownshipCoverageEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to get what follows this item."
   cursor: String!
+  "The item itself."
   node: TownshipCoverage!
 }
 
@@ -2044,6 +2102,7 @@ type SectorCoverage {
 
 "The sectors served in one county."
 type CountySectors {
+  "The county-level unit: a row of the matrix."
   county: County!
   "One entry per sector, in the order of ` + "`" + `SectorCoverage.sectors` + "`" + `."
   sectors: [SectorService!]!
@@ -2053,7 +2112,9 @@ type CountySectors {
 
 "Whether one sector has a hall serving one county."
 type SectorService {
+  "The sector: a column of the matrix."
   sector: Sector!
+  "Whether an ACTIVE hall of this sector serves the county."
   served: Boolean!
   "The ACTIVE halls of this sector that serve the county: the county's own and the city's, ordered by ID."
   halls: [Platform!]!
@@ -2065,9 +2126,11 @@ sector deliberation hall (界别议政厅). Check ` + "`" + `provenance` + "`" +
 records written by civicmap, not real platforms.
 """
 type Platform implements Node {
+  "The global ID (Relay): opaque and stable."
   id: ID!
   "A stable identifier that survives reloads and can be used to sync (e.g. LG-350424106, WS-0001)."
   externalId: String!
+  "Liaison group, workstation or sector hall."
   kind: PlatformKind!
   "The platform's name in Chinese."
   name: String!
@@ -2079,6 +2142,7 @@ type Platform implements Node {
   county: County!
   "The unit that hosts it, e.g. a township government, a public unit or a member's enterprise."
   hostName: String!
+  "The kind of unit that hosts it."
   hostType: HostType!
   "The sector (界别) of a sector deliberation hall; null for other kinds."
   sector: Sector
@@ -2094,12 +2158,15 @@ type Platform implements Node {
   positionQuality: PositionQuality!
   "When it was established, where the source gives a full date."
   establishedOn: Date
+  "Whether it is working: only ACTIVE platforms count for coverage and nearest platforms."
   status: PlatformStatus!
   "REAL for platforms named in the source article, ILLUSTRATIVE for records civicmap wrote as examples."
   provenance: Provenance!
   "Where the record comes from and what is known or assumed about it."
   sourceNote: String!
+  "When the record was created in civicmap."
   createdAt: DateTime!
+  "When the record last changed."
   updatedAt: DateTime!
   "Increases by one on every change."
   version: Int!
@@ -2133,8 +2200,11 @@ enum HostType {
 
 "Whether a platform is working."
 enum PlatformStatus {
+  "Working: counts for coverage and nearest platforms."
   ACTIVE
+  "Not working for now; listed, but not counted for coverage or nearest platforms."
   SUSPENDED
+  "No longer working; listed, but not counted for coverage or nearest platforms."
   CLOSED
 }
 
@@ -2156,22 +2226,31 @@ input PlatformFilter {
   townshipCode: String
   "Halls of this sector (界别) code."
   sectorCode: String
+  "Only REAL or only ILLUSTRATIVE records."
   provenance: Provenance
+  "Only platforms with this status."
   status: PlatformStatus
   "The name contains this text (case-insensitive)."
   search: String
 }
 
+"A page of platforms (a Relay cursor connection)."
 type PlatformConnection {
+  "The platforms of this page, each with its cursor."
   edges: [PlatformEdge!]!
+  "The platforms of this page, as in edges, without the cursors."
   nodes: [Platform!]!
+  "Whether more follow, and the cursors to continue from."
   pageInfo: PageInfo!
   "The number of platforms matching the filter, not only this page."
   totalCount: Int!
 }
 
+"One of the platforms of a page, with its cursor."
 type PlatformEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to get what follows this item."
   cursor: String!
+  "The item itself."
   node: Platform!
   "Metres from the centre of ` + "`" + `near` + "`" + ` (geodesic, WGS84 spheroid); null when the list was not asked for ` + "`" + `near` + "`" + `."
   distanceMetres: Float
@@ -2183,6 +2262,7 @@ type Organiser {
   code: String!
   "The name, e.g. 永安市政协."
   name: String!
+  "CITY for the city CPPCC, COUNTY for a county-level CPPCC."
   level: OrganiserLevel!
   "Its county-level unit; null for the city CPPCC."
   county: County
@@ -2190,12 +2270,15 @@ type Organiser {
 
 "The level of an organiser."
 enum OrganiserLevel {
+  "The city CPPCC (三明市政协)."
   CITY
+  "A county-level CPPCC."
   COUNTY
 }
 
 "A CPPCC sector (界别)."
 type Sector implements Node {
+  "The global ID (Relay): opaque and stable."
   id: ID!
   "A short stable code, e.g. MINMENG."
   code: String!
@@ -2205,15 +2288,23 @@ type Sector implements Node {
   nameEn: String!
 }
 
+"A page of sectors (a Relay cursor connection)."
 type SectorConnection {
+  "The sectors of this page, each with its cursor."
   edges: [SectorEdge!]!
+  "The sectors of this page, as in edges, without the cursors."
   nodes: [Sector!]!
+  "Whether more follow, and the cursors to continue from."
   pageInfo: PageInfo!
+  "The number of sectors in the whole list, not only this page."
   totalCount: Int!
 }
 
+"One of the sectors of a page, with its cursor."
 type SectorEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to get what follows this item."
   cursor: String!
+  "The item itself."
   node: Sector!
 }
 
@@ -2221,16 +2312,21 @@ type SectorEdge {
 type Dataset {
   "The attribution to display with the data (required by CC BY 4.0)."
   attribution: String!
+  "The licence of the data as served, following its sources."
   licence: String!
   "When the last load that changed anything finished."
   loadedAt: DateTime!
+  "Every source the data comes from, with what it is used for."
   sources: [DataSource!]!
 }
 
 "One source of the data."
 type DataSource {
+  "The name of the source."
   name: String!
+  "Where the source can be found."
   url: String!
+  "The licence the source is published under."
   licence: String!
   "What the directory takes from it."
   usedFor: String!
@@ -2246,9 +2342,13 @@ schema {
   subscription: Subscription
 }
 
+"The questions civicmap answers: the directory, where things are, and coverage."
 type Query {
   "Fetches any object by its global ID (Relay). Null, with a NOT_FOUND error, when nothing has that ID."
-  node(id: ID!): Node
+  node(
+    "A global ID, as the ` + "`" + `id` + "`" + ` fields return it."
+    id: ID!
+  ): Node
 
   """
   The platforms that match every given argument: ` + "`" + `filter` + "`" + `, ` + "`" + `near` + "`" + `, ` + "`" + `within` + "`" + ` and ` + "`" + `bbox` + "`" + ` (all must hold).
@@ -2257,6 +2357,7 @@ type Query {
   match no spatial argument. ` + "`" + `first` + "`" + ` is 50 by default and at most 500.
   """
   platforms(
+    "Conditions on the platforms' attributes; all must hold."
     filter: PlatformFilter
     "Only platforms within this distance of a point, nearest first."
     near: NearInput
@@ -2267,27 +2368,55 @@ type Query {
     within: GeoJSON
     "Only platforms inside this longitude/latitude box, its edge included."
     bbox: BBoxInput
+    "How many items to return: 50 by default, at most 500."
     first: Int = 50
+    "A cursor of this list (pageInfo.endCursor or an edge's cursor): the page starts after it."
     after: String
   ): PlatformConnection!
 
   "One platform by its global ID. Null, with a NOT_FOUND error, when there is none."
-  platform(id: ID!): Platform
+  platform(
+    "A global ID, as the ` + "`" + `id` + "`" + ` fields return it."
+    id: ID!
+  ): Platform
 
   "The 11 county-level units of Sanming, ordered by code."
-  counties(first: Int = 50, after: String): CountyConnection!
+  counties(
+    "How many items to return: 50 by default, at most 500."
+    first: Int = 50
+    "A cursor of this list (pageInfo.endCursor or an edge's cursor): the page starts after it."
+    after: String
+  ): CountyConnection!
 
   "One county-level unit by its 6-digit code (e.g. 350481). Null, with a NOT_FOUND error, when there is none."
-  county(code: String!): County
+  county(
+    "The 6-digit county code, e.g. 350481."
+    code: String!
+  ): County
 
   "Township-level units (街道, 镇, 乡), ordered by code, optionally those of one county."
-  townships(countyCode: String, first: Int = 50, after: String): TownshipConnection!
+  townships(
+    "Only the townships of this county (6-digit code)."
+    countyCode: String
+    "How many items to return: 50 by default, at most 500."
+    first: Int = 50
+    "A cursor of this list (pageInfo.endCursor or an edge's cursor): the page starts after it."
+    after: String
+  ): TownshipConnection!
 
   "One township-level unit by its 9-digit NBS code (e.g. 350424106). Null, with a NOT_FOUND error, when there is none."
-  township(code: String!): Township
+  township(
+    "The 9-digit NBS code, e.g. 350424106."
+    code: String!
+  ): Township
 
   "The CPPCC sectors (界别) that sector deliberation halls are organised by, in the CPPCC's order."
-  sectors(first: Int = 50, after: String): SectorConnection!
+  sectors(
+    "How many items to return: 50 by default, at most 500."
+    first: Int = 50
+    "A cursor of this list (pageInfo.endCursor or an edge's cursor): the page starts after it."
+    after: String
+  ): SectorConnection!
 
   "Where the data comes from: sources, licence, attribution and when it was loaded."
   dataset: Dataset!
@@ -2301,9 +2430,13 @@ interface Node {
 
 "Information to page through a connection (Relay cursor connections)."
 type PageInfo {
+  "Whether items follow this page."
   hasNextPage: Boolean!
+  "Whether items come before this page (it was asked for with ` + "`" + `after` + "`" + `)."
   hasPreviousPage: Boolean!
+  "The cursor of the first item of the page; null when the page is empty."
   startCursor: String
+  "The cursor of the last item of the page: pass it as ` + "`" + `after` + "`" + ` for the next page; null when the page is empty."
   endCursor: String
 }
 
@@ -2328,7 +2461,9 @@ scalar DateTime
     lon: Float!
     "Latitude (WGS84), in [-90, 90]."
     lat: Float!
+    "Only platforms of these kinds; every kind when omitted."
     kinds: [PlatformKind!]
+    "How many platforms: 5 by default, from 1 to 100."
     limit: Int = 5
   ): [PlatformDistance!]!
 
@@ -2356,14 +2491,19 @@ input NearInput {
 
 "A longitude/latitude box (WGS84) with west < east and south < north. Boxes across the antimeridian are not supported."
 input BBoxInput {
+  "Western edge: the smallest longitude, in [-180, 180]."
   west: Float!
+  "Southern edge: the smallest latitude, in [-90, 90]."
   south: Float!
+  "Eastern edge: the largest longitude, in [-180, 180], more than west."
   east: Float!
+  "Northern edge: the largest latitude, in [-90, 90], more than south."
   north: Float!
 }
 
 "A platform and how far it is."
 type PlatformDistance {
+  "The platform."
   platform: Platform!
   "Metres, geodesic on the WGS84 spheroid: from the point asked about, or from a township's cell (0 inside it)."
   distanceMetres: Float!
@@ -2401,7 +2541,12 @@ type Location {
   commit out of the order they started in. ` + "`" + `endCursor` + "`" + ` is set even on an empty page (it is then ` + "`" + `after` + "`" + ` again).
   ` + "`" + `first` + "`" + ` is 100 by default and at most 500.
   """
-  changes(after: String, first: Int = 100): ChangeConnection!
+  changes(
+    "A cursor of the feed (pageInfo.endCursor, a change's cursor or an export's X-Civicmap-Cursor); the beginning when omitted."
+    after: String
+    "How many changes to return: 100 by default, at most 500."
+    first: Int = 100
+  ): ChangeConnection!
 }
 
 """
@@ -2413,7 +2558,10 @@ arrive within about a second.
 """
 type Subscription {
   "Each change of a platform after the cursor ` + "`" + `after` + "`" + `; BAD_USER_INPUT for a cursor that is not one of the feed's."
-  platformChanged(after: String): Change!
+  platformChanged(
+    "A cursor of the feed; without it, only changes that commit from now on."
+    after: String
+  ): Change!
 }
 
 """
@@ -2427,22 +2575,42 @@ type Mutation {
   Creates a platform. BAD_USER_INPUT names the field at fault (` + "`" + `extensions.field` + "`" + `, e.g. ` + "`" + `input.lon` + "`" + `); CONFLICT names
   it too for a taken ` + "`" + `externalId` + "`" + ` or a second liaison group in a township.
   """
-  createPlatform(input: PlatformInput!): Platform!
+  createPlatform(
+    "The new platform."
+    input: PlatformInput!
+  ): Platform!
 
   "Replaces platform ` + "`" + `id` + "`" + ` with ` + "`" + `input` + "`" + `, if it is still at ` + "`" + `expectedVersion` + "`" + `. Errors as createPlatform, and NOT_FOUND."
-  updatePlatform(id: ID!, input: PlatformInput!, expectedVersion: Int!): Platform!
+  updatePlatform(
+    "A global ID, as the ` + "`" + `id` + "`" + ` fields return it."
+    id: ID!
+    "The platform's whole new state."
+    input: PlatformInput!
+    "The version the update is based on: the platform's ` + "`" + `version` + "`" + ` when it was read."
+    expectedVersion: Int!
+  ): Platform!
 
   """
   Deletes platform ` + "`" + `id` + "`" + `, if it is still at ` + "`" + `expectedVersion` + "`" + `: it leaves every read and query, and stays in the change
   feed as a tombstone. ` + "`" + `restorePlatform` + "`" + ` brings it back.
   """
-  deletePlatform(id: ID!, expectedVersion: Int!): PlatformTombstone!
+  deletePlatform(
+    "A global ID, as the ` + "`" + `id` + "`" + ` fields return it."
+    id: ID!
+    "The version the delete is based on: the platform's ` + "`" + `version` + "`" + ` when it was read."
+    expectedVersion: Int!
+  ): PlatformTombstone!
 
   """
   Brings back deleted platform ` + "`" + `id` + "`" + `, if it is still at ` + "`" + `expectedVersion` + "`" + ` (the tombstone's). CONFLICT when it is a
   liaison group and its township has another one now.
   """
-  restorePlatform(id: ID!, expectedVersion: Int!): Platform!
+  restorePlatform(
+    "A global ID, as the ` + "`" + `id` + "`" + ` fields return it."
+    id: ID!
+    "The tombstone's version."
+    expectedVersion: Int!
+  ): Platform!
 
   """
   Writes many platforms in one transaction, all or nothing, matched by ` + "`" + `externalId` + "`" + `: a new one is created, one that
@@ -2452,7 +2620,12 @@ type Mutation {
   ` + "`" + `rows[i].platform.…` + "`" + `. With ` + "`" + `dryRun` + "`" + ` everything is checked and counted, and nothing is written. At most 20000 rows.
   ` + "`" + `civicmap import FILE` + "`" + ` does the same from a file; importPlatformFile takes the file itself.
   """
-  importPlatforms(rows: [PlatformImport!]!, dryRun: Boolean! = false): ImportReport!
+  importPlatforms(
+    "The platforms to write, at most 20000."
+    rows: [PlatformImport!]!
+    "Check and count everything, write nothing."
+    dryRun: Boolean! = false
+  ): ImportReport!
 
   """
   importPlatforms of a file in ` + "`" + `data` + "`" + `, in ` + "`" + `format` + "`" + ` as an export writes it (NDJSON, CSV or GeoJSON, edited or not):
@@ -2461,7 +2634,14 @@ type Mutation {
   row is named as importPlatforms names it, with its line or feature. A request body is at most 256 KiB, so bigger
   files go through ` + "`" + `civicmap import FILE` + "`" + `.
   """
-  importPlatformFile(format: ImportFormat!, data: String!, dryRun: Boolean! = false): ImportReport!
+  importPlatformFile(
+    "The format of ` + "`" + `data` + "`" + `."
+    format: ImportFormat!
+    "The file's contents, as text."
+    data: String!
+    "Check and count everything, write nothing."
+    dryRun: Boolean! = false
+  ): ImportReport!
 }
 
 "The file formats of importPlatformFile: those of the exports (/export/platforms.ndjson, .csv, .geojson)."

@@ -28,17 +28,24 @@ type ChangeEdge struct {
 	Node *db.Change `json:"node"`
 }
 
+// A page of counties (a Relay cursor connection).
 type CountyConnection struct {
-	Edges    []CountyEdge `json:"edges"`
-	Nodes    []db.County  `json:"nodes"`
-	PageInfo *PageInfo    `json:"pageInfo"`
+	// The counties of this page, each with its cursor.
+	Edges []CountyEdge `json:"edges"`
+	// The counties of this page, as in edges, without the cursors.
+	Nodes []db.County `json:"nodes"`
+	// Whether more follow, and the cursors to continue from.
+	PageInfo *PageInfo `json:"pageInfo"`
 	// The number of counties in the whole list, not only this page.
 	TotalCount int `json:"totalCount"`
 }
 
+// One of the counties of a page, with its cursor.
 type CountyEdge struct {
-	Cursor string     `json:"cursor"`
-	Node   *db.County `json:"node"`
+	// Pass it as `after` to get what follows this item.
+	Cursor string `json:"cursor"`
+	// The item itself.
+	Node *db.County `json:"node"`
 }
 
 // The answer of `locate`: what lies at a point.
@@ -70,40 +77,60 @@ type Mutation struct {
 
 // Information to page through a connection (Relay cursor connections).
 type PageInfo struct {
-	HasNextPage     bool    `json:"hasNextPage"`
-	HasPreviousPage bool    `json:"hasPreviousPage"`
-	StartCursor     *string `json:"startCursor,omitempty"`
-	EndCursor       *string `json:"endCursor,omitempty"`
+	// Whether items follow this page.
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether items come before this page (it was asked for with `after`).
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of the first item of the page; null when the page is empty.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of the last item of the page: pass it as `after` for the next page; null when the page is empty.
+	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// A page of platforms (a Relay cursor connection).
 type PlatformConnection struct {
-	Edges    []PlatformEdge `json:"edges"`
-	Nodes    []db.Platform  `json:"nodes"`
-	PageInfo *PageInfo      `json:"pageInfo"`
+	// The platforms of this page, each with its cursor.
+	Edges []PlatformEdge `json:"edges"`
+	// The platforms of this page, as in edges, without the cursors.
+	Nodes []db.Platform `json:"nodes"`
+	// Whether more follow, and the cursors to continue from.
+	PageInfo *PageInfo `json:"pageInfo"`
 	// The number of platforms matching the filter, not only this page.
 	TotalCount int `json:"totalCount"`
 }
 
+// One of the platforms of a page, with its cursor.
 type PlatformEdge struct {
-	Cursor string       `json:"cursor"`
-	Node   *db.Platform `json:"node"`
+	// Pass it as `after` to get what follows this item.
+	Cursor string `json:"cursor"`
+	// The item itself.
+	Node *db.Platform `json:"node"`
 	// Metres from the centre of `near` (geodesic, WGS84 spheroid); null when the list was not asked for `near`.
 	DistanceMetres *float64 `json:"distanceMetres,omitempty"`
 }
 
+// The questions civicmap answers: the directory, where things are, and coverage.
 type Query struct {
 }
 
+// A page of sectors (a Relay cursor connection).
 type SectorConnection struct {
-	Edges      []SectorEdge `json:"edges"`
-	Nodes      []db.Sector  `json:"nodes"`
-	PageInfo   *PageInfo    `json:"pageInfo"`
-	TotalCount int          `json:"totalCount"`
+	// The sectors of this page, each with its cursor.
+	Edges []SectorEdge `json:"edges"`
+	// The sectors of this page, as in edges, without the cursors.
+	Nodes []db.Sector `json:"nodes"`
+	// Whether more follow, and the cursors to continue from.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of sectors in the whole list, not only this page.
+	TotalCount int `json:"totalCount"`
 }
 
+// One of the sectors of a page, with its cursor.
 type SectorEdge struct {
-	Cursor string     `json:"cursor"`
-	Node   *db.Sector `json:"node"`
+	// Pass it as `after` to get what follows this item.
+	Cursor string `json:"cursor"`
+	// The item itself.
+	Node *db.Sector `json:"node"`
 }
 
 // Live changes, over a WebSocket on /graphql with the graphql-transport-ws protocol. A subscriber sends the cursor of
@@ -114,30 +141,44 @@ type SectorEdge struct {
 type Subscription struct {
 }
 
+// A page of townships (a Relay cursor connection).
 type TownshipConnection struct {
-	Edges    []TownshipEdge `json:"edges"`
-	Nodes    []db.Township  `json:"nodes"`
-	PageInfo *PageInfo      `json:"pageInfo"`
+	// The townships of this page, each with its cursor.
+	Edges []TownshipEdge `json:"edges"`
+	// The townships of this page, as in edges, without the cursors.
+	Nodes []db.Township `json:"nodes"`
+	// Whether more follow, and the cursors to continue from.
+	PageInfo *PageInfo `json:"pageInfo"`
 	// The number of townships in the whole list, not only this page.
 	TotalCount int `json:"totalCount"`
 }
 
+// A page of uncovered townships (a Relay cursor connection).
 type TownshipCoverageConnection struct {
-	Edges    []TownshipCoverageEdge `json:"edges"`
-	Nodes    []db.TownshipCoverage  `json:"nodes"`
-	PageInfo *PageInfo              `json:"pageInfo"`
+	// The uncovered townships of this page, each with its cursor.
+	Edges []TownshipCoverageEdge `json:"edges"`
+	// The uncovered townships of this page, as in edges, without the cursors.
+	Nodes []db.TownshipCoverage `json:"nodes"`
+	// Whether more follow, and the cursors to continue from.
+	PageInfo *PageInfo `json:"pageInfo"`
 	// The number of uncovered townships, not only this page.
 	TotalCount int `json:"totalCount"`
 }
 
+// One of the uncovered townships of a page, with its cursor.
 type TownshipCoverageEdge struct {
-	Cursor string               `json:"cursor"`
-	Node   *db.TownshipCoverage `json:"node"`
+	// Pass it as `after` to get what follows this item.
+	Cursor string `json:"cursor"`
+	// The item itself.
+	Node *db.TownshipCoverage `json:"node"`
 }
 
+// One of the townships of a page, with its cursor.
 type TownshipEdge struct {
-	Cursor string       `json:"cursor"`
-	Node   *db.Township `json:"node"`
+	// Pass it as `after` to get what follows this item.
+	Cursor string `json:"cursor"`
+	// The item itself.
+	Node *db.Township `json:"node"`
 }
 
 // The file formats of importPlatformFile: those of the exports (/export/platforms.ndjson, .csv, .geojson).
