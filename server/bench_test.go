@@ -19,6 +19,14 @@ func BenchmarkQueries(b *testing.B) {
 		{"township_cells", `{ townships(first: 500) { nodes { code name positionQuality boundaryQuality boundary } } }`},
 		{"county_boundaries", `{ counties { nodes { code name boundary } } }`},
 		{"search", `{ platforms(filter: {search: "工作站"}) { totalCount nodes { name } } }`},
+		// The planners' view of the whole city (BenchmarkSpatial has one county
+		// on both datasets).
+		{"coverage_city", `{ coverage(kinds: [WORKSTATION], radiusMetres: 5000) { totals { covered uncovered ratio }
+			counties { totals { covered uncovered } } townships { status nearest { distanceMetres platform { name } } } } }`},
+		{"covered_area_city", `{ coverage(kinds: [WORKSTATION], radiusMetres: 5000) { counties { areaRatio coveredAreaKm2 } } }`},
+		{"uncovered_city", `{ uncoveredTownships(kinds: [WORKSTATION], radiusMetres: 5000, first: 500) {
+			totalCount nodes { township { name county { name } } nearest { distanceMetres platform { name } } } } }`},
+		{"sector_matrix_city", `{ sectorCoverage { counties { county { name } servedCount sectors { served halls { name } } } } }`},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) { benchQuery(b, h, c.query, nil) })
