@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"time"
 
@@ -126,3 +127,20 @@ func (g *Geometry) UnmarshalGQL(v any) error {
 	g.T = t
 	return err
 }
+
+// MarshalFloat writes a Float in plain decimal notation, the shortest that
+// reads back to the same float64: a distance of 1,427 km is 1427241.79961753,
+// not gqlgen's 1.42724179961753e+06. JSON has no NaN or infinity; no field
+// here produces them, and they would be written as null.
+func MarshalFloat(f float64) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			io.WriteString(w, "null")
+			return
+		}
+		io.WriteString(w, strconv.FormatFloat(f, 'f', -1, 64))
+	})
+}
+
+// UnmarshalFloat reads a Float as gqlgen does.
+func UnmarshalFloat(v any) (float64, error) { return graphql.UnmarshalFloat(v) }
