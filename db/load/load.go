@@ -122,6 +122,13 @@ func Run(ctx context.Context, pool *pgxpool.Pool, opts Options) (Report, error) 
 		r.Changed = w.changed
 		return w.err
 	})
+	if err == nil && r.Changed > 0 {
+		// Fresh statistics, so that the spatial queries' plans walk their
+		// indexes at once rather than after autovacuum gets round to it.
+		if _, err = pool.Exec(ctx, "ANALYZE"); err != nil {
+			err = fmt.Errorf("analyze: %w", err)
+		}
+	}
 	r.Duration = time.Since(start)
 	if err != nil {
 		log.Error("load failed", "dir", opts.DataDir, "err", err, "duration", r.Duration)
