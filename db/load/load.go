@@ -125,8 +125,9 @@ func Run(ctx context.Context, pool *pgxpool.Pool, opts Options) (Report, error) 
 	if err == nil && r.Changed > 0 {
 		// Fresh statistics, so that the spatial queries' plans walk their
 		// indexes at once rather than after autovacuum gets round to it.
-		if _, err = pool.Exec(ctx, "ANALYZE"); err != nil {
-			err = fmt.Errorf("analyze: %w", err)
+		// The load is committed by now, so a failure here only costs speed.
+		if _, aerr := pool.Exec(ctx, "ANALYZE"); aerr != nil {
+			log.Warn("analyze after load failed", "err", aerr)
 		}
 	}
 	r.Duration = time.Since(start)
