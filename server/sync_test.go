@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -176,6 +177,18 @@ func TestMutationsNeedAuthority(t *testing.T) {
 	hall := f.platformByExternalID(t, "SH-0008")
 	var tomb struct{ DeletePlatform struct{ Version int } }
 	data2(t, f.h, f.admin, deleteMutation, map[string]any{"id": hall.ID, "v": hall.Version}, &tomb)
+	// The group's row of a CSV export, edited, as a file to import.
+	_, csv := export(t, f.h, "csv")
+	lines := strings.SplitAfter(string(csv), "\n")
+	var file string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "LG-350424100,") || strings.Contains(l, ",LG-350424100,") {
+			file = lines[0] + strings.Replace(l, ",ACTIVE,", ",SUSPENDED,", 1)
+		}
+	}
+	if file == "" {
+		t.Fatal("LG-350424100 is not in the CSV export")
+	}
 
 	mutations := []struct {
 		name  string
@@ -186,6 +199,9 @@ func TestMutationsNeedAuthority(t *testing.T) {
 		{"update", updateMutation, map[string]any{"id": group.ID, "v": group.Version, "in": with(group.Input, "name", "改名")}},
 		{"delete", deleteMutation, map[string]any{"id": group.ID, "v": group.Version}},
 		{"restore", restoreMutation, map[string]any{"id": hall.ID, "v": tomb.DeletePlatform.Version}},
+		{"import rows", importMutation, map[string]any{"dry": false, "rows": []map[string]any{
+			{"platform": with(group.Input, "name", "改名"), "expectedVersion": group.Version}}}},
+		{"import file", importFileMutation, map[string]any{"format": "CSV", "data": file, "dry": false}},
 	}
 	callers := []struct {
 		name, auth, code string
