@@ -17,6 +17,11 @@ import (
 type ImportRow struct {
 	Platform        PlatformInput
 	ExpectedVersion *int
+	// CreatedAt and UpdatedAt are the platform's history as the file
+	// records it, nil when it does not. A platform the import creates keeps
+	// them, so that a directory restored or copied from an export is the
+	// same; an update is a new change here, at the import's time.
+	CreatedAt, UpdatedAt *time.Time
 	// Where is the row's place in its file ("line 3", "feature 12"), for
 	// errors; "" for rows given over GraphQL.
 	Where string
@@ -88,7 +93,7 @@ func (db *DB) ImportPlatforms(ctx context.Context, w Writer, rows []ImportRow, d
 // round trips are shared.
 func importRows(ctx context.Context, tx pgx.Tx, w Writer, rows []ImportRow, from, to int, rep *ImportReport) error {
 	for i := from; i < to; i++ {
-		if err := rows[i].Platform.checkImported(); err != nil {
+		if err := rows[i].check(); err != nil {
 			return rowError(i, &rows[i], err)
 		}
 	}
@@ -131,12 +136,18 @@ func importRows(ctx context.Context, tx pgx.Tx, w Writer, rows []ImportRow, from
 	return err
 }
 
-// checkImported is check, for an import row, which must name its platform.
-func (in *PlatformInput) checkImported() error {
-	if in.ExternalID == nil {
+// check is PlatformInput.check for an import row, which must name its
+// platform and whose history, if given, must be in order.
+func (row *ImportRow) check() error {
+	switch {
+	case row.Platform.ExternalID == nil:
 		return errcode.Invalid("input.externalId", "an imported platform needs its external ID, which says which platform it is")
+	case row.UpdatedAt != nil && row.CreatedAt == nil:
+		return errcode.Invalid("updatedAt", "give createdAt with updatedAt, or neither: a platform created without its history is created and updated now")
+	case row.UpdatedAt != nil && row.UpdatedAt.Before(*row.CreatedAt):
+		return errcode.Invalid("updatedAt", "%s is before createdAt %s", row.UpdatedAt.Format(time.RFC3339Nano), row.CreatedAt.Format(time.RFC3339Nano))
 	}
-	return in.check()
+	return row.Platform.check()
 }
 
 // queueImport queues the write of rows[i] (whose platform is t, nil for a new
@@ -147,7 +158,7 @@ func queueImport(b *pgx.Batch, w Writer, i int, rows []ImportRow, t *importTarge
 	in := &row.Platform
 	switch {
 	case t == nil:
-		b.Queue(createPlatformSQL, in.createArgs(w)...).QueryRow(func(r pgx.Row) error {
+		b.Queue(createPlatformSQL, in.createArgs(w, row.CreatedAt, row.UpdatedAt)...).QueryRow(func(r pgx.Row) error {
 			var id int64
 			if err := createFailed(r.Scan(&id), w, in); err != nil {
 				return rowError(i, row, err)
@@ -226,7 +237,8 @@ func rowName(i int, row *ImportRow) string {
 }
 
 // rowError names the row in err: its field becomes rows[i].platform.… (or
-// rows[i].expectedVersion) and its message starts with the row.
+// rows[i].expectedVersion, rows[i].createdAt…) and its message starts with
+// the row.
 func rowError(i int, row *ImportRow, err error) error {
 	where := rowName(i, row)
 	var e *errcode.Error
@@ -237,8 +249,8 @@ func rowError(i int, row *ImportRow, err error) error {
 	switch {
 	case strings.HasPrefix(field, "input."):
 		field = fmt.Sprintf("rows[%d].platform.%s", i, strings.TrimPrefix(field, "input."))
-	case field == "expectedVersion":
-		field = fmt.Sprintf("rows[%d].expectedVersion", i)
+	case field != "":
+		field = fmt.Sprintf("rows[%d].%s", i, field)
 	}
 	return &errcode.Error{Code: e.Code, Field: field, Message: where + ": " + e.Message, Extensions: e.Extensions, Err: e.Err}
 }

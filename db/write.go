@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -12,17 +13,19 @@ import (
 )
 
 // The write statements. $1…$15 are PlatformInput.args; each bumps version and
-// updated_at, and each has the writer's scope in its WHERE (platform_in_scope,
+// updated_at (a create takes created_at and updated_at from $18 and $19 when
+// an import carries them, the platform's own history, else now()), and each has the writer's scope in its WHERE (platform_in_scope,
 // migration 0003; NULL scope for an admin) for the row as it is (update,
 // delete, restore) and as it will be (create, update), so that no editor can
 // write outside its scope whatever the Go code above it does.
 const (
 	createPlatformSQL = `
 INSERT INTO platform (kind, name, organiser_code, township_code, host_name, host_type, sector_code, address,
-                      location, position_quality, established_on, status, provenance, source_note, external_id)
+                      location, position_quality, established_on, status, provenance, source_note, external_id,
+                      created_at, updated_at)
 SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text,
        ST_SetSRID(ST_MakePoint($9::float8, $10::float8), 4326), $11::text, $12::date, $13::text, $14::text,
-       $15::text, $16::text
+       $15::text, $16::text, coalesce($18::timestamptz, now()), coalesce($19::timestamptz, now())
 WHERE platform_in_scope($17::text, $3::text, $4::text)
 RETURNING id`
 
@@ -127,16 +130,17 @@ func createIn(ctx context.Context, tx pgx.Tx, w Writer, in *PlatformInput) (*Pla
 		return nil, err
 	}
 	var id int64
-	err := tx.QueryRow(ctx, createPlatformSQL, in.createArgs(w)...).Scan(&id)
+	err := tx.QueryRow(ctx, createPlatformSQL, in.createArgs(w, nil, nil)...).Scan(&id)
 	if err := createFailed(err, w, in); err != nil {
 		return nil, err
 	}
 	return queryOne[Platform](ctx, tx, platformsByIDSQL, []int64{id})
 }
 
-// createArgs are the arguments of createPlatformSQL.
-func (in *PlatformInput) createArgs(w Writer) []any {
-	return append(in.args(), in.ExternalID, w.Scope)
+// createArgs are the arguments of createPlatformSQL; createdAt and updatedAt
+// nil are the time of the write.
+func (in *PlatformInput) createArgs(w Writer, createdAt, updatedAt *time.Time) []any {
+	return append(in.args(), in.ExternalID, w.Scope, createdAt, updatedAt)
 }
 
 // createFailed explains the error of createPlatformSQL: no row is the scope's
