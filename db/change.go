@@ -11,10 +11,10 @@ import (
 
 // The change feed is the table platform_change, written by a trigger on every
 // insert or update of a platform (migration 0003), whoever makes it: the API,
-// the loader or a person in psql. Its seq is commit order: the trigger takes
-// the next number from a counter row at COMMIT and holds that row's lock until
-// the transaction has committed, so no change can commit later with a lower
-// number. A reader that remembers the last seq it saw and asks for the ones
+// the loader or a person in psql. Its seq is commit order: the trigger locks
+// a queue row at COMMIT, holds the lock until the transaction has committed,
+// and takes its numbers from a sequence under it, so no change can commit
+// later with a lower number (migration 0004). A reader that remembers the last seq it saw and asks for the ones
 // after it therefore never misses one and never sees one twice.
 
 // ChangeOperation is platform_change.operation.

@@ -10,7 +10,7 @@ import (
 const (
 	// snapshotSeqSQL is the number of the last change the snapshot holds. It
 	// must be the transaction's first statement, which takes the snapshot.
-	snapshotSeqSQL = `SELECT last_seq FROM change_counter`
+	snapshotSeqSQL = `SELECT coalesce(max(seq), 0) FROM platform_change`
 	// exportPlatformsSQL is every live platform, ordered by ID.
 	exportPlatformsSQL = `SELECT ` + platformColumns + platformFrom + ` ORDER BY p.id`
 )

@@ -17,6 +17,11 @@ import (
 type ImportRow struct {
 	Platform        PlatformInput
 	ExpectedVersion *int
+	// CreatedAt and UpdatedAt are the platform's history as the file
+	// records it, nil when it does not. A platform the import creates keeps
+	// them, so that a directory restored or copied from an export is the
+	// same; an update is a new change here, at the import's time.
+	CreatedAt, UpdatedAt *time.Time
 	// Where is the row's place in its file ("line 3", "feature 12"), for
 	// errors; "" for rows given over GraphQL.
 	Where string
@@ -32,18 +37,19 @@ type ImportReport struct {
 // transaction's worth of row locks and change rows.
 const MaxImportRows = 20000
 
-// importTargetSQL finds the platform an import row is about, deleted or not.
-const importTargetSQL = `SELECT p.deleted_at IS NOT NULL AS deleted, ` + platformColumns + `
-FROM platform p JOIN township t ON t.code = p.township_code WHERE p.external_id = $1`
+// importTargetsSQL finds the platforms an import's rows are about, deleted
+// or not, by their external IDs ($1).
+const importTargetsSQL = `SELECT p.deleted_at IS NOT NULL AS deleted, ` + platformColumns + `
+FROM platform p JOIN township t ON t.code = p.township_code WHERE p.external_id = ANY($1::text[])`
 
-// importTarget is the answer of importTargetSQL.
+// importTarget is a row of the answer of importTargetsSQL.
 type importTarget struct {
 	Deleted bool `db:"deleted"`
 	Platform
 }
 
-// importBatch is how many rows go to the database in one round trip. Each
-// row's statements are those createPlatform and updatePlatform run, batched.
+// importBatch is how many writes go to the database in one round trip. Each
+// row's write is the statement createPlatform or updatePlatform runs.
 const importBatch = 500
 
 // errDryRun rolls a dry run back after it has done everything.
@@ -66,8 +72,15 @@ func (db *DB) ImportPlatforms(ctx context.Context, w Writer, rows []ImportRow, d
 		return rep, fmt.Errorf("import platforms: %w", err)
 	}
 	err := db.write(ctx, w, func(tx pgx.Tx) error {
+		targets, err := importTargets(ctx, tx, rows)
+		if err != nil {
+			return err
+		}
+		if err := checkRows(ctx, tx, w, rows, targets); err != nil {
+			return err
+		}
 		for from := 0; from < len(rows); from += importBatch {
-			if err := importRows(ctx, tx, w, rows, from, min(from+importBatch, len(rows)), &rep); err != nil {
+			if err := writeRows(ctx, tx, w, rows, targets, from, min(from+importBatch, len(rows)), &rep); err != nil {
 				return err
 			}
 		}
@@ -82,72 +95,98 @@ func (db *DB) ImportPlatforms(ctx context.Context, w Writer, rows []ImportRow, d
 	return rep, nil
 }
 
-// importRows imports rows[from:to] in two round trips: one looks up and
-// checks every row, the other writes those that change. The checks and the
-// statements are those of createPlatform and updatePlatform; only their
-// round trips are shared.
-func importRows(ctx context.Context, tx pgx.Tx, w Writer, rows []ImportRow, from, to int, rep *ImportReport) error {
-	for i := from; i < to; i++ {
-		if err := rows[i].Platform.checkImported(); err != nil {
+// importTargets returns the platforms that rows name, by external ID.
+func importTargets(ctx context.Context, tx pgx.Tx, rows []ImportRow) (map[string]*importTarget, error) {
+	ids := make([]string, 0, len(rows))
+	for i := range rows {
+		if ext := rows[i].Platform.ExternalID; ext != nil {
+			ids = append(ids, *ext)
+		}
+	}
+	ts, err := queryRows[importTarget](ctx, tx, importTargetsSQL, ids)
+	if err != nil {
+		return nil, fmt.Errorf("look up the platforms of the rows: %w", err)
+	}
+	targets := make(map[string]*importTarget, len(ts))
+	for i := range ts {
+		targets[ts[i].ExternalID] = &ts[i]
+	}
+	return targets, nil
+}
+
+// checkRows checks every row as createPlatform and updatePlatform check their
+// input, and refuses a row of a deleted platform; it returns the error of the
+// first row that fails, whichever check fails it. The checks that need no
+// database stop at the first bad row; the database then checks the rows
+// before it, whose values it can take, in one statement.
+func checkRows(ctx context.Context, tx pgx.Tx, w Writer, rows []ImportRow, targets map[string]*importTarget) error {
+	bad, badErr := len(rows), error(nil)
+	for i := range rows {
+		if err := rows[i].check(); err != nil {
+			bad, badErr = i, err
+			break
+		}
+	}
+	ins := make([]*PlatformInput, bad)
+	for i := range ins {
+		ins[i] = &rows[i].Platform
+	}
+	checks, err := checkPlatforms(ctx, tx, ins, w.Scope)
+	if err != nil {
+		return err
+	}
+	for i, in := range ins {
+		if err := checks[i].verdict(in, w.Scope); err != nil {
 			return rowError(i, &rows[i], err)
 		}
+		if t := targets[*in.ExternalID]; t != nil && t.Deleted {
+			return rowError(i, &rows[i], &errcode.Error{Code: errcode.Conflict, Field: "input.externalId",
+				Message: fmt.Sprintf("platform %s is deleted: restore it (restorePlatform) before importing it", *in.ExternalID)})
+		}
 	}
-	targets := make([]*importTarget, to-from)
-	checks := make([]*platformCheck, to-from)
+	if badErr != nil {
+		return rowError(bad, &rows[bad], badErr)
+	}
+	return nil
+}
+
+// writeRows writes rows[from:to], checked, in one round trip: those that
+// change anything, with the statements of createPlatform and updatePlatform.
+func writeRows(ctx context.Context, tx pgx.Tx, w Writer, rows []ImportRow, targets map[string]*importTarget, from, to int, rep *ImportReport) error {
 	b := &pgx.Batch{}
 	for i := from; i < to; i++ {
-		in, k := &rows[i].Platform, i-from
-		b.Queue(importTargetSQL, *in.ExternalID).Query(func(r pgx.Rows) error {
-			ts, err := pgx.CollectRows(r, pgx.RowToAddrOfStructByName[importTarget])
-			if len(ts) > 0 {
-				targets[k] = ts[0]
-			}
-			return err
-		})
-		b.Queue(checkPlatformSQL, in.checkArgs(w.Scope)...).Query(func(r pgx.Rows) error {
-			var err error
-			checks[k], err = pgx.CollectExactlyOneRow(r, pgx.RowToAddrOfStructByName[platformCheck])
-			return err
-		})
+		queueImport(b, w, i, rows, targets[*rows[i].Platform.ExternalID], rep)
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("look up and check rows %d to %d: %w", from, to-1, err)
-	}
-
-	wb := &pgx.Batch{}
-	for i := from; i < to; i++ {
-		row, k := &rows[i], i-from
-		if err := checks[k].verdict(&row.Platform, w.Scope); err != nil {
-			return rowError(i, row, err)
-		}
-		if err := queueImport(wb, w, i, rows, targets[k], rep); err != nil {
-			return err
-		}
-	}
-	err := tx.SendBatch(ctx, wb).Close()
+	err := tx.SendBatch(ctx, b).Close()
 	if missed := (*updateMissed)(nil); errors.As(err, &missed) {
 		return rowError(missed.i, &rows[missed.i], refused(ctx, tx, w, missed.id, missed.expected, false))
 	}
 	return err
 }
 
-// checkImported is check, for an import row, which must name its platform.
-func (in *PlatformInput) checkImported() error {
-	if in.ExternalID == nil {
+// check is PlatformInput.check for an import row, which must name its
+// platform and whose history, if given, must be in order.
+func (row *ImportRow) check() error {
+	switch {
+	case row.Platform.ExternalID == nil:
 		return errcode.Invalid("input.externalId", "an imported platform needs its external ID, which says which platform it is")
+	case row.UpdatedAt != nil && row.CreatedAt == nil:
+		return errcode.Invalid("updatedAt", "give createdAt with updatedAt, or neither: a platform created without its history is created and updated now")
+	case row.UpdatedAt != nil && row.UpdatedAt.Before(*row.CreatedAt):
+		return errcode.Invalid("updatedAt", "%s is before createdAt %s", row.UpdatedAt.Format(time.RFC3339Nano), row.CreatedAt.Format(time.RFC3339Nano))
 	}
-	return in.check()
+	return row.Platform.check()
 }
 
 // queueImport queues the write of rows[i] (whose platform is t, nil for a new
-// one) on b, if it changes anything, and counts it. The write's callback turns
-// its failure into the row's error.
-func queueImport(b *pgx.Batch, w Writer, i int, rows []ImportRow, t *importTarget, rep *ImportReport) error {
+// one, never a deleted one) on b, if it changes anything, and counts it. The
+// write's callback turns its failure into the row's error.
+func queueImport(b *pgx.Batch, w Writer, i int, rows []ImportRow, t *importTarget, rep *ImportReport) {
 	row := &rows[i]
 	in := &row.Platform
 	switch {
 	case t == nil:
-		b.Queue(createPlatformSQL, in.createArgs(w)...).QueryRow(func(r pgx.Row) error {
+		b.Queue(createPlatformSQL, in.createArgs(w, row.CreatedAt, row.UpdatedAt)...).QueryRow(func(r pgx.Row) error {
 			var id int64
 			if err := createFailed(r.Scan(&id), w, in); err != nil {
 				return rowError(i, row, err)
@@ -155,9 +194,6 @@ func queueImport(b *pgx.Batch, w Writer, i int, rows []ImportRow, t *importTarge
 			return nil
 		})
 		rep.Created++
-	case t.Deleted:
-		return rowError(i, row, &errcode.Error{Code: errcode.Conflict, Field: "input.externalId",
-			Message: fmt.Sprintf("platform %s is deleted: restore it (restorePlatform) before importing it", *in.ExternalID)})
 	case in.sameAs(&t.Platform):
 		rep.Unchanged++
 	default:
@@ -178,7 +214,6 @@ func queueImport(b *pgx.Batch, w Writer, i int, rows []ImportRow, t *importTarge
 		})
 		rep.Updated++
 	}
-	return nil
 }
 
 // updateMissed is an update of an import row that matched no row; refused
@@ -226,7 +261,8 @@ func rowName(i int, row *ImportRow) string {
 }
 
 // rowError names the row in err: its field becomes rows[i].platform.… (or
-// rows[i].expectedVersion) and its message starts with the row.
+// rows[i].expectedVersion, rows[i].createdAt…) and its message starts with
+// the row.
 func rowError(i int, row *ImportRow, err error) error {
 	where := rowName(i, row)
 	var e *errcode.Error
@@ -237,8 +273,8 @@ func rowError(i int, row *ImportRow, err error) error {
 	switch {
 	case strings.HasPrefix(field, "input."):
 		field = fmt.Sprintf("rows[%d].platform.%s", i, strings.TrimPrefix(field, "input."))
-	case field == "expectedVersion":
-		field = fmt.Sprintf("rows[%d].expectedVersion", i)
+	case field != "":
+		field = fmt.Sprintf("rows[%d].%s", i, field)
 	}
 	return &errcode.Error{Code: e.Code, Field: field, Message: where + ": " + e.Message, Extensions: e.Extensions, Err: e.Err}
 }

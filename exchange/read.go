@@ -43,8 +43,9 @@ func readError(where, field, format string, args ...any) *ReadError {
 // Read reads an import file of format (ndjson, csv or geojson, as an export
 // writes them) and calls each with every row in turn. Every record becomes a
 // row whose expected version is the record's version, so that importing an
-// edited export refuses to overwrite a platform changed since; a record's id,
-// countyCode, createdAt and updatedAt are ignored. The file is read as a
+// edited export refuses to overwrite a platform changed since. A record's
+// createdAt and updatedAt become its row's, kept by a platform the import
+// creates; its id and countyCode are ignored. The file is read as a
 // stream; more than db.MaxImportRows rows or MaxBytes bytes is an error.
 // Errors are *ReadError, or the reader's.
 func Read(format string, r io.Reader, each func(db.ImportRow) error) error {
@@ -191,6 +192,12 @@ func (rec *Record) importRow(where string) (db.ImportRow, error) {
 		in.EstablishedOn = &d
 	}
 	row := db.ImportRow{Platform: in, Where: where}
+	if !rec.CreatedAt.IsZero() {
+		row.CreatedAt = &rec.CreatedAt
+	}
+	if !rec.UpdatedAt.IsZero() {
+		row.UpdatedAt = &rec.UpdatedAt
+	}
 	if rec.Version > 0 {
 		v := rec.Version
 		row.ExpectedVersion = &v

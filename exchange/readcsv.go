@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"time"
 
 	"civicmap/db"
 )
@@ -16,7 +17,7 @@ import (
 // record per row. The columns are csvHeader's; a file written by hand may
 // leave out those an import ignores and those whose value is empty. An empty
 // cell of an optional column (sectorCode, address, lon, lat, establishedOn,
-// positionQuality, version) is no value.
+// positionQuality, createdAt, updatedAt, version) is no value.
 func readCSV(r io.Reader, each func(db.ImportRow) error) error {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
@@ -123,6 +124,12 @@ func csvRecord(where string, cols map[string]int, cells []string) (Record, error
 	if rec.Lat, err = csvNumber(where, "lat", get("lat")); err != nil {
 		return rec, err
 	}
+	if rec.CreatedAt, err = csvTime(where, "createdAt", get("createdAt")); err != nil {
+		return rec, err
+	}
+	if rec.UpdatedAt, err = csvTime(where, "updatedAt", get("updatedAt")); err != nil {
+		return rec, err
+	}
 	if v := get("version"); v != "" {
 		if rec.Version, err = strconv.Atoi(v); err != nil || rec.Version < 0 {
 			return rec, readError(where, "version", "want a whole number, got %q", v)
@@ -148,4 +155,17 @@ func csvNumber(where, field, s string) (*float64, error) {
 		return nil, readError(where, field, "want a number in decimal degrees, got %q", s)
 	}
 	return &f, nil
+}
+
+// csvTime reads a timestamp as the export writes it: empty is none, the zero
+// time.
+func csvTime(where, field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return t, readError(where, field, "want a time like 2024-05-01T08:30:00Z, got %q", s)
+	}
+	return t, nil
 }

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -96,6 +98,19 @@ func TestImportCommand(t *testing.T) {
 				t.Errorf("%d changes written, want %d", got, c.written)
 			}
 		})
+	}
+	// An update through an import is a change made now: the platform keeps
+	// its createdAt and gets a new updatedAt, whatever the record says.
+	type times struct{ CreatedAt, UpdatedAt time.Time }
+	var was, is times
+	if err := json.Unmarshal([]byte(edited[0]), &was); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(exportFile(t, d)[0]), &is); err != nil {
+		t.Fatal(err)
+	}
+	if !is.CreatedAt.Equal(was.CreatedAt) || !is.UpdatedAt.After(was.UpdatedAt) {
+		t.Errorf("the updated platform's times went from %+v to %+v; want createdAt kept, updatedAt later", was, is)
 	}
 	var actor string
 	if err := pool.QueryRow(t.Context(), `SELECT actor FROM platform_change ORDER BY seq DESC LIMIT 1`).Scan(&actor); err != nil || changes() != before+1 || actor != "import platforms.ndjson" {
