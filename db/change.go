@@ -14,8 +14,9 @@ import (
 // the loader or a person in psql. Its seq is commit order: the trigger locks
 // a queue row at COMMIT, holds the lock until the transaction has committed,
 // and takes its numbers from a sequence under it, so no change can commit
-// later with a lower number (migration 0004). A reader that remembers the last seq it saw and asks for the ones
-// after it therefore never misses one and never sees one twice.
+// later with a lower number. A reader that remembers the last seq it saw and
+// asks for the ones after it therefore never misses one and never sees one
+// twice.
 
 // ChangeOperation is platform_change.operation.
 type ChangeOperation string
