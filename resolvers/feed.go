@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"sync"
 	"time"
@@ -28,15 +29,17 @@ import (
 type Feed struct {
 	db       *db.DB
 	interval time.Duration
+	log      *slog.Logger
 
 	mu      sync.Mutex
 	waiters map[chan struct{}]struct{}
 	stop    context.CancelFunc // ends the poller; nil while nobody subscribes
 }
 
-// NewFeed returns a feed that looks for new changes in d every interval.
-func NewFeed(d *db.DB, interval time.Duration) *Feed {
-	return &Feed{db: d, interval: interval, waiters: map[chan struct{}]struct{}{}}
+// NewFeed returns a feed that looks for new changes in d every interval; it
+// logs the reads that fail, which it retries.
+func NewFeed(d *db.DB, interval time.Duration, log *slog.Logger) *Feed {
+	return &Feed{db: d, interval: interval, log: log, waiters: map[chan struct{}]struct{}{}}
 }
 
 // replayPage is how many changes a subscriber reads at a time.
@@ -83,6 +86,9 @@ func (f *Feed) send(ctx context.Context, after int64, out chan<- *db.Change) (in
 	for {
 		rows, hasNext, err := f.db.Changes(ctx, db.Page{First: replayPage, After: strconv.FormatInt(after, 10)})
 		if err != nil {
+			if ctx.Err() == nil {
+				f.log.WarnContext(ctx, "subscription: read of the change feed failed; retrying", "after", after, "err", err)
+			}
 			return after, sleep(ctx, f.interval)
 		}
 		for i := range rows {
@@ -132,7 +138,10 @@ func (f *Feed) poll(ctx context.Context) {
 	t := time.NewTicker(f.interval)
 	defer t.Stop()
 	for {
-		if seq, err := f.db.LastChangeSeq(ctx); err == nil && seq != last {
+		switch seq, err := f.db.LastChangeSeq(ctx); {
+		case err != nil && ctx.Err() == nil:
+			f.log.WarnContext(ctx, "subscriptions: poll of the change feed failed; retrying", "err", err)
+		case err == nil && seq != last:
 			last = seq
 			f.wakeAll()
 		}

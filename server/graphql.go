@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -52,15 +53,15 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 }
 
 // websocket is the transport of subscriptions (graphql-transport-ws, and the
-// older graphql-ws). A browser page may subscribe only from this server's own
-// origin (the map app): the WebSocket library compares the Origin header's
-// host with the request's and answers 403 to another. Clients that are not
-// browsers send no Origin and are let in. Nothing rides on cookies here, but a
-// page of another site should not hold its visitors' connections open against
-// the server; a deployment that wants that can put the API behind its proxy.
+// older graphql-ws). Map apps of any site may subscribe, as they may read: the
+// feed is public, and nothing here rides on what a browser sends by itself
+// (no cookies; a key travels only in an Authorization header a page must set
+// on purpose), so a page of another origin gains nothing a plain client lacks.
 func websocket(log *slog.Logger) transport.Websocket {
 	return transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{},
+		Implementation: transport.CoderWebsocketImplementation{
+			AcceptOptions: coderws.AcceptOptions{OriginPatterns: []string{"*"}},
+		},
 		// A client that connects and never says connection_init is dropped.
 		InitTimeout: 10 * time.Second,
 		// Pings keep idle connections through proxies and find dead peers.

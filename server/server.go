@@ -61,7 +61,7 @@ type Server struct {
 // New returns a server answering from d.
 func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, db: d, log: log}
-	res := &resolvers.Resolver{DB: d, Feed: resolvers.NewFeed(d, cfg.FeedPoll)}
+	res := &resolvers.Resolver{DB: d, Feed: resolvers.NewFeed(d, cfg.FeedPoll, log)}
 	exec := s.authenticate(newGraphQL(res, cfg, log))
 	gql := serveGraphQL(exec)
 	graphiql := playground.Handler("civicmap GraphQL", "/graphql")
