@@ -37,6 +37,12 @@ type gqlError struct {
 	Extensions map[string]any `json:"extensions"`
 }
 
+// pageInfo is a connection's pageInfo as the tests decode it.
+type pageInfo struct {
+	HasNextPage, HasPreviousPage bool
+	EndCursor                    *string
+}
+
 // result is a GraphQL response, with the data left as JSON for the test to decode.
 type result struct {
 	Status int

@@ -11,11 +11,8 @@ func TestPagingWalksEveryPlatformOnce(t *testing.T) {
 	type page struct {
 		Platforms struct {
 			TotalCount int
-			PageInfo   struct {
-				HasNextPage, HasPreviousPage bool
-				EndCursor                    *string
-			}
-			Edges []struct {
+			PageInfo   pageInfo
+			Edges      []struct {
 				Cursor string
 				Node   struct{ ID string }
 			}

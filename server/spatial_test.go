@@ -277,11 +277,8 @@ func TestNearCombinesAndPages(t *testing.T) {
 			var d struct {
 				Platforms struct {
 					TotalCount int
-					PageInfo   struct {
-						HasNextPage, HasPreviousPage bool
-						EndCursor                    *string
-					}
-					Edges []struct {
+					PageInfo   pageInfo
+					Edges      []struct {
 						Cursor         string
 						DistanceMetres float64
 						Node           struct{ ID string }

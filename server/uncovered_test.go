@@ -10,11 +10,8 @@ import (
 
 type uncoveredPage struct {
 	TotalCount int
-	PageInfo   struct {
-		HasNextPage, HasPreviousPage bool
-		EndCursor                    *string
-	}
-	Edges []struct {
+	PageInfo   pageInfo
+	Edges      []struct {
 		Cursor string
 		Node   townshipCoverage
 	}
