@@ -52,6 +52,9 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	return srv
 }
 
+// wsMaxMessage bounds a WebSocket message as maxBody bounds a POST body.
+var wsMaxMessage int64 = maxBody
+
 // websocket is the transport of subscriptions (graphql-transport-ws, and the
 // older graphql-ws). Map apps of any site may subscribe, as they may read: the
 // feed is public, and nothing here rides on what a browser sends by itself
@@ -62,6 +65,8 @@ func websocket(log *slog.Logger) transport.Websocket {
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: []string{"*"}},
 		},
+		// A message is held whole before it is parsed, as a POST body is.
+		PayloadReadLimit: &wsMaxMessage,
 		// A client that connects and never says connection_init is dropped.
 		InitTimeout: 10 * time.Second,
 		// Pings keep idle connections through proxies and find dead peers.

@@ -329,3 +329,35 @@ func TestWebsocketOrigin(t *testing.T) {
 		dialGraphQL(t, srv, http.Header{"Origin": {origin}})
 	}
 }
+
+// TestNoWritesOverWebsocket: a WebSocket takes no writes, even when its upgrade
+// request carried a valid admin key (the key could be revoked while the
+// connection lives on); a message over the body limit closes the connection.
+func TestNoWritesOverWebsocket(t *testing.T) {
+	f := newSyncFixture(t)
+	srv := httptest.NewServer(f.h)
+	defer srv.Close()
+	c := dialGraphQL(t, srv, http.Header{"Authorization": {f.admin}})
+	before := f.counts(t)
+	c.subscribe("1", createMutation, map[string]any{"in": f.workstation(t, "WS-WS-1", "350481100", "350481")})
+	errs := c.errors()
+	if code, _ := errs[0].Extensions["code"].(string); code != "UNAUTHENTICATED" || !strings.Contains(errs[0].Message, "HTTP POST") {
+		t.Errorf("got %+v, want UNAUTHENTICATED pointing to HTTP POST", errs)
+	}
+	if got := f.counts(t); got != before {
+		t.Errorf("counts %+v after a refused write, want %+v", got, before)
+	}
+	c.subscribe("2", `{ platforms(first: 1) { totalCount } } #`+strings.Repeat("x", 300<<10), nil)
+	for {
+		m, err := c.read(5 * time.Second)
+		if err != nil {
+			if !strings.Contains(err.Error(), "closed") {
+				t.Errorf("a message over 256 KiB: %v, want the connection closed", err)
+			}
+			break
+		}
+		if m.Type == "next" {
+			t.Fatalf("a message over 256 KiB was answered: %s", m.Payload)
+		}
+	}
+}
