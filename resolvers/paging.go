@@ -167,14 +167,15 @@ func validKey(list, key string) bool {
 	return digits(key)
 }
 
-// digits reports whether s is a key of a list ordered by codes, IDs or positions.
+// digits reports whether s is a key of a list ordered by codes, IDs or
+// positions: up to 18 digits, so that every one fits an int64.
 func digits(s string) bool {
 	for _, r := range s {
 		if r < '0' || r > '9' {
 			return false
 		}
 	}
-	return s != ""
+	return s != "" && len(s) <= 18
 }
 
 func countyKey(c *db.County) string     { return c.Code }

@@ -29,6 +29,8 @@ func TestBadInput(t *testing.T) {
 		{"nested first over the cap", `{ township(code: "350424106") { platforms(first: 1000) { totalCount } } }`, nil, "BAD_USER_INPUT", "between 0 and 500"},
 		{"malformed cursor", `{ platforms(after: "nonsense") { totalCount } }`, nil, "BAD_USER_INPUT", "not a cursor of this list"},
 		{"cursor of another list", `{ platforms(after: "Y291bnRpZXM6MzUwNDgx") { totalCount } }`, nil, "BAD_USER_INPUT", "not a cursor of this list"},
+		{"cursor beyond any ID", `{ platforms(after: "cGxhdGZvcm1zOjk5OTk5OTk5OTk5OTk5OTk5OTk5") { totalCount } }`, nil, "BAD_USER_INPUT", "not a cursor of this list"},
+		{"feed cursor beyond any change", `{ changes(after: "Y2hhbmdlczo5OTk5OTk5OTk5OTk5OTk5OTk5OQ") { pageInfo { endCursor } } }`, nil, "BAD_USER_INPUT", "not a cursor of this list"},
 		{"unknown enum literal", `{ platforms(filter: {kinds: [MUSEUM]}) { totalCount } }`, nil, "BAD_USER_INPUT", "MUSEUM"},
 		{"unknown enum variable", `query($k: [PlatformKind!]) { platforms(filter: {kinds: $k}) { totalCount } }`,
 			map[string]any{"k": []string{"MUSEUM"}}, "BAD_USER_INPUT", "MUSEUM"},
