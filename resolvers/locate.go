@@ -2,10 +2,10 @@ package resolvers
 
 import "civicmap/db"
 
-// nearestPlatforms' limit: 5 when not given (the schema's default, also when
-// null is passed), at most 100.
+// nearestPlatforms' limit: DefaultNearest when not given (the schema's default,
+// also when null is passed), at most 100. The server prices the list by it.
 const (
-	defaultNearest = 5
+	DefaultNearest = 5
 	maxNearest     = 100
 )
 

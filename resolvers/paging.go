@@ -10,10 +10,11 @@ import (
 	"civicmap/graph/relay"
 )
 
-// Page sizes: first defaults to defaultFirst and may not exceed maxFirst, which
-// still fits the largest legitimate page (all 207 platforms) in one request.
+// Page sizes: first defaults to DefaultFirst (the schema's default; the server
+// prices pages by it) and may not exceed maxFirst, which still fits the largest
+// legitimate page (all 207 platforms) in one request.
 const (
-	defaultFirst = 50
+	DefaultFirst = 50
 	maxFirst     = 500
 )
 
@@ -33,7 +34,7 @@ const (
 
 // pageArgs checks first and after and returns the page they ask for.
 func pageArgs(list string, first *int, after *string) (db.Page, error) {
-	p := db.Page{First: defaultFirst}
+	p := db.Page{First: DefaultFirst}
 	if first != nil {
 		p.First = *first
 	}

@@ -17,7 +17,7 @@ func (r *queryResolver) NearestPlatforms(ctx context.Context, lon float64, lat f
 	if err := checkLonLat("", lon, lat); err != nil {
 		return nil, err
 	}
-	n := defaultNearest
+	n := DefaultNearest
 	if limit != nil {
 		n = *limit
 	}

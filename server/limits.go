@@ -13,6 +13,7 @@ import (
 	"civicmap/errcode"
 	"civicmap/graph"
 	"civicmap/graph/scalar"
+	"civicmap/resolvers"
 )
 
 // limits refuses operations that are too deep, select too many fields (aliases
@@ -161,7 +162,7 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.CountySectors.Sectors = func(child int) int { return listCost(child, allSectors) }
 	c.SectorService.Halls = func(child int) int { return listCost(child, hallsPerSector) }
 	c.Query.NearestPlatforms = func(child int, _, _ float64, _ []db.PlatformKind, limit *int) int {
-		return listCost(child, orDefault(limit, defaultNearest))
+		return listCost(child, orDefault(limit, resolvers.DefaultNearest))
 	}
 	// One nearest platform of each of the three kinds.
 	c.Location.Nearest = func(child int) int { return listCost(child, 3) }
@@ -181,7 +182,9 @@ const (
 	hallsPerSector = 5
 )
 
-func pageCost(child int, first *int) int { return listCost(child, orDefault(first, defaultPage)) }
+func pageCost(child int, first *int) int {
+	return listCost(child, orDefault(first, resolvers.DefaultFirst))
+}
 
 // orDefault is the length a list argument asks for: n, or def when n is not given.
 func orDefault(n *int, def int) int {

@@ -32,13 +32,6 @@ type Config struct {
 	FeedPoll time.Duration
 }
 
-// The sizes the schema gives lists whose size is left out: `first` of a
-// connection, and `limit` of nearestPlatforms.
-const (
-	defaultPage    = 50
-	defaultNearest = 5
-)
-
 // DefaultConfig returns the limits used when nothing else is configured.
 func DefaultConfig() Config {
 	return Config{
