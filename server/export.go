@@ -1,8 +1,10 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"civicmap/db"
 	"civicmap/errcode"
@@ -25,6 +27,10 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "exports are /export/platforms.ndjson, .csv and .geojson"})
 		return
 	}
+	// The body goes through dw, which bounds each write.
+	rc := http.NewResponseController(w)
+	defer rc.SetWriteDeadline(time.Time{}) // the deadline would outlive the request on a kept-alive connection
+	dw := &deadlineWriter{w: w, rc: rc, timeout: s.cfg.ExportWriteTimeout}
 	var out exchange.Writer
 	started := false
 	err := s.db.ExportPlatforms(r.Context(), func(seq int64) error {
@@ -34,7 +40,7 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Disposition", `attachment; filename="platforms.`+format+`"`)
 		started = true
 		var err error
-		out, err = exchange.NewWriter(format, w, cursor)
+		out, err = exchange.NewWriter(format, dw, cursor)
 		return err
 	}, func(p *db.Platform) error { return out.Write(p) })
 	if err == nil {
@@ -55,4 +61,21 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, map[string]string{"error": errcode.PublicMessage(err), "code": string(code)})
+}
+
+// deadlineWriter writes an export's body, each write due within timeout: a
+// client that stops reading fails the write, which ends the export and its
+// transaction.
+type deadlineWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	// A writer without deadlines (httptest's recorder) is written without one.
+	if err := d.rc.SetWriteDeadline(time.Now().Add(d.timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return 0, err
+	}
+	return d.w.Write(p)
 }
