@@ -27,18 +27,17 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "exports are /export/platforms.ndjson, .csv and .geojson"})
 		return
 	}
-	// The body goes through dw, which bounds each write.
+	// The body goes through dw, which bounds each write and tells whether the
+	// status is sent.
 	rc := http.NewResponseController(w)
 	defer rc.SetWriteDeadline(time.Time{}) // the deadline would outlive the request on a kept-alive connection
 	dw := &deadlineWriter{w: w, rc: rc, timeout: s.cfg.ExportWriteTimeout}
 	var out exchange.Writer
-	started := false
 	err := s.db.ExportPlatforms(r.Context(), func(seq int64) error {
 		cursor := resolvers.ChangeCursor(seq)
 		w.Header().Set("Content-Type", mediaType)
 		w.Header().Set(cursorHeader, cursor)
 		w.Header().Set("Content-Disposition", `attachment; filename="platforms.`+format+`"`)
-		started = true
 		var err error
 		out, err = exchange.NewWriter(format, dw, cursor)
 		return err
@@ -49,12 +48,15 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		return
 	}
-	s.log.ErrorContext(r.Context(), "export failed", "format", format, "started", started, "err", err)
-	if started {
+	s.log.ErrorContext(r.Context(), "export failed", "format", format, "started", dw.wrote, "err", err)
+	if dw.wrote {
 		// The status is sent: abort the connection so that no client, not
 		// even a CSV reader, takes a cut export for a whole one.
 		panic(http.ErrAbortHandler)
 	}
+	// Nothing is sent: the error answers instead of the export.
+	w.Header().Del(cursorHeader)
+	w.Header().Del("Content-Disposition")
 	code := errcode.Classify(err)
 	status := http.StatusInternalServerError
 	if code == errcode.ServiceUnavailable {
@@ -65,11 +67,12 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 
 // deadlineWriter writes an export's body, each write due within timeout: a
 // client that stops reading fails the write, which ends the export and its
-// transaction.
+// transaction. wrote is set by the first write, which sends the status.
 type deadlineWriter struct {
 	w       http.ResponseWriter
 	rc      *http.ResponseController
 	timeout time.Duration
+	wrote   bool
 }
 
 func (d *deadlineWriter) Write(p []byte) (int, error) {
@@ -77,5 +80,6 @@ func (d *deadlineWriter) Write(p []byte) (int, error) {
 	if err := d.rc.SetWriteDeadline(time.Now().Add(d.timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return 0, err
 	}
+	d.wrote = true
 	return d.w.Write(p)
 }

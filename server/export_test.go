@@ -278,3 +278,31 @@ func TestExportToAStalledClient(t *testing.T) {
 		return exporting() == 0 && pool.Stat().AcquiredConns() == 0
 	})
 }
+
+// TestExportFailingBeforeItsFirstRow: an export whose query fails before it
+// has written anything answers a JSON error, not a cut connection.
+func TestExportFailingBeforeItsFirstRow(t *testing.T) {
+	pool := dbtest.NewDB(t)
+	srv := httptest.NewServer(newHandler(t, pool))
+	defer srv.Close()
+	// The snapshot's cursor is still read; the platforms' query, which joins
+	// township, fails.
+	if _, err := pool.Exec(t.Context(), `ALTER TABLE township RENAME TO township_away`); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"ndjson", "csv"} {
+		resp, err := http.Get(srv.URL + "/export/platforms." + format)
+		if err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		var body struct{ Error, Code string }
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusInternalServerError || err != nil || body.Code != "INTERNAL_SERVER_ERROR" {
+			t.Errorf("%s: status %d, body %+v (%v); want 500 and a JSON error", format, resp.StatusCode, body, err)
+		}
+		if h := resp.Header; h.Get("Content-Type") != "application/json" || h.Get("X-Civicmap-Cursor") != "" || h.Get("Content-Disposition") != "" {
+			t.Errorf("%s: headers %v: want those of a JSON error, not of an export", format, h)
+		}
+	}
+}
