@@ -64,9 +64,19 @@ func (f *Feed) Follow(ctx context.Context, after int64) (<-chan *db.Change, erro
 		defer close(out)
 		defer f.leave(wake)
 		for {
-			var ok bool
-			if after, ok = f.send(ctx, after, out); !ok {
+			var err error
+			if after, err = f.send(ctx, after, out); ctx.Err() != nil {
 				return
+			}
+			if err != nil {
+				f.log.WarnContext(ctx, "subscription: read of the change feed failed; retrying", "after", after, "err", err)
+				// Retry after the interval, not on a wake: the poller wakes
+				// subscribers only when a change commits, which may be long
+				// after the database answers again.
+				if !sleep(ctx, f.interval) {
+					return
+				}
+				continue
 			}
 			select {
 			case <-wake:
@@ -79,28 +89,24 @@ func (f *Feed) Follow(ctx context.Context, after int64) (<-chan *db.Change, erro
 }
 
 // send sends the changes after the one numbered after, all there are now, and
-// returns the number of the last one sent; false when ctx has ended. A
-// database error is not the end: the subscriber tries again on the next wake
-// or interval, from where it was.
-func (f *Feed) send(ctx context.Context, after int64, out chan<- *db.Change) (int64, bool) {
+// returns the number of the last one sent, with the error of a read that
+// failed; Follow retries from that number.
+func (f *Feed) send(ctx context.Context, after int64, out chan<- *db.Change) (int64, error) {
 	for {
 		rows, hasNext, err := f.db.Changes(ctx, db.Page{First: replayPage, After: strconv.FormatInt(after, 10)})
 		if err != nil {
-			if ctx.Err() == nil {
-				f.log.WarnContext(ctx, "subscription: read of the change feed failed; retrying", "after", after, "err", err)
-			}
-			return after, sleep(ctx, f.interval)
+			return after, err
 		}
 		for i := range rows {
 			select {
 			case out <- &rows[i]:
 				after = rows[i].Seq
 			case <-ctx.Done():
-				return after, false
+				return after, ctx.Err()
 			}
 		}
 		if !hasNext {
-			return after, true
+			return after, nil
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"civicmap/db"
 	"civicmap/errcode"
@@ -25,16 +27,19 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "exports are /export/platforms.ndjson, .csv and .geojson"})
 		return
 	}
+	// The body goes through dw, which bounds each write and tells whether the
+	// status is sent.
+	rc := http.NewResponseController(w)
+	defer rc.SetWriteDeadline(time.Time{}) // the deadline would outlive the request on a kept-alive connection
+	dw := &deadlineWriter{w: w, rc: rc, timeout: s.cfg.ExportWriteTimeout}
 	var out exchange.Writer
-	started := false
 	err := s.db.ExportPlatforms(r.Context(), func(seq int64) error {
 		cursor := resolvers.ChangeCursor(seq)
 		w.Header().Set("Content-Type", mediaType)
 		w.Header().Set(cursorHeader, cursor)
 		w.Header().Set("Content-Disposition", `attachment; filename="platforms.`+format+`"`)
-		started = true
 		var err error
-		out, err = exchange.NewWriter(format, w, cursor)
+		out, err = exchange.NewWriter(format, dw, cursor)
 		return err
 	}, func(p *db.Platform) error { return out.Write(p) })
 	if err == nil {
@@ -43,16 +48,38 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		return
 	}
-	s.log.ErrorContext(r.Context(), "export failed", "format", format, "started", started, "err", err)
-	if started {
+	s.log.ErrorContext(r.Context(), "export failed", "format", format, "started", dw.wrote, "err", err)
+	if dw.wrote {
 		// The status is sent: abort the connection so that no client, not
 		// even a CSV reader, takes a cut export for a whole one.
 		panic(http.ErrAbortHandler)
 	}
+	// Nothing is sent: the error answers instead of the export.
+	w.Header().Del(cursorHeader)
+	w.Header().Del("Content-Disposition")
 	code := errcode.Classify(err)
 	status := http.StatusInternalServerError
 	if code == errcode.ServiceUnavailable {
 		status = http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, map[string]string{"error": errcode.PublicMessage(err), "code": string(code)})
+}
+
+// deadlineWriter writes an export's body, each write due within timeout: a
+// client that stops reading fails the write, which ends the export and its
+// transaction. wrote is set by the first write, which sends the status.
+type deadlineWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+	wrote   bool
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	// A writer without deadlines (httptest's recorder) is written without one.
+	if err := d.rc.SetWriteDeadline(time.Now().Add(d.timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return 0, err
+	}
+	d.wrote = true
+	return d.w.Write(p)
 }

@@ -5,16 +5,22 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"civicmap/db"
+	"civicmap/db/dbtest"
 	"civicmap/exchange"
 	"civicmap/graph/relay"
+	"civicmap/server"
 )
 
 // export fetches /export/platforms.<format> and returns its cursor header and body.
@@ -216,4 +222,87 @@ func TestExportContinuesIntoTheFeed(t *testing.T) {
 		}
 	}
 	t.Logf("%d exports during the writes, of %d different sizes", len(snaps), len(distinct))
+}
+
+// TestExportToAStalledClient: an export to a client that stops reading ends
+// once a write has waited ExportWriteTimeout, and gives back its database
+// connection and its snapshot.
+func TestExportToAStalledClient(t *testing.T) {
+	pool := dbtest.NewDB(t)
+	// About 19,000 platforms, some megabytes of NDJSON: more than the socket
+	// buffers hold.
+	if _, err := pool.Exec(t.Context(), `INSERT INTO platform (external_id, kind, name, organiser_code,
+		township_code, host_name, host_type, sector_code, address, location, position_quality, established_on,
+		status, provenance, source_note)
+		SELECT external_id || '-' || g, kind, name, organiser_code, township_code, host_name, host_type,
+			sector_code, address, location, position_quality, established_on, status, provenance, source_note
+		FROM platform, generate_series(1, 100) g WHERE kind <> 'LIAISON_GROUP'`); err != nil {
+		t.Fatal(err)
+	}
+	cfg := server.DefaultConfig()
+	cfg.ExportWriteTimeout = 500 * time.Millisecond
+	srv := httptest.NewServer(server.New(cfg, db.New(pool), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	defer srv.Close()
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.(*net.TCPConn).SetReadBuffer(4096)
+	if _, err := io.WriteString(conn, "GET /export/platforms.ndjson HTTP/1.1\r\nHost: civicmap\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// The client never reads.
+
+	exporting := func() int {
+		var n int
+		if err := pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
+			AND query LIKE '%ORDER BY p.id'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	waitFor := func(what string, within time.Duration, done func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(within); !done(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("not %s within %s (%d connections acquired, %d exports active)",
+					what, within, pool.Stat().AcquiredConns(), exporting())
+			}
+		}
+	}
+	waitFor("exporting", 5*time.Second, func() bool { return exporting() == 1 })
+	waitFor("done with the stalled export", 5*time.Second, func() bool {
+		return exporting() == 0 && pool.Stat().AcquiredConns() == 0
+	})
+}
+
+// TestExportFailingBeforeItsFirstRow: an export whose query fails before it
+// has written anything answers a JSON error, not a cut connection.
+func TestExportFailingBeforeItsFirstRow(t *testing.T) {
+	pool := dbtest.NewDB(t)
+	srv := httptest.NewServer(newHandler(t, pool))
+	defer srv.Close()
+	// The snapshot's cursor is still read; the platforms' query, which joins
+	// township, fails.
+	if _, err := pool.Exec(t.Context(), `ALTER TABLE township RENAME TO township_away`); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"ndjson", "csv"} {
+		resp, err := http.Get(srv.URL + "/export/platforms." + format)
+		if err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		var body struct{ Error, Code string }
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusInternalServerError || err != nil || body.Code != "INTERNAL_SERVER_ERROR" {
+			t.Errorf("%s: status %d, body %+v (%v); want 500 and a JSON error", format, resp.StatusCode, body, err)
+		}
+		if h := resp.Header; h.Get("Content-Type") != "application/json" || h.Get("X-Civicmap-Cursor") != "" || h.Get("Content-Disposition") != "" {
+			t.Errorf("%s: headers %v: want those of a JSON error, not of an export", format, h)
+		}
+	}
 }

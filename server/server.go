@@ -30,16 +30,22 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// FeedPoll is how often subscriptions look for new changes.
 	FeedPoll time.Duration
+	// ExportWriteTimeout is how long one write of an export may wait for the
+	// client to read. The server has no WriteTimeout, since exports and
+	// subscriptions stream for as long as they need; without this, a client
+	// that stops reading would hold a database connection and its snapshot.
+	ExportWriteTimeout time.Duration
 }
 
 // DefaultConfig returns the limits used when nothing else is configured.
 func DefaultConfig() Config {
 	return Config{
-		MaxDepth:      15,
-		MaxFields:     500,
-		MaxComplexity: 200_000,
-		ShutdownGrace: 20 * time.Second,
-		FeedPoll:      250 * time.Millisecond,
+		MaxDepth:           15,
+		MaxFields:          500,
+		MaxComplexity:      200_000,
+		ShutdownGrace:      20 * time.Second,
+		FeedPoll:           250 * time.Millisecond,
+		ExportWriteTimeout: 30 * time.Second,
 	}
 }
 

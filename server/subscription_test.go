@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -13,6 +15,9 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+
+	"civicmap/resolvers"
+	"civicmap/server"
 )
 
 // wsClient is a graphql-transport-ws client on a real WebSocket. A goroutine
@@ -360,4 +365,40 @@ func TestNoWritesOverWebsocket(t *testing.T) {
 			t.Fatalf("a message over 256 KiB was answered: %s", m.Payload)
 		}
 	}
+}
+
+// TestSubscriptionRetriesAFailedRead: a subscriber whose read of the feed
+// fails gets its backlog once the database answers again, without waiting for
+// a new change to wake it.
+func TestSubscriptionRetriesAFailedRead(t *testing.T) {
+	f := newSyncFixture(t)
+	cfg := server.DefaultConfig()
+	cfg.FeedPoll = 50 * time.Millisecond
+	srv := httptest.NewServer(server.New(cfg, f.db, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	defer srv.Close()
+	live := dialGraphQL(t, srv, nil)
+	live.subscribe("live", changedSubscription, nil) // keeps the poller running, as it would in production
+	live.quiet(300 * time.Millisecond)
+
+	// The feed's query joins township: without it, every read fails.
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := f.pool.Exec(t.Context(), sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`ALTER TABLE township RENAME TO township_away`)
+	c := dialGraphQL(t, srv, nil)
+	c.subscribe("replay", changedSubscription, map[string]any{"after": resolvers.ChangeCursor(0)})
+	time.Sleep(300 * time.Millisecond) // several failed reads
+	exec(`ALTER TABLE township_away RENAME TO township`)
+
+	// A few intervals, and no write in between.
+	if m := c.next(time.Second); m.Type != "next" {
+		t.Fatalf("got %s %s, want the first change", m.Type, m.Payload)
+	}
+	for range 206 {
+		c.event()
+	}
+	live.quiet(100 * time.Millisecond)
 }
