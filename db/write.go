@@ -13,11 +13,13 @@ import (
 )
 
 // The write statements. $1…$15 are PlatformInput.args; each bumps version and
-// updated_at (a create takes created_at and updated_at from $18 and $19 when
-// an import carries them, the platform's own history, else now()), and each has the writer's scope in its WHERE (platform_in_scope,
-// migration 0003; NULL scope for an admin) for the row as it is (update,
-// delete, restore) and as it will be (create, update), so that no editor can
-// write outside its scope whatever the Go code above it does.
+// updated_at. A create takes created_at and updated_at from $18 and $19 when an
+// import carries them, so that a platform keeps its own history; else now().
+//
+// Each has the writer's scope in its WHERE (platform_in_scope, migration 0003;
+// NULL scope for an admin) for the row as it is (update, delete, restore) and
+// as it will be (create, update), so that no editor can write outside its scope
+// whatever the Go code above it does.
 const (
 	createPlatformSQL = `
 INSERT INTO platform (kind, name, organiser_code, township_code, host_name, host_type, sector_code, address,
