@@ -352,12 +352,13 @@ func (c *platformCheck) verdict(in *PlatformInput, scope *string) error {
 	case !c.InScope:
 		return errcode.Errorf(errcode.Forbidden, "a platform of organiser %s in township %s is outside this key's %s",
 			in.OrganiserCode, in.TownshipCode, scopeName(scope))
-	case in.OutsideSanming:
-		return nil
-	case !c.InSanming:
+	case !c.InSanming && !in.OutsideSanming:
 		return errcode.Invalid("input.lon", "the point (%v, %v) is outside Sanming's counties; coordinates are [lon, lat] WGS84 (set outsideSanming if the platform really is outside)",
 			*in.Lon, *in.Lat)
-	case c.MetresFromTownship > TownshipToleranceMetres:
+	// outsideSanming overrides only the check above. A point outside every
+	// county has no cell of Sanming to be measured against; one inside is
+	// held to its township like any other.
+	case c.InSanming && c.MetresFromTownship > TownshipToleranceMetres:
 		return errcode.Invalid("input.townshipCode", "the point lies %.0f m outside township %s (more than the %d m that approximate township cells allow): pick the township it is in",
 			c.MetresFromTownship, in.TownshipCode, TownshipToleranceMetres)
 	}
