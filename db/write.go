@@ -313,7 +313,7 @@ func checkPlatform(ctx context.Context, tx pgx.Tx, in *PlatformInput, scope *str
 	if err != nil {
 		return err
 	}
-	return cs[0].verdict(in, scope)
+	return cs[0].verdict(in, scope, true)
 }
 
 // checkPlatforms asks the database about every input in one statement, and
@@ -337,8 +337,9 @@ func checkPlatforms(ctx context.Context, tx pgx.Tx, ins []*PlatformInput, scope 
 }
 
 // verdict is what the answer of checkPlatformsSQL says of in: nil, or
-// BAD_USER_INPUT naming the field, or FORBIDDEN.
-func (c *platformCheck) verdict(in *PlatformInput, scope *string) error {
+// BAD_USER_INPUT naming the field, or FORBIDDEN. checkPlace false skips the
+// location checks, for a write that keeps a platform's stored place.
+func (c *platformCheck) verdict(in *PlatformInput, scope *string, checkPlace bool) error {
 	switch {
 	case !c.OrganiserKnown:
 		return errcode.Invalid("input.organiserCode", "%s is not an organiser: 350400 (the city CPPCC) or a county code", in.OrganiserCode)
@@ -352,6 +353,8 @@ func (c *platformCheck) verdict(in *PlatformInput, scope *string) error {
 	case !c.InScope:
 		return errcode.Errorf(errcode.Forbidden, "a platform of organiser %s in township %s is outside this key's %s",
 			in.OrganiserCode, in.TownshipCode, scopeName(scope))
+	case !checkPlace:
+		return nil
 	case !c.InSanming && !in.OutsideSanming:
 		return errcode.Invalid("input.lon", "the point (%v, %v) is outside Sanming's counties; coordinates are [lon, lat] WGS84 (set outsideSanming if the platform really is outside)",
 			*in.Lon, *in.Lat)
