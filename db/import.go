@@ -119,27 +119,38 @@ func importTargets(ctx context.Context, tx pgx.Tx, rows []ImportRow) (map[string
 // first row that fails, whichever check fails it. The checks that need no
 // database stop at the first bad row; the database then checks the rows
 // before it, whose values it can take, in one statement.
+//
+// A row the same as its live platform writes nothing and is not checked, and
+// a row that keeps its platform's position and township skips the location
+// checks: that place was accepted when it was written, perhaps with
+// outsideSanming, which an export does not carry, so an export imports back.
 func checkRows(ctx context.Context, tx pgx.Tx, w Writer, rows []ImportRow, targets map[string]*importTarget) error {
-	bad, badErr := len(rows), error(nil)
+	var todo []int
+	bad, badErr := 0, error(nil)
 	for i := range rows {
+		if rows[i].target(targets).unchangedBy(&rows[i].Platform) {
+			continue
+		}
 		if err := rows[i].check(); err != nil {
 			bad, badErr = i, err
 			break
 		}
+		todo = append(todo, i)
 	}
-	ins := make([]*PlatformInput, bad)
-	for i := range ins {
-		ins[i] = &rows[i].Platform
+	ins := make([]*PlatformInput, len(todo))
+	for k, i := range todo {
+		ins[k] = &rows[i].Platform
 	}
 	checks, err := checkPlatforms(ctx, tx, ins, w.Scope)
 	if err != nil {
 		return err
 	}
-	for i, in := range ins {
-		if err := checks[i].verdict(in, w.Scope); err != nil {
+	for k, i := range todo {
+		in, t := ins[k], rows[i].target(targets)
+		if err := checks[k].verdict(in, w.Scope, t == nil || !t.samePlace(in)); err != nil {
 			return rowError(i, &rows[i], err)
 		}
-		if t := targets[*in.ExternalID]; t != nil && t.Deleted {
+		if t != nil && t.Deleted {
 			return rowError(i, &rows[i], &errcode.Error{Code: errcode.Conflict, Field: "input.externalId",
 				Message: fmt.Sprintf("platform %s is deleted: restore it (restorePlatform) before importing it", *in.ExternalID)})
 		}
@@ -148,6 +159,26 @@ func checkRows(ctx context.Context, tx pgx.Tx, w Writer, rows []ImportRow, targe
 		return rowError(bad, &rows[bad], badErr)
 	}
 	return nil
+}
+
+// target is the platform row names, nil for a new one (or a row without an
+// external ID, which check refuses).
+func (row *ImportRow) target(targets map[string]*importTarget) *importTarget {
+	if row.Platform.ExternalID == nil {
+		return nil
+	}
+	return targets[*row.Platform.ExternalID]
+}
+
+// unchangedBy reports whether t is a live platform that writing in over would
+// not change; false for nil, a new platform.
+func (t *importTarget) unchangedBy(in *PlatformInput) bool {
+	return t != nil && !t.Deleted && in.sameAs(&t.Platform)
+}
+
+// samePlace reports whether in keeps t's position and township.
+func (t *importTarget) samePlace(in *PlatformInput) bool {
+	return opt(in.Lon) == opt(t.Lon) && opt(in.Lat) == opt(t.Lat) && in.TownshipCode == t.TownshipCode
 }
 
 // writeRows writes rows[from:to], checked, in one round trip: those that

@@ -35,8 +35,9 @@ type PlatformInput struct {
 	Status          PlatformStatus
 	Provenance      Provenance
 	SourceNote      string
-	// OutsideSanming skips the location checks, for a platform that really
-	// sits outside the city's counties.
+	// OutsideSanming skips the check that the point lies in Sanming's
+	// counties, for a platform that really sits outside them. A point inside
+	// them is still checked against its township.
 	OutsideSanming bool
 }
 

@@ -13,11 +13,13 @@ import (
 )
 
 // The write statements. $1…$15 are PlatformInput.args; each bumps version and
-// updated_at (a create takes created_at and updated_at from $18 and $19 when
-// an import carries them, the platform's own history, else now()), and each has the writer's scope in its WHERE (platform_in_scope,
-// migration 0003; NULL scope for an admin) for the row as it is (update,
-// delete, restore) and as it will be (create, update), so that no editor can
-// write outside its scope whatever the Go code above it does.
+// updated_at. A create takes created_at and updated_at from $18 and $19 when an
+// import carries them, so that a platform keeps its own history; else now().
+//
+// Each has the writer's scope in its WHERE (platform_in_scope, migration 0003;
+// NULL scope for an admin) for the row as it is (update, delete, restore) and
+// as it will be (create, update), so that no editor can write outside its scope
+// whatever the Go code above it does.
 const (
 	createPlatformSQL = `
 INSERT INTO platform (kind, name, organiser_code, township_code, host_name, host_type, sector_code, address,
@@ -311,7 +313,7 @@ func checkPlatform(ctx context.Context, tx pgx.Tx, in *PlatformInput, scope *str
 	if err != nil {
 		return err
 	}
-	return cs[0].verdict(in, scope)
+	return cs[0].verdict(in, scope, true)
 }
 
 // checkPlatforms asks the database about every input in one statement, and
@@ -335,8 +337,9 @@ func checkPlatforms(ctx context.Context, tx pgx.Tx, ins []*PlatformInput, scope 
 }
 
 // verdict is what the answer of checkPlatformsSQL says of in: nil, or
-// BAD_USER_INPUT naming the field, or FORBIDDEN.
-func (c *platformCheck) verdict(in *PlatformInput, scope *string) error {
+// BAD_USER_INPUT naming the field, or FORBIDDEN. checkPlace false skips the
+// location checks, for a write that keeps a platform's stored place.
+func (c *platformCheck) verdict(in *PlatformInput, scope *string, checkPlace bool) error {
 	switch {
 	case !c.OrganiserKnown:
 		return errcode.Invalid("input.organiserCode", "%s is not an organiser: 350400 (the city CPPCC) or a county code", in.OrganiserCode)
@@ -350,12 +353,15 @@ func (c *platformCheck) verdict(in *PlatformInput, scope *string) error {
 	case !c.InScope:
 		return errcode.Errorf(errcode.Forbidden, "a platform of organiser %s in township %s is outside this key's %s",
 			in.OrganiserCode, in.TownshipCode, scopeName(scope))
-	case in.OutsideSanming:
+	case !checkPlace:
 		return nil
-	case !c.InSanming:
+	case !c.InSanming && !in.OutsideSanming:
 		return errcode.Invalid("input.lon", "the point (%v, %v) is outside Sanming's counties; coordinates are [lon, lat] WGS84 (set outsideSanming if the platform really is outside)",
 			*in.Lon, *in.Lat)
-	case c.MetresFromTownship > TownshipToleranceMetres:
+	// outsideSanming overrides only the check above. A point outside every
+	// county has no cell of Sanming to be measured against; one inside is
+	// held to its township like any other.
+	case c.InSanming && c.MetresFromTownship > TownshipToleranceMetres:
 		return errcode.Invalid("input.townshipCode", "the point lies %.0f m outside township %s (more than the %d m that approximate township cells allow): pick the township it is in",
 			c.MetresFromTownship, in.TownshipCode, TownshipToleranceMetres)
 	}

@@ -2713,7 +2713,11 @@ input PlatformInput {
   provenance: Provenance! = REAL
   "Where the record comes from and what is known or assumed about it; at most 2000 characters."
   sourceNote: String!
-  "Set to true for a platform that really lies outside Sanming's counties: the location checks are skipped."
+  """
+  Set to true for a platform that really lies outside Sanming's counties: the check that the point lies inside them is
+  skipped, and so is the township check, which needs a point inside them (there is no cell to measure against). A
+  point that does lie inside Sanming's counties is still checked against its township.
+  """
   outsideSanming: Boolean! = false
 }
 

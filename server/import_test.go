@@ -164,3 +164,42 @@ func TestImportPlatformFile(t *testing.T) {
 		t.Errorf("a %d KiB file: status %d, %+v", len(big)>>10, r.Status, r.Errors)
 	}
 }
+
+// TestImportOutsideSanmingBack: an export holding a platform created with
+// outsideSanming, which the export does not carry, imports back: unchanged, and
+// with an edit that keeps its position, as an update.
+func TestImportOutsideSanmingBack(t *testing.T) {
+	f := newSyncFixture(t)
+	ws := with(f.workstation(t, "WS-FUZHOU", "350481100", "350481"), "lon", 119.30, "lat", 26.08, "outsideSanming", true)
+	data2(t, f.h, f.admin, createMutation, map[string]any{"in": ws}, &struct{}{})
+	_, body := export(t, f.h, "ndjson")
+	rows := importRows(t, body)
+	edited := append([]map[string]any{}, rows...)
+	for i, r := range rows {
+		if p := r["platform"].(map[string]any); *p["externalId"].(*string) == "WS-FUZHOU" {
+			edited[i] = map[string]any{"platform": with(p, "name", "福州联络点"), "expectedVersion": r["expectedVersion"]}
+		}
+	}
+	before := f.counts(t)
+	for _, c := range []struct {
+		name string
+		rows []map[string]any
+		dry  bool
+		want importReport
+	}{
+		{"dry run", rows, true, importReport{Unchanged: 208, DryRun: true}},
+		{"for real", rows, false, importReport{Unchanged: 208}},
+		{"an edit keeping the position", edited, true, importReport{Updated: 1, Unchanged: 207, DryRun: true}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var d struct{ ImportPlatforms importReport }
+			data2(t, f.h, f.admin, importMutation, map[string]any{"rows": c.rows, "dry": c.dry}, &d)
+			if d.ImportPlatforms != c.want {
+				t.Errorf("report %+v, want %+v", d.ImportPlatforms, c.want)
+			}
+			if got := f.counts(t); got != before {
+				t.Errorf("counts %+v, want %+v: nothing may be written", got, before)
+			}
+		})
+	}
+}

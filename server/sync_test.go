@@ -411,6 +411,8 @@ func TestWriteValidation(t *testing.T) {
 		{"UNKNOWN with a position", "input.positionQuality", "BAD_USER_INPUT", with(ws, "positionQuality", "UNKNOWN"), nil},
 		{"REAL without a position", "input.positionQuality", "BAD_USER_INPUT", with(ws, "lon", nil, "lat", nil, "positionQuality", "REAL"), nil},
 		{"point in another township", "input.townshipCode", "BAD_USER_INPUT", with(ws, "townshipCode", "350424100", "organiserCode", "350400"), nil},
+		{"outsideSanming: a point in Sanming in another township", "input.townshipCode", "BAD_USER_INPUT",
+			with(ws, "townshipCode", "350424100", "organiserCode", "350400", "outsideSanming", true), nil},
 		{"unknown township", "input.townshipCode", "BAD_USER_INPUT", with(ws, "townshipCode", "350481999"), nil},
 		{"malformed township", "input.townshipCode", "BAD_USER_INPUT", with(ws, "townshipCode", "35048"), nil},
 		{"unknown organiser", "input.organiserCode", "BAD_USER_INPUT", with(ws, "organiserCode", "350499"), nil},
@@ -445,7 +447,7 @@ func TestWriteValidation(t *testing.T) {
 			}
 		})
 	}
-	t.Run("outsideSanming overrides the location checks", func(t *testing.T) {
+	t.Run("outsideSanming accepts a point outside every county", func(t *testing.T) {
 		var created struct{ CreatePlatform struct{ Version int } }
 		data2(t, f.h, f.admin, createMutation, map[string]any{"in": with(ws, "lon", 119.30, "lat", 26.08, "outsideSanming", true)}, &created)
 		if created.CreatePlatform.Version != 1 {

@@ -49,10 +49,8 @@ func TestLoadFeedsChanges(t *testing.T) {
 		t.Fatalf("platforms 1, 2: %v", err)
 	}
 	edited, deleted := ps[0], ps[1]
-	in := db.PlatformInput{Kind: edited.Kind, Name: "edited through the API", OrganiserCode: edited.OrganiserCode,
-		TownshipCode: edited.TownshipCode, HostName: edited.HostName, HostType: edited.HostType, Address: edited.Address,
-		Lon: edited.Lon, Lat: edited.Lat, PositionQuality: &edited.PositionQuality, Status: edited.Status,
-		Provenance: edited.Provenance, SourceNote: edited.SourceNote}
+	in := inputOf(edited)
+	in.Name = "edited through the API"
 	if _, err := d.UpdatePlatform(ctx, admin, edited.ID, in, edited.Version); err != nil {
 		t.Fatal(err)
 	}

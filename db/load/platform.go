@@ -27,9 +27,11 @@ const (
 // county, the next bearing 45° round is tried, so every platform stays in its
 // township's county. A township without a seat gives no location (UNKNOWN).
 // version and updated_at move only when a value changed. A platform that was
-// deleted, or written through the API, is left alone: the seed provides the
-// directory's first version, and `civicmap run` loads on every start, which
-// must not undo the editors' work.
+// deleted, or changed by anyone but the loader ('load', db.ActorLoad) or the
+// 0003 migration's backfill ('migrate') — through the API, `civicmap import` or
+// by hand in SQL — is left alone: the seed provides the directory's first
+// version, and `civicmap run` loads on every start, which must not undo the
+// editors' work.
 const upsertPlatformSQL = `
 WITH input AS (
     SELECT $5::text AS township_code
@@ -84,7 +86,8 @@ ON CONFLICT (external_id) DO UPDATE SET
     version = pl.version + 1,
     updated_at = now()
 WHERE pl.deleted_at IS NULL
-  AND NOT EXISTS (SELECT 1 FROM platform_change c WHERE c.platform_id = pl.id AND c.api_key_id IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM platform_change c WHERE c.platform_id = pl.id
+                                                AND c.actor NOT IN ('load', 'migrate'))
   AND (pl.kind, pl.name, pl.organiser_code, pl.township_code, pl.host_name, pl.host_type, pl.sector_code,
        pl.address, pl.location, pl.position_quality, pl.established_on, pl.status, pl.provenance, pl.source_note)
       IS DISTINCT FROM

@@ -4,10 +4,13 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"civicmap/db"
 )
 
-// TestReloadRepairsChangedRows checks that a reload restores a changed row,
-// bumps only that row's version and moves dataset.loaded_at.
+// TestReloadRepairsChangedRows checks that a reload restores a row the loader
+// itself wrote differently (as from an older seed), bumps only that row's
+// version and moves dataset.loaded_at.
 func TestReloadRepairsChangedRows(t *testing.T) {
 	pool := testPool(t)
 	ctx := context.Background()
@@ -22,7 +25,18 @@ func TestReloadRepairsChangedRows(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT loaded_at FROM dataset`).Scan(&loadedBefore); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, `UPDATE platform SET name = 'renamed by hand' WHERE external_id = 'WS-0002'`); err != nil {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if err := db.SetActor(ctx, tx, db.ActorLoad); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE platform SET name = 'renamed by hand' WHERE external_id = 'WS-0002'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	r := mustLoad(t, pool)
@@ -32,7 +46,7 @@ func TestReloadRepairsChangedRows(t *testing.T) {
 	var name string
 	var version, others int
 	var loadedAfter time.Time
-	err := pool.QueryRow(ctx, `
+	err = pool.QueryRow(ctx, `
 		SELECT p.name, p.version,
 		       (SELECT count(*) FROM platform WHERE version <> 1 AND external_id <> 'WS-0002'),
 		       (SELECT loaded_at FROM dataset)
@@ -45,6 +59,38 @@ func TestReloadRepairsChangedRows(t *testing.T) {
 	}
 	if !loadedAfter.After(loadedBefore) {
 		t.Errorf("dataset.loaded_at did not move: %v → %v", loadedBefore, loadedAfter)
+	}
+}
+
+// TestReloadKeepsImportsAndHandEdits checks that a reload leaves alone a
+// platform changed by `civicmap import` or by hand in SQL: neither writes with
+// an API key, and `civicmap run` reloads on every start.
+func TestReloadKeepsImportsAndHandEdits(t *testing.T) {
+	pool := testPool(t)
+	ctx := context.Background()
+	mustLoad(t, pool)
+	ps, err := db.New(pool).PlatformsByID(ctx, []int64{3, 4})
+	if err != nil || len(ps) != 2 {
+		t.Fatalf("platforms 3, 4: %v", err)
+	}
+	imported, byHand := ps[0], ps[1]
+	row := db.ImportRow{Platform: inputOf(imported)}
+	row.Platform.Name = "edited by an import"
+	importer := db.Writer{Actor: db.Actor{Name: "import platforms.ndjson"}}
+	if _, err := db.New(pool).ImportPlatforms(ctx, importer, []db.ImportRow{row}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE platform SET name = 'edited by hand' WHERE id = $1`, byHand.ID); err != nil {
+		t.Fatal(err)
+	}
+	mustLoad(t, pool)
+	var importedName, byHandName string
+	if err := pool.QueryRow(ctx, `SELECT (SELECT name FROM platform WHERE id = $1), (SELECT name FROM platform WHERE id = $2)`,
+		imported.ID, byHand.ID).Scan(&importedName, &byHandName); err != nil {
+		t.Fatal(err)
+	}
+	if importedName != "edited by an import" || byHandName != "edited by hand" {
+		t.Errorf("after the reload: names %q, %q; want the import's and the hand edit kept", importedName, byHandName)
 	}
 }
 
