@@ -147,10 +147,26 @@ func (in *PlatformInput) checkPosition() error {
 		return nil
 	case unknown:
 		return errcode.Invalid("input.positionQuality", "a position that is given is REAL or APPROXIMATE, not UNKNOWN")
-	case math.IsNaN(*in.Lon) || *in.Lon < -180 || *in.Lon > 180:
-		return errcode.Invalid("input.lon", "longitude must be in [-180, 180], got %v; coordinates are [lon, lat] WGS84", *in.Lon)
-	case math.IsNaN(*in.Lat) || *in.Lat < -90 || *in.Lat > 90:
-		return errcode.Invalid("input.lat", "latitude must be in [-90, 90], got %v; coordinates are [lon, lat] WGS84", *in.Lat)
+	}
+	if err := CheckLon("input.lon", *in.Lon); err != nil {
+		return err
+	}
+	return CheckLat("input.lat", *in.Lat)
+}
+
+// CheckLon refuses a longitude off the globe, or not a number; field names the
+// argument or input field it came from.
+func CheckLon(field string, lon float64) error {
+	if math.IsNaN(lon) || lon < -180 || lon > 180 {
+		return errcode.Invalid(field, "longitude must be in [-180, 180], got %v; coordinates are [lon, lat] WGS84", lon)
+	}
+	return nil
+}
+
+// CheckLat refuses a latitude off the globe, or not a number.
+func CheckLat(field string, lat float64) error {
+	if math.IsNaN(lat) || lat < -90 || lat > 90 {
+		return errcode.Invalid(field, "latitude must be in [-90, 90], got %v; coordinates are [lon, lat] WGS84", lat)
 	}
 	return nil
 }

@@ -24,24 +24,10 @@ const maxVertices = 10_000
 // checkLonLat refuses a point off the globe, or not a number; field names the
 // argument or input object the point came from ("" for top-level lon and lat).
 func checkLonLat(field string, lon, lat float64) error {
-	if err := checkLon(join(field, "lon"), lon); err != nil {
+	if err := db.CheckLon(join(field, "lon"), lon); err != nil {
 		return err
 	}
-	return checkLat(join(field, "lat"), lat)
-}
-
-func checkLon(field string, lon float64) error {
-	if math.IsNaN(lon) || lon < -180 || lon > 180 {
-		return errcode.Invalid(field, "longitude must be in [-180, 180], got %v; coordinates are [lon, lat] WGS84", lon)
-	}
-	return nil
-}
-
-func checkLat(field string, lat float64) error {
-	if math.IsNaN(lat) || lat < -90 || lat > 90 {
-		return errcode.Invalid(field, "latitude must be in [-90, 90], got %v; coordinates are [lon, lat] WGS84", lat)
-	}
-	return nil
+	return db.CheckLat(join(field, "lat"), lat)
 }
 
 // checkRadius refuses a radius outside (0, 200 km], or [0, 200 km] when zero
@@ -70,10 +56,10 @@ func checkNear(field string, n db.Near) error {
 // envelope query does not support and Sanming does not need.
 func checkBBox(field string, b db.BBox) error {
 	for _, err := range []error{
-		checkLon(join(field, "west"), b.West),
-		checkLat(join(field, "south"), b.South),
-		checkLon(join(field, "east"), b.East),
-		checkLat(join(field, "north"), b.North),
+		db.CheckLon(join(field, "west"), b.West),
+		db.CheckLat(join(field, "south"), b.South),
+		db.CheckLon(join(field, "east"), b.East),
+		db.CheckLat(join(field, "north"), b.North),
 	} {
 		if err != nil {
 			return err
