@@ -35,3 +35,14 @@ func writer(ctx context.Context) (db.Writer, error) {
 	}
 	return a.key.Writer()
 }
+
+// writerOn returns the request's key as a writer, and the ID of the platform
+// that the global ID id names: what a write to one platform needs.
+func writerOn(ctx context.Context, id string) (db.Writer, int64, error) {
+	w, err := writer(ctx)
+	if err != nil {
+		return w, 0, err
+	}
+	n, err := platformKeyOf("id", id)
+	return w, n, err
+}

@@ -45,11 +45,7 @@ func (r *mutationResolver) CreatePlatform(ctx context.Context, input db.Platform
 }
 
 func (r *mutationResolver) UpdatePlatform(ctx context.Context, id string, input db.PlatformInput, expectedVersion int) (*db.Platform, error) {
-	w, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	n, err := platformKeyOf("id", id)
+	w, n, err := writerOn(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -57,11 +53,7 @@ func (r *mutationResolver) UpdatePlatform(ctx context.Context, id string, input 
 }
 
 func (r *mutationResolver) DeletePlatform(ctx context.Context, id string, expectedVersion int) (*db.Tombstone, error) {
-	w, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	n, err := platformKeyOf("id", id)
+	w, n, err := writerOn(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -69,11 +61,7 @@ func (r *mutationResolver) DeletePlatform(ctx context.Context, id string, expect
 }
 
 func (r *mutationResolver) RestorePlatform(ctx context.Context, id string, expectedVersion int) (*db.Platform, error) {
-	w, err := writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	n, err := platformKeyOf("id", id)
+	w, n, err := writerOn(ctx, id)
 	if err != nil {
 		return nil, err
 	}
