@@ -129,11 +129,7 @@ func readNDJSON(r io.Reader, each func(db.ImportRow) error) error {
 		if err != nil {
 			return err
 		}
-		row, err := rec.importRow(where)
-		if err != nil {
-			return err
-		}
-		if err := each(row); err != nil {
+		if err := rec.emit(where, each); err != nil {
 			return err
 		}
 	}
@@ -172,6 +168,15 @@ func jsonError(where string, err error) *ReadError {
 		return readError(where, "", "not valid JSON: %v (at byte %d)", syntaxErr, syntaxErr.Offset)
 	}
 	return readError(where, "", "not a platform record: %v", err)
+}
+
+// emit hands rec, read at where, to each as an import row.
+func (rec *Record) emit(where string, each func(db.ImportRow) error) error {
+	row, err := rec.importRow(where)
+	if err != nil {
+		return err
+	}
+	return each(row)
 }
 
 // importRow is the import row of the record, read at where.

@@ -46,11 +46,7 @@ func readCSV(r io.Reader, each func(db.ImportRow) error) error {
 		if err != nil {
 			return err
 		}
-		row, err := rec.importRow(where)
-		if err != nil {
-			return err
-		}
-		if err := each(row); err != nil {
+		if err := rec.emit(where, each); err != nil {
 			return err
 		}
 	}
