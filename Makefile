@@ -11,6 +11,10 @@ POSTGIS_MAJOR := 3
 # Node packages for the audit are pinned by .ci/audit/package-lock.json (npm ci);
 # Node.js itself comes with the machine image and must be this major or newer.
 NODE_MAJOR    := 20
+# MapLibre GL JS and playwright-core for the map page and its browser test are
+# pinned by web/package.json and web/package-lock.json (npm ci). The browser is
+# Debian's chromium; the CJK font makes the page's Chinese readable in it.
+BROWSER_PKGS  := chromium fonts-wqy-zenhei
 # -----------------------------------------------------------------------------
 
 SHELL         := bash
@@ -27,6 +31,9 @@ POSTGIS_PKG     := postgresql-$(PG_MAJOR)-postgis-$(POSTGIS_MAJOR)
 POSTGIS_CONTROL := /usr/share/postgresql/$(PG_MAJOR)/extension/postgis.control
 AUDIT_DIR       := .ci/audit
 AUDIT_SCRIPT    := $(AUDIT_DIR)/audit.mjs
+WEB_DIR         := web
+WEB_LIB         := $(WEB_DIR)/static/lib
+MAPLIBRE_DIST   := $(WEB_DIR)/node_modules/maplibre-gl/dist
 # Go files outside dependency trees, for gofmt.
 GO_FILES         = $(shell find . -name '*.go' -not -path './.git/*' -not -path '*/node_modules/*')
 
@@ -35,19 +42,20 @@ GO_FILES         = $(shell find . -name '*.go' -not -path './.git/*' -not -path 
 # the environment unchanged.
 RUN_ARGS ?=
 
-.PHONY: help run test bench lint generate audit audit-deps tools versions go-toolchain postgis cc node fmt-check
+.PHONY: help run test bench lint generate audit audit-deps web browser tools versions go-toolchain postgis cc node fmt-check
 
 help: ## list the targets
 	@echo 'usage: make <target>'
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: postgis go-toolchain ## start the server on a private PostgreSQL in .localdb/
+run: postgis go-toolchain web ## start the server on a private PostgreSQL in .localdb/
 	go build -o bin/civicmap ./cmd/civicmap
 	./bin/civicmap run $(RUN_ARGS)
 
-# The GraphQL-over-HTTP audit runs inside go test (cmd/civicmap/audit_test.go),
-# so its node packages are installed first.
-test: postgis go-toolchain cc audit-deps ## vet, gofmt check, go test -race with the audit (what .ci/run calls)
+# The GraphQL-over-HTTP audit and the map page's browser test run inside go test
+# (cmd/civicmap/audit_test.go, map_test.go), so their node packages, the browser
+# and the embedded map library are installed first.
+test: postgis go-toolchain cc audit-deps web browser ## vet, gofmt check, go test -race with the audit (what .ci/run calls)
 	go vet ./...
 	$(MAKE) fmt-check
 	go test -race -count=1 ./...
@@ -75,7 +83,24 @@ audit: postgis go-toolchain cc audit-deps ## run the GraphQL-over-HTTP audit (gr
 audit-deps: node
 	npm ci --prefix $(AUDIT_DIR) --no-audit --no-fund
 
-tools: go-toolchain postgis cc node ## install everything that test and lint need
+# web installs the pinned maplibre-gl (and the e2e test's playwright-core) and
+# copies the library into $(WEB_LIB), where go:embed takes it into the binary.
+# Nothing it copies is committed; a binary built without it serves a 503 map
+# page that says to run this.
+web: node ## install MapLibre GL JS and copy it into the binary's static files
+	npm ci --prefix $(WEB_DIR) --no-audit --no-fund
+	cp $(MAPLIBRE_DIST)/maplibre-gl.mjs $(MAPLIBRE_DIST)/maplibre-gl-worker.mjs $(MAPLIBRE_DIST)/maplibre-gl.css $(WEB_LIB)/
+
+# browser installs Debian's chromium and a CJK font for the map's browser test,
+# only when one is missing.
+browser:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi 'wenquanyi zen hei'; then \
+		echo "installing $(BROWSER_PKGS)"; \
+		$(SUDO) apt-get update; \
+		$(APT_INSTALL) $(BROWSER_PKGS); \
+	fi
+
+tools: go-toolchain postgis cc node browser ## install everything that test and lint need
 
 versions: ## print the toolchain versions
 	@go version
@@ -83,6 +108,7 @@ versions: ## print the toolchain versions
 	@echo "postgis: $$(ls /usr/share/postgresql/$(PG_MAJOR)/extension/postgis--*.sql 2>/dev/null | sed -n 's/.*postgis--\([0-9.]*\)\.sql$$/\1/p' | sort -V | tail -1)"
 	@echo "gcc: $$(gcc -dumpfullversion 2>/dev/null || echo 'not installed')"
 	@echo "node: $$(node --version 2>/dev/null || echo 'not installed'), npm: $$(npm --version 2>/dev/null || echo 'not installed')"
+	@echo "chromium: $$(chromium --version 2>/dev/null || echo 'not installed')"
 	@git --version
 
 fmt-check:

@@ -1,5 +1,5 @@
 // Package server is civicmap's HTTP server: the GraphQL endpoint with its limits
-// and error presenter, GraphiQL, health checks and request logs.
+// and error presenter, GraphiQL, the map page, health checks and request logs.
 package server
 
 import (
@@ -16,6 +16,7 @@ import (
 
 	"civicmap/db"
 	"civicmap/resolvers"
+	"civicmap/web"
 )
 
 // Config sets the server's limits. The defaults (DefaultConfig) allow every
@@ -80,7 +81,11 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	}))
 	mux.Handle("GET /playground", graphiql)
 	mux.HandleFunc("GET /export/{file}", s.exportPlatforms)
-	mux.Handle("GET /{$}", http.RedirectHandler("/graphql", http.StatusFound))
+	// The map page and its files (package web, embedded in the binary).
+	site := web.New()
+	mux.Handle("GET /{$}", site.Page())
+	mux.Handle("GET /static/", site.Static("/static/"))
+	mux.Handle("GET /glyphs/{fontstack}/{range}", web.Glyphs())
 	s.handler = s.logRequests(mux)
 	return s
 }
