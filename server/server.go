@@ -80,6 +80,8 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	}))
 	mux.Handle("GET /playground", graphiql)
 	mux.HandleFunc("GET /export/{file}", s.exportPlatforms)
+	mux.HandleFunc("GET /tiles.json", s.tileJSON)
+	mux.HandleFunc("GET /tiles/{z}/{x}/{y}", s.tile)
 	mux.Handle("GET /{$}", http.RedirectHandler("/graphql", http.StatusFound))
 	s.handler = s.logRequests(mux)
 	return s
