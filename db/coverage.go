@@ -146,9 +146,11 @@ func (r *coverageRow) follows(metres *float64, code string) bool {
 // Parameters of coverageSQL: $1 kinds (text[]), $2 radius in metres, $3 a county
 // code or NULL for all, $4 whether to list every covering platform.
 const (
-	// activeOfKinds is a platform p that can cover a township: live (not
-	// deleted), ACTIVE, of the kinds and with a known position.
-	activeOfKinds = `p.kind = ANY($1) AND p.status = 'ACTIVE' AND p.location IS NOT NULL AND p.deleted_at IS NULL`
+	// activePlatform is a platform p that can cover a township: live (not
+	// deleted), ACTIVE and with a known position.
+	activePlatform = `p.status = 'ACTIVE' AND p.location IS NOT NULL AND p.deleted_at IS NULL`
+	// activeOfKinds is an activePlatform of the kinds.
+	activeOfKinds = `p.kind = ANY($1) AND ` + activePlatform
 
 	// cellMetres is the distance from the cell c.utm to platform p (see the top
 	// of this file).

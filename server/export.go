@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"civicmap/db"
-	"civicmap/errcode"
 	"civicmap/exchange"
 	"civicmap/resolvers"
 )
@@ -48,21 +47,16 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		return
 	}
-	s.log.ErrorContext(r.Context(), "export failed", "format", format, "started", dw.wrote, "err", err)
 	if dw.wrote {
 		// The status is sent: abort the connection so that no client, not
 		// even a CSV reader, takes a cut export for a whole one.
+		s.log.ErrorContext(r.Context(), "export failed after its first row", "format", format, "err", err)
 		panic(http.ErrAbortHandler)
 	}
 	// Nothing is sent: the error answers instead of the export.
 	w.Header().Del(cursorHeader)
 	w.Header().Del("Content-Disposition")
-	code := errcode.Classify(err)
-	status := http.StatusInternalServerError
-	if code == errcode.ServiceUnavailable {
-		status = http.StatusServiceUnavailable
-	}
-	writeJSON(w, status, map[string]string{"error": errcode.PublicMessage(err), "code": string(code)})
+	s.writeError(w, r, "export "+format, err)
 }
 
 // deadlineWriter writes an export's body, each write due within timeout: a

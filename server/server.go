@@ -81,6 +81,8 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	}))
 	mux.Handle("GET /playground", graphiql)
 	mux.HandleFunc("GET /export/{file}", s.exportPlatforms)
+	mux.HandleFunc("GET /tiles.json", s.tileJSON)
+	mux.HandleFunc("GET /tiles/{z}/{x}/{y}", s.tile)
 	// The map page and its files (package web, embedded in the binary).
 	site := web.New()
 	mux.Handle("GET /{$}", site.Page())

@@ -1,0 +1,118 @@
+package server
+
+import (
+	"compress/gzip"
+	"context"
+	"net/http"
+	"strings"
+
+	"civicmap/errcode"
+)
+
+// The map's read endpoints (tiles, TileJSON, GeoJSON) answer data read at a
+// data version (db.DataVersion), which changes with every committed write. The
+// version is the ETag, so a client revalidates with If-None-Match and gets 304
+// while nothing changed. A URL that names the current version (?v=, as
+// TileJSON's tile URLs do) may be cached as immutable: once the data changes,
+// the clients read a new TileJSON and so new URLs.
+
+// versionParam is the query parameter that pins a URL to a data version.
+const versionParam = "v"
+
+// gzipAbove is the smallest body worth compressing.
+const gzipAbove = 1024
+
+// versionedRead reads a body and the data version it was read at, from one
+// snapshot.
+type versionedRead func(ctx context.Context) (version string, body []byte, err error)
+
+// serveVersioned answers a GET of a body read at a data version. It answers
+// 304 without reading when the client's copy is current, and gzips the body
+// when the client accepts it.
+func (s *Server) serveVersioned(w http.ResponseWriter, r *http.Request, mediaType string, read versionedRead) {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		v, err := s.db.DataVersion(r.Context())
+		if err != nil {
+			s.writeError(w, r, "data version", err)
+			return
+		}
+		if etagMatches(inm, etag(v)) {
+			setValidators(w, r, v)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	v, body, err := read(r.Context())
+	if err != nil {
+		s.writeError(w, r, "read "+r.URL.Path, err)
+		return
+	}
+	setValidators(w, r, v)
+	w.Header().Set("Content-Type", mediaType)
+	if len(body) < gzipAbove || !acceptsGzip(r) {
+		w.Write(body)
+		return
+	}
+	w.Header().Set("Content-Encoding", "gzip")
+	zw := gzip.NewWriter(w)
+	zw.Write(body)
+	zw.Close()
+}
+
+// setValidators sets the ETag, Vary and Cache-Control of an answer at version v.
+func setValidators(w http.ResponseWriter, r *http.Request, v string) {
+	h := w.Header()
+	h.Set("ETag", etag(v))
+	h.Add("Vary", "Accept-Encoding")
+	if r.URL.Query().Get(versionParam) == v {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "no-cache") // keep it, but ask each time: 304 is cheap
+	}
+}
+
+// etag is the entity tag of data version v. It is weak because the gzipped and
+// the plain body are the same data: If-None-Match compares weakly anyway.
+func etag(v string) string { return `W/"` + v + `"` }
+
+// etagMatches reports whether an If-None-Match header holds tag, comparing
+// weakly (RFC 9110, 13.1.2).
+func etagMatches(header, tag string) bool {
+	want := strings.TrimPrefix(tag, "W/")
+	for t := range strings.SplitSeq(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for enc := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(enc), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(params, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+// writeError answers a failed read of a plain HTTP endpoint as JSON with the
+// error's code and public message; the cause is logged.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	code := errcode.Classify(err)
+	status := http.StatusInternalServerError
+	switch code {
+	case errcode.BadUserInput:
+		status = http.StatusBadRequest
+	case errcode.NotFound:
+		status = http.StatusNotFound
+	case errcode.Timeout, errcode.ServiceUnavailable:
+		status = http.StatusServiceUnavailable
+	}
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), what+" failed", "err", err)
+	}
+	writeJSON(w, status, map[string]string{"error": errcode.PublicMessage(err), "code": string(code)})
+}
