@@ -41,7 +41,7 @@ const (
 	),
 	counties AS (
 		SELECT c.code::bigint AS id, c.code, c.name, c.boundary_quality,
-			ST_AsMVTGeom(ST_Simplify(ST_Transform(c.boundary, 3857), env.tolerance, true), env.box) AS geom
+			ST_AsMVTGeom(ST_Simplify(c.boundary_3857, env.tolerance, true), env.box, 4096, 64) AS geom
 		FROM county c, env
 		WHERE c.boundary && env.wgs
 	),
@@ -52,7 +52,7 @@ const (
 			coalesce(k.liaison_group, false) AS covered_liaison_group,
 			coalesce(k.workstation, false) AS covered_workstation,
 			coalesce(k.sector_hall, false) AS covered_sector_hall,
-			ST_AsMVTGeom(ST_Simplify(ST_Transform(t.boundary, 3857), env.tolerance, true), env.box) AS geom
+			ST_AsMVTGeom(ST_Simplify(t.boundary_3857, env.tolerance, true), env.box, 4096, 64) AS geom
 		FROM township t JOIN county c ON c.code = t.county_code, env
 		CROSS JOIN LATERAL (` + tileTownshipCountsSQL + `) n
 		LEFT JOIN LATERAL (` + tileTownshipCoveredSQL + `) k ON true
@@ -61,7 +61,7 @@ const (
 	platforms AS (
 		SELECT p.id, ` + platformGlobalID + ` AS gid, p.kind, p.name, p.provenance, p.status,
 			p.position_quality, p.township_code,
-			ST_AsMVTGeom(ST_Transform(p.location, 3857), env.box) AS geom
+			ST_AsMVTGeom(ST_Transform(p.location, 3857), env.box, 4096, 64) AS geom
 		FROM platform p, env
 		WHERE p.deleted_at IS NULL AND p.location && env.wgs
 	)
@@ -96,7 +96,7 @@ const (
 			bool_or(p.kind = 'SECTOR_HALL') AS sector_hall
 		FROM platform p
 		WHERE ` + activePlatform + `
-			AND ST_Intersects(ST_Transform(p.location, 32650), ST_Transform(t.boundary, 32650))`
+			AND ST_Intersects(ST_Transform(p.location, 32650), t.boundary_utm)`
 
 	// platformGlobalID is platform p's GraphQL global ID, as relay.ID makes it:
 	// "Platform:<id>" in unpadded URL-safe base64.
