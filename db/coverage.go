@@ -159,9 +159,9 @@ const (
 			ST_Transform(ST_ClosestPoint(c.utm, ST_Transform(p.location, 32650)), 4326)::geography) END`
 
 	// coverageSQL is the one source of coverage: a row per township, by code.
-	// The cells are projected once per statement. The nearest platform is the
-	// nearest of the platforms inside the cell (all of them, so that ties at 0
-	// go to the lowest ID) and the three nearest in UTM (KNN on
+	// The cells come projected (township.boundary_utm, migration 0004). The
+	// nearest platform is the nearest of the platforms inside the cell (all of
+	// them, so that ties at 0 go to the lowest ID) and the three nearest in UTM (KNN on
 	// platform_location_utm_gix); UTM and geodesic distances differ by under
 	// 0.05%, so three candidates re-sorted by metres leave no doubt. A township
 	// is covered when its nearest platform is within the radius, so uncovered
@@ -171,7 +171,7 @@ const (
 	// their metres are within it; OFFSET 0 keeps the planner from computing the
 	// metres twice, once for the filter and once for the list.
 	coverageSQL = `WITH cell AS MATERIALIZED (
-		SELECT code, ST_Transform(boundary, 32650) AS utm FROM township
+		SELECT code, boundary_utm AS utm FROM township
 		WHERE boundary IS NOT NULL AND ($3::text IS NULL OR county_code = $3)
 	)
 	SELECT ` + townshipColumns + `,

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -73,4 +74,28 @@ func benchQuery(b *testing.B, h http.Handler, query string, vars map[string]any)
 		size = rec.Body.Len()
 	}
 	b.ReportMetric(float64(size), "resp_bytes")
+}
+
+// BenchmarkTiles measures vector tiles at zooms 8 to 14 over the city's centre
+// (三元区), as a map shows them: whole HTTP requests, reporting the tile's size
+// plain and gzipped.
+func BenchmarkTiles(b *testing.B) {
+	h := newHandler(b, nil)
+	for z := 8; z <= 14; z++ {
+		x, y := tileOf(z, 117.62, 26.26)
+		path := fmt.Sprintf("/tiles/%d/%d/%d.mvt", z, x, y)
+		b.Run(fmt.Sprintf("z%d", z), func(b *testing.B) {
+			var plain, zipped int
+			for b.Loop() {
+				rec := get(b, h, path, "Accept-Encoding", "gzip")
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%s: status %d: %s", path, rec.Code, rec.Body)
+				}
+				zipped = rec.Body.Len()
+			}
+			plain = get(b, h, path).Body.Len()
+			b.ReportMetric(float64(plain), "tile_bytes")
+			b.ReportMetric(float64(zipped), "gzip_bytes")
+		})
+	}
 }
