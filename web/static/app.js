@@ -258,13 +258,24 @@ function flyToTownship(map, code) {
 
 // ---- coverage ------------------------------------------------------------------
 
+// The tile URLs carry the data version. Asking /tiles.json again (a 304 while
+// nothing changed) with each coverage request keeps the dots and cells in step
+// with the counts after someone edits the directory while the page is open.
+async function refreshTiles(map) {
+  const res = await fetch('/tiles.json', { cache: 'no-cache' });
+  if (!res.ok) throw new Error(`/tiles.json: ${res.status}`);
+  const { tiles } = await res.json();
+  const source = map.getSource(SOURCE);
+  if (tiles[0] !== source.tiles[0]) source.setTiles(tiles);
+}
+
 async function refreshCoverage(map) {
   const kinds = chosenKinds();
   const radius = radiusMetres();
   const mine = ++state.request;
   const totals = $('#totals');
   totals.dataset.state = 'loading';
-  const data = await graphql(COVERAGE_QUERY, { kinds, radius });
+  const [data] = await Promise.all([graphql(COVERAGE_QUERY, { kinds, radius }), refreshTiles(map)]);
   if (mine !== state.request) return; // the controls changed meanwhile
 
   state.coverage.clear();
