@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 )
 
@@ -98,4 +100,44 @@ func BenchmarkTiles(b *testing.B) {
 			b.ReportMetric(float64(zipped), "gzip_bytes")
 		})
 	}
+}
+
+// BenchmarkTilesLoopback is a load run: clients on parallel goroutines fetch
+// the tiles a map shows over the city at zooms 8 to 14 (every tile of z8-z10
+// over Sanming and a block of 3x3 around the centre deeper down), through real
+// HTTP on loopback with gzip, as a browser would without its cache.
+func BenchmarkTilesLoopback(b *testing.B) {
+	srv := httptest.NewServer(newHandler(b, nil))
+	defer srv.Close()
+	var paths []string
+	for z := 8; z <= 14; z++ {
+		x0, y0 := tileOf(z, 116.37, 27.14)
+		x1, y1 := tileOf(z, 118.67, 25.47)
+		if z > 10 {
+			cx, cy := tileOf(z, 117.62, 26.26)
+			x0, y0, x1, y1 = cx-1, cy-1, cx+1, cy+1
+		}
+		for x := x0; x <= x1; x++ {
+			for y := y0; y <= y1; y++ {
+				paths = append(paths, fmt.Sprintf("%s/tiles/%d/%d/%d.mvt", srv.URL, z, x, y))
+			}
+		}
+	}
+	var next atomic.Int64
+	b.SetParallelism(4) // 4 clients per core, as a few browsers at once
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			path := paths[int(next.Add(1))%len(paths)]
+			resp, err := srv.Client().Get(path) // the transport asks for gzip and unpacks it
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Fatalf("%s: status %d", path, resp.StatusCode)
+			}
+		}
+	})
+	b.ReportMetric(float64(len(paths)), "tiles")
 }

@@ -55,7 +55,7 @@ var spatialQueries = []struct {
 		totalCount nodes { township { name } nearest { distanceMetres } } } }`},
 }
 
-// TestSpatialPlansUseIndexes runs each spatial query at nationwide size and
+// TestSpatialPlansUseIndexes runs each spatial query and map read at nationwide size and
 // EXPLAINs every statement it sent: none may read platforms or township cells
 // by a sequential scan in the plan made for its arguments. pgx prepares its
 // statements, and after five runs PostgreSQL may switch to a generic plan, made
@@ -75,17 +75,39 @@ func TestSpatialPlansUseIndexes(t *testing.T) {
 			tr.reset()
 			var v any
 			data(t, h, q.query, map[string]any{"county": nationwideCounty}, &v)
-			for _, s := range tr.statements() {
-				custom, generic := plans(t, conn.Conn(), s)
-				if scans := seqScans(custom, "platform", "township"); len(scans) > 0 {
-					t.Errorf("sequential scan on %v in\n%s\nplan: %s", scans, s.SQL, custom)
-				}
-				if scans := seqScans(generic, "platform", "township"); len(scans) > 0 && cost(generic) <= cost(custom) {
-					t.Errorf("the generic plan scans %v sequentially and costs %.0f, no more than the custom plan's %.0f:\n%s\nplan: %s",
-						scans, cost(generic), cost(custom), s.SQL, generic)
-				}
-			}
+			checkPlans(t, conn.Conn(), tr)
 		})
+	}
+	for _, path := range mapPaths {
+		t.Run(path, func(t *testing.T) {
+			tr.reset()
+			if rec := get(t, h, path); rec.Code != 200 {
+				t.Fatalf("%s: status %d: %.300s", path, rec.Code, rec.Body)
+			}
+			checkPlans(t, conn.Conn(), tr)
+		})
+	}
+}
+
+// mapPaths are the map's read endpoints, over the city's centre.
+var mapPaths = []string{
+	"/tiles.json",
+	"/tiles/8/211/108.mvt",
+	"/tiles/12/3386/1738.mvt",
+}
+
+// checkPlans EXPLAINs every statement tr recorded.
+func checkPlans(t *testing.T, conn *pgx.Conn, tr *tracer) {
+	t.Helper()
+	for _, s := range tr.statements() {
+		custom, generic := plans(t, conn, s)
+		if scans := seqScans(custom, "platform", "township"); len(scans) > 0 {
+			t.Errorf("sequential scan on %v in\n%s\nplan: %s", scans, s.SQL, custom)
+		}
+		if scans := seqScans(generic, "platform", "township"); len(scans) > 0 && cost(generic) <= cost(custom) {
+			t.Errorf("the generic plan scans %v sequentially and costs %.0f, no more than the custom plan's %.0f:\n%s\nplan: %s",
+				scans, cost(generic), cost(custom), s.SQL, generic)
+		}
 	}
 }
 
