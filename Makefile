@@ -11,8 +11,8 @@ POSTGIS_MAJOR := 3
 # Node packages for the audit are pinned by .ci/audit/package-lock.json (npm ci);
 # Node.js itself comes with the machine image and must be this major or newer.
 NODE_MAJOR    := 20
-# MapLibre GL JS and playwright-core for the map page and its browser test are
-# pinned by web/package.json and web/package-lock.json (npm ci). The browser is
+# MapLibre GL JS, GraphiQL (with React) and playwright-core for the map page,
+# the GraphQL IDE and the map's browser test are pinned by web/package.json and web/package-lock.json (npm ci). The browser is
 # Debian's chromium; the CJK font makes the page's Chinese readable in it.
 BROWSER_PKGS  := chromium fonts-wqy-zenhei
 # -----------------------------------------------------------------------------
@@ -83,13 +83,18 @@ audit: postgis go-toolchain cc audit-deps ## run the GraphQL-over-HTTP audit (gr
 audit-deps: node
 	npm ci --prefix $(AUDIT_DIR) --no-audit --no-fund
 
-# web installs the pinned maplibre-gl (and the e2e test's playwright-core) and
-# copies the library into $(WEB_LIB), where go:embed takes it into the binary.
+# web installs the pinned maplibre-gl and graphiql (and the e2e test's
+# playwright-core) and copies their browser builds into $(WEB_LIB), where
+# go:embed takes them into the binary.
 # Nothing it copies is committed; a binary built without it serves a 503 map
 # page that says to run this.
-web: node ## install MapLibre GL JS and copy it into the binary's static files
+web: node ## install MapLibre GL JS and GraphiQL and copy them into the binary's static files
 	npm ci --prefix $(WEB_DIR) --no-audit --no-fund
 	cp $(MAPLIBRE_DIST)/maplibre-gl.mjs $(MAPLIBRE_DIST)/maplibre-gl-worker.mjs $(MAPLIBRE_DIST)/maplibre-gl.css $(WEB_LIB)/
+	mkdir -p $(WEB_LIB)/graphiql
+	cp $(WEB_DIR)/node_modules/graphiql/graphiql.min.js $(WEB_DIR)/node_modules/graphiql/graphiql.min.css \
+		$(WEB_DIR)/node_modules/react/umd/react.production.min.js \
+		$(WEB_DIR)/node_modules/react-dom/umd/react-dom.production.min.js $(WEB_LIB)/graphiql/
 
 # browser installs Debian's chromium and a CJK font for the map's browser test,
 # only when one is missing.

@@ -27,6 +27,11 @@ var files embed.FS
 // static/lib; the page works only when all of them are there.
 var libraryFiles = []string{"lib/maplibre-gl.mjs", "lib/maplibre-gl-worker.mjs", "lib/maplibre-gl.css"}
 
+// graphiqlFiles are the files `make web` copies from the graphiql, react and
+// react-dom packages into static/lib/graphiql, for graphiql.html.
+var graphiqlFiles = []string{"lib/graphiql/graphiql.min.js", "lib/graphiql/graphiql.min.css",
+	"lib/graphiql/react.production.min.js", "lib/graphiql/react-dom.production.min.js"}
+
 // contentTypes are the types of the files the site serves; anything else in
 // static/ (the README) is not served. JavaScript must be text/javascript: a
 // browser refuses a module script or a module worker of any other type.
@@ -38,10 +43,11 @@ var contentTypes = map[string]string{
 	".svg":  "image/svg+xml",
 }
 
-// Site serves the map page and its static files from an fs.FS.
+// Site serves the map page, GraphiQL and their static files from an fs.FS.
 type Site struct {
-	files      map[string]*file // by path below static/, e.g. "app.js"
-	hasLibrary bool
+	files       map[string]*file // by path below static/, e.g. "app.js"
+	hasLibrary  bool
+	hasGraphiQL bool
 }
 
 // file is one static file with what it is served with.
@@ -93,13 +99,19 @@ func NewFS(fsys fs.FS) (*Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.hasLibrary = true
-	for _, name := range libraryFiles {
+	s.hasLibrary = s.has("index.html") && s.has(libraryFiles...)
+	s.hasGraphiQL = s.has("graphiql.html") && s.has(graphiqlFiles...)
+	return s, nil
+}
+
+// has reports whether the site holds every one of names.
+func (s *Site) has(names ...string) bool {
+	for _, name := range names {
 		if s.files[name] == nil {
-			s.hasLibrary = false
+			return false
 		}
 	}
-	return s, nil
+	return true
 }
 
 // HasLibrary reports whether MapLibre GL JS is built in (`make web` ran before
@@ -109,21 +121,35 @@ func (s *Site) HasLibrary() bool { return s.hasLibrary }
 // missingLibrary is the map page of a binary built without `make web`.
 const missingLibrary = `The map page needs MapLibre GL JS, which is not built into this binary.
 Run "make web" (it installs the pinned maplibre-gl with npm and copies it into web/static/lib), then rebuild,
-or use "make run", which does both. The GraphQL API works without it: /graphql, /playground.
+or use "make run", which does both. The GraphQL API works without it: POST /graphql.
+`
+
+// missingGraphiQL is the GraphiQL page of a binary built without `make web`.
+const missingGraphiQL = `GraphiQL is not built into this binary.
+Run "make web" (it installs the pinned graphiql with npm and copies it into web/static/lib/graphiql), then
+rebuild, or use "make run", which does both. The GraphQL API works without it: POST /graphql.
 `
 
 // Page serves the map page, index.html. Without the library it answers 503
 // with what to run, rather than a page that fails in the browser.
-func (s *Site) Page() http.Handler {
+func (s *Site) Page() http.Handler { return s.page("index.html", s.hasLibrary, missingLibrary) }
+
+// GraphiQL serves GraphiQL, the GraphQL IDE, on this server's /graphql; like
+// Page, it answers 503 with what to run when its library is missing.
+func (s *Site) GraphiQL() http.Handler {
+	return s.page("graphiql.html", s.hasGraphiQL, missingGraphiQL)
+}
+
+func (s *Site) page(name string, ok bool, missing string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.hasLibrary || s.files["index.html"] == nil {
+		if !ok {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusServiceUnavailable)
-			w.Write([]byte(missingLibrary))
+			w.Write([]byte(missing))
 			return
 		}
-		s.serve(w, r, s.files["index.html"])
+		s.serve(w, r, s.files[name])
 	})
 }
 
@@ -152,7 +178,7 @@ func (s *Site) serve(w http.ResponseWriter, r *http.Request, f *file) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Add("Vary", "Accept-Encoding")
 	data, etag := f.data, f.etag
-	if acceptsGzip(r) {
+	if AcceptsGzip(r) {
 		if gz := f.gzip(); gz != nil {
 			data = gz
 			// Another representation, so another ETag (RFC 9110 8.8.3).
@@ -180,7 +206,8 @@ func (f *file) gzip() []byte {
 	return f.gzipped
 }
 
-func acceptsGzip(r *http.Request) bool {
+// AcceptsGzip reports whether the client takes a gzipped body.
+func AcceptsGzip(r *http.Request) bool {
 	for part := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
 		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		if strings.EqualFold(strings.TrimSpace(coding), "gzip") {

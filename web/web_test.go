@@ -16,12 +16,13 @@ func site(t *testing.T, withLibrary bool) http.Handler {
 	t.Helper()
 	fsys := fstest.MapFS{
 		"index.html":     {Data: []byte("<!doctype html><title>map</title>")},
+		"graphiql.html":  {Data: []byte("<!doctype html><title>GraphiQL</title>")},
 		"app.js":         {Data: []byte(strings.Repeat("console.log('civicmap');\n", 100))},
 		"lib/README.md":  {Data: []byte("not served")},
 		"lib/extra.wasm": {Data: []byte("not served either")},
 	}
 	if withLibrary {
-		for _, name := range libraryFiles {
+		for _, name := range append(libraryFiles[:len(libraryFiles):len(libraryFiles)], graphiqlFiles...) {
 			fsys[name] = &fstest.MapFile{Data: []byte("/* " + name + " */")}
 		}
 	}
@@ -34,6 +35,7 @@ func site(t *testing.T, withLibrary bool) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", s.Page())
+	mux.Handle("GET /playground", s.GraphiQL())
 	mux.Handle("GET /static/", s.Static("/static/"))
 	mux.Handle("GET /glyphs/{fontstack}/{range}", Glyphs())
 	return mux
@@ -57,6 +59,8 @@ func TestStaticFiles(t *testing.T) {
 		contentType string
 	}{
 		{"page", "/", 200, "text/html; charset=utf-8"},
+		{"graphiql", "/playground", 200, "text/html; charset=utf-8"},
+		{"graphiql library", "/static/lib/graphiql/graphiql.min.js", 200, "text/javascript; charset=utf-8"},
 		{"script", "/static/app.js", 200, "text/javascript; charset=utf-8"},
 		{"module library", "/static/lib/maplibre-gl.mjs", 200, "text/javascript; charset=utf-8"},
 		{"module worker", "/static/lib/maplibre-gl-worker.mjs", 200, "text/javascript; charset=utf-8"},
@@ -116,11 +120,13 @@ func TestGzip(t *testing.T) {
 	}
 }
 
-// TestPageWithoutLibrary: a binary built before `make web` says what to run.
-func TestPageWithoutLibrary(t *testing.T) {
-	rec := get(site(t, false), "/")
-	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "make web") {
-		t.Errorf("GET / without the library: status %d, body %q; want 503 saying to run make web", rec.Code, rec.Body.String())
+// TestPagesWithoutLibrary: a binary built before `make web` says what to run.
+func TestPagesWithoutLibrary(t *testing.T) {
+	for _, path := range []string{"/", "/playground"} {
+		rec := get(site(t, false), path)
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "make web") {
+			t.Errorf("GET %s without the library: status %d, body %q; want 503 saying to run make web", path, rec.Code, rec.Body.String())
+		}
 	}
 }
 
