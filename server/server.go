@@ -82,6 +82,8 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	mux.HandleFunc("GET /export/{file}", s.exportPlatforms)
 	mux.HandleFunc("GET /tiles.json", s.tileJSON)
 	mux.HandleFunc("GET /tiles/{z}/{x}/{y}", s.tile)
+	mux.HandleFunc("GET /geojson/platforms", s.geoJSONPlatforms)
+	mux.HandleFunc("GET /geojson/townships", s.geoJSONTownships)
 	mux.Handle("GET /{$}", http.RedirectHandler("/graphql", http.StatusFound))
 	s.handler = s.logRequests(mux)
 	return s
