@@ -35,6 +35,9 @@ type Config struct {
 	// subscriptions stream for as long as they need; without this, a client
 	// that stops reading would hold a database connection and its snapshot.
 	ExportWriteTimeout time.Duration
+	// CORSOrigins are the origins whose pages may read the map endpoints,
+	// the exports and /graphql (cors.go): "*" for any, none for CORS off.
+	CORSOrigins []string
 }
 
 // DefaultConfig returns the limits used when nothing else is configured.
@@ -46,6 +49,7 @@ func DefaultConfig() Config {
 		ShutdownGrace:      20 * time.Second,
 		FeedPoll:           250 * time.Millisecond,
 		ExportWriteTimeout: 30 * time.Second,
+		CORSOrigins:        []string{"*"},
 	}
 }
 
@@ -85,7 +89,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	mux.HandleFunc("GET /geojson/platforms", s.geoJSONPlatforms)
 	mux.HandleFunc("GET /geojson/townships", s.geoJSONTownships)
 	mux.Handle("GET /{$}", http.RedirectHandler("/graphql", http.StatusFound))
-	s.handler = s.logRequests(mux)
+	s.handler = s.logRequests(cors(cfg.CORSOrigins, mux))
 	return s
 }
 
