@@ -166,17 +166,14 @@ func setComplexity(c *graph.ComplexityRoot) {
 	}
 	// One nearest platform of each of the three kinds.
 	c.Location.Nearest = func(child int) int { return listCost(child, 3) }
-	// A FeatureCollection is a scalar, but it holds every platform or township
-	// with its properties: priced as the page of nodes it replaces.
-	c.Query.PlatformFeatures = func(int, *db.PlatformFilter) int { return listCost(featureCost, allPlatforms) }
-	c.Query.TownshipFeatures = func(int, *float64, *string) int { return listCost(featureCost, allTownships) }
+	c.Query.PlatformFeatures = func(int, *db.PlatformFilter) int { return layerCost }
+	c.Query.TownshipFeatures = func(int, *float64, *string) int { return layerCost }
 }
 
 // The lists that are not pages cost the most they hold in Sanming, with room
 // to grow.
 const (
 	allTownships = 200 // 141 townships
-	allPlatforms = 500 // 207 platforms; the most a page of them holds
 	allCounties  = 20  // 11 counties
 	allSectors   = 50  // 30 sectors
 	// A township's covering platforms: about 20 at 20 km for every kind. At
@@ -185,8 +182,12 @@ const (
 	coveredByPlatforms = 20
 	// The halls of one sector serving one county: the county's and the city's.
 	hallsPerSector = 5
-	// A GeoJSON feature: its geometry and ten properties, each priced as a field.
-	featureCost = 11
+	// A GeoJSON layer (platformFeatures, townshipFeatures) is a scalar, but
+	// it is a statement and up to 1.3 MB of its own, as every alias of it is:
+	// ten in a query under the default limit. Priced as the page of features
+	// it holds (11 fields × 200 townships), the township layer could be asked
+	// for 90 times at once: 120 MB, 4 s.
+	layerCost = 20_000
 )
 
 func pageCost(child int, first *int) int {
