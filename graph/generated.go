@@ -244,10 +244,12 @@ type ComplexityRoot struct {
 		NearestPlatforms   func(childComplexity int, lon float64, lat float64, kinds []db.PlatformKind, limit *int) int
 		Node               func(childComplexity int, id string) int
 		Platform           func(childComplexity int, id string) int
+		PlatformFeatures   func(childComplexity int, filter *db.PlatformFilter) int
 		Platforms          func(childComplexity int, filter *db.PlatformFilter, near *db.Near, within *scalar.Geometry, bbox *db.BBox, first *int, after *string) int
 		SectorCoverage     func(childComplexity int, countyCode *string) int
 		Sectors            func(childComplexity int, first *int, after *string) int
 		Township           func(childComplexity int, code string) int
+		TownshipFeatures   func(childComplexity int, simplifyMetres *float64, countyCode *string) int
 		Townships          func(childComplexity int, countyCode *string, first *int, after *string) int
 		UncoveredTownships func(childComplexity int, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, first *int, after *string) int
 	}
@@ -398,6 +400,8 @@ type QueryResolver interface {
 	Coverage(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (*db.Coverage, error)
 	UncoveredTownships(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, first *int, after *string) (*model.TownshipCoverageConnection, error)
 	SectorCoverage(ctx context.Context, countyCode *string) (*db.SectorCoverage, error)
+	PlatformFeatures(ctx context.Context, filter *db.PlatformFilter) (scalar.FeatureCollection, error)
+	TownshipFeatures(ctx context.Context, simplifyMetres *float64, countyCode *string) (scalar.FeatureCollection, error)
 	NearestPlatforms(ctx context.Context, lon float64, lat float64, kinds []db.PlatformKind, limit *int) ([]db.PlatformDistance, error)
 	Locate(ctx context.Context, lon float64, lat float64) (*model.Location, error)
 	Changes(ctx context.Context, after *string, first *int) (*model.ChangeConnection, error)
@@ -1296,6 +1300,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Platform(childComplexity, args["id"].(string)), true
+	case "Query.platformFeatures":
+		if e.ComplexityRoot.Query.PlatformFeatures == nil {
+			break
+		}
+
+		args, err := ec.field_Query_platformFeatures_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PlatformFeatures(childComplexity, args["filter"].(*db.PlatformFilter)), true
 	case "Query.platforms":
 		if e.ComplexityRoot.Query.Platforms == nil {
 			break
@@ -1340,6 +1355,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Township(childComplexity, args["code"].(string)), true
+	case "Query.townshipFeatures":
+		if e.ComplexityRoot.Query.TownshipFeatures == nil {
+			break
+		}
+
+		args, err := ec.field_Query_townshipFeatures_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TownshipFeatures(childComplexity, args["simplifyMetres"].(*float64), args["countyCode"].(*string)), true
 	case "Query.townships":
 		if e.ComplexityRoot.Query.Townships == nil {
 			break
@@ -2119,6 +2145,43 @@ type SectorService {
   "The ACTIVE halls of this sector that serve the county: the county's own and the city's, ordered by ID."
   halls: [Platform!]!
 }
+`, BuiltIn: false},
+	{Name: "../schema/map.graphqls", Input: `extend type Query {
+  """
+  The live platforms with a known position that match ` + "`" + `filter` + "`" + `, as one GeoJSON FeatureCollection of Points
+  ordered by ID: the bytes ` + "`" + `GET /geojson/platforms` + "`" + ` answers. Each feature's ` + "`" + `id` + "`" + ` is the platform's global ID; its
+  properties are kind, name, provenance, status, positionQuality, townshipCode, countyCode, organiserCode,
+  sectorCode and hostName. Platforms whose position is UNKNOWN are left out (nothing to draw).
+  """
+  platformFeatures(
+    "Conditions on the platforms' attributes, as for ` + "`" + `platforms` + "`" + `; all must hold."
+    filter: PlatformFilter
+  ): FeatureCollection!
+
+  """
+  Every township (or those of one county) as one GeoJSON FeatureCollection of Polygons and MultiPolygons ordered
+  by code: the bytes ` + "`" + `GET /geojson/townships` + "`" + ` answers. Each feature's ` + "`" + `id` + "`" + ` is the township code; its properties are
+  code, name, kind, countyCode, countyName, positionQuality, boundaryQuality and the seat's lon and lat. A township
+  whose position is UNKNOWN has no cell: its feature has a null geometry, so that the gap can be listed.
+  """
+  townshipFeatures(
+    """
+    Simplify each cell so that no point moves more than this many metres (in UTM 50N, where the cells were drawn);
+    0 keeps every vertex, at most 5000. Cells are simplified one by one, so neighbours may part or overlap by up
+    to this much.
+    """
+    simplifyMetres: Float = 0
+    "Only the townships of this county (6-digit code)."
+    countyCode: String
+  ): FeatureCollection!
+}
+
+"""
+A GeoJSON FeatureCollection (RFC 7946: WGS84, [lon, lat], 6 decimals) as a JSON object, with two foreign
+members before its features: ` + "`" + `attribution` + "`" + ` (the data's sources and licence, to show on the map) and ` + "`" + `version` + "`" + `
+(the data version it was read at, as in the map endpoints' ETag).
+"""
+scalar FeatureCollection
 `, BuiltIn: false},
 	{Name: "../schema/platform.graphqls", Input: `"""
 A grassroots CPPCC platform: a township liaison group (乡镇联络组), a member workstation (委员工作站) or a
@@ -3756,6 +3819,20 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_platformFeatures_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*db.PlatformFilter, error) {
+			return ec.unmarshalOPlatformFilter2ᚖcivicmapᚋdbᚐPlatformFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_platform_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3857,6 +3934,28 @@ func (ec *executionContext) field_Query_sectors_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_townshipFeatures_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "simplifyMetres",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["simplifyMetres"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "countyCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["countyCode"] = arg1
 	return args, nil
 }
 
@@ -7727,6 +7826,94 @@ func (ec *executionContext) fieldContext_Query_sectorCoverage(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_sectorCoverage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_platformFeatures(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_platformFeatures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PlatformFeatures(ctx, fc.Args["filter"].(*db.PlatformFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scalar.FeatureCollection) graphql.Marshaler {
+			return ec.marshalNFeatureCollection2civicmapᚋgraphᚋscalarᚐFeatureCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_platformFeatures(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type FeatureCollection does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_platformFeatures_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_townshipFeatures(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_townshipFeatures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TownshipFeatures(ctx, fc.Args["simplifyMetres"].(*float64), fc.Args["countyCode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v scalar.FeatureCollection) graphql.Marshaler {
+			return ec.marshalNFeatureCollection2civicmapᚋgraphᚋscalarᚐFeatureCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_townshipFeatures(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type FeatureCollection does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_townshipFeatures_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12162,6 +12349,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_sectorCoverage(ctx, field)
 				})
+		case "platformFeatures":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_platformFeatures(ctx, field)
+				})
+		case "townshipFeatures":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_townshipFeatures(ctx, field)
+				})
 		case "nearestPlatforms":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -13476,6 +13675,20 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNFeatureCollection2civicmapᚋgraphᚋscalarᚐFeatureCollection(ctx context.Context, v any) (scalar.FeatureCollection, error) {
+	var res scalar.FeatureCollection
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFeatureCollection2civicmapᚋgraphᚋscalarᚐFeatureCollection(ctx context.Context, sel ast.SelectionSet, v scalar.FeatureCollection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FeatureCollection!")
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {

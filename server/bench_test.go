@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -29,6 +30,7 @@ func BenchmarkQueries(b *testing.B) {
 		{"covered_area_city", `{ coverage(kinds: [WORKSTATION], radiusMetres: 5000) { counties { areaRatio coveredAreaKm2 } } }`},
 		{"uncovered_city", `{ uncoveredTownships(kinds: [WORKSTATION], radiusMetres: 5000, first: 500) {
 			totalCount nodes { township { name county { name } } nearest { distanceMetres platform { name } } } } }`},
+		{"township_layer", `{ townshipFeatures(simplifyMetres: 100) }`},
 		{"sector_matrix_city", `{ sectorCoverage { counties { county { name } servedCount sectors { served halls { name } } } } }`},
 	}
 	for _, c := range cases {
@@ -140,4 +142,33 @@ func BenchmarkTilesLoopback(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(len(paths)), "tiles")
+}
+
+// BenchmarkGeoJSON measures the GeoJSON layers through the handler, plain and
+// gzipped as a browser asks for them, and reports the bytes sent.
+func BenchmarkGeoJSON(b *testing.B) {
+	h := newHandler(b, nil)
+	for _, path := range []string{
+		"/geojson/platforms",
+		"/geojson/townships",
+		"/geojson/townships?simplify=100",
+		"/geojson/townships?simplify=500",
+	} {
+		for _, enc := range []string{"identity", "gzip"} {
+			b.Run(strings.TrimPrefix(path, "/geojson/")+"/"+enc, func(b *testing.B) {
+				var size int
+				for b.Loop() {
+					req := httptest.NewRequest(http.MethodGet, path, nil)
+					req.Header.Set("Accept-Encoding", enc)
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK {
+						b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+					}
+					size = rec.Body.Len()
+				}
+				b.ReportMetric(float64(size), "resp_bytes")
+			})
+		}
+	}
 }

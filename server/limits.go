@@ -166,6 +166,8 @@ func setComplexity(c *graph.ComplexityRoot) {
 	}
 	// One nearest platform of each of the three kinds.
 	c.Location.Nearest = func(child int) int { return listCost(child, 3) }
+	c.Query.PlatformFeatures = func(int, *db.PlatformFilter) int { return layerCost }
+	c.Query.TownshipFeatures = func(int, *float64, *string) int { return layerCost }
 }
 
 // The lists that are not pages cost the most they hold in Sanming, with room
@@ -180,6 +182,12 @@ const (
 	coveredByPlatforms = 20
 	// The halls of one sector serving one county: the county's and the city's.
 	hallsPerSector = 5
+	// A GeoJSON layer (platformFeatures, townshipFeatures) is a scalar, but
+	// it is a statement and up to 1.3 MB of its own, as every alias of it is:
+	// ten in a query under the default limit. Priced as the page of features
+	// it holds (11 fields × 200 townships), the township layer could be asked
+	// for 90 times at once: 120 MB, 4 s.
+	layerCost = 20_000
 )
 
 func pageCost(child int, first *int) int {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -37,6 +38,14 @@ func TestLimits(t *testing.T) {
 			b.WriteString(": dataset { licence }")
 		}
 		return b.String() + " }"
+	}
+	// layers asks for the township layer n times over.
+	layers := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, " t%d: townshipFeatures(simplifyMetres: 5000)", i)
+		}
+		return "{" + b.String() + " }"
 	}
 	cases := []struct {
 		name, query string
@@ -78,6 +87,9 @@ func TestLimits(t *testing.T) {
 		{"the 100 nearest with lists of lists", `{ nearestPlatforms(lon: 117.6, lat: 26.2, limit: 100) { platform {
 			township { platforms(first: 500) { nodes { township { platforms(first: 50) { nodes { name } } } } } } } } }`,
 			"QUERY_TOO_COMPLEX"},
+		{"both map layers", `{ platformFeatures townshipFeatures }`, ""},
+		{"a layer ten times", layers(10), ""},
+		{"a layer eleven times", layers(11), "QUERY_TOO_COMPLEX"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

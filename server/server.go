@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
-
 	"civicmap/db"
 	"civicmap/resolvers"
 	"civicmap/web"
@@ -36,6 +34,9 @@ type Config struct {
 	// subscriptions stream for as long as they need; without this, a client
 	// that stops reading would hold a database connection and its snapshot.
 	ExportWriteTimeout time.Duration
+	// CORSOrigins are the origins whose pages may read the map endpoints,
+	// the exports and /graphql (cors.go): "*" for any, none for CORS off.
+	CORSOrigins []string
 }
 
 // DefaultConfig returns the limits used when nothing else is configured.
@@ -47,6 +48,7 @@ func DefaultConfig() Config {
 		ShutdownGrace:      20 * time.Second,
 		FeedPoll:           250 * time.Millisecond,
 		ExportWriteTimeout: 30 * time.Second,
+		CORSOrigins:        []string{"*"},
 	}
 }
 
@@ -64,7 +66,9 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	res := &resolvers.Resolver{DB: d, Feed: resolvers.NewFeed(d, cfg.FeedPoll, log)}
 	exec := s.authenticate(newGraphQL(res, cfg, log))
 	gql := serveGraphQL(exec)
-	graphiql := playground.Handler("civicmap GraphQL", "/graphql")
+	// The map page, GraphiQL and their files (package web, embedded in the binary).
+	site := web.New()
+	graphiql := site.GraphiQL()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -74,7 +78,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 		case isWebsocket(r):
 			exec.ServeHTTP(w, r) // subscriptions: GraphQL over HTTP's rules do not apply
 		case r.Method == http.MethodGet && r.URL.RawQuery == "" && acceptsHTML(r):
-			graphiql(w, r) // a person with a browser
+			graphiql.ServeHTTP(w, r) // a person with a browser
 		default:
 			gql.ServeHTTP(w, r)
 		}
@@ -83,12 +87,12 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	mux.HandleFunc("GET /export/{file}", s.exportPlatforms)
 	mux.HandleFunc("GET /tiles.json", s.tileJSON)
 	mux.HandleFunc("GET /tiles/{z}/{x}/{y}", s.tile)
-	// The map page and its files (package web, embedded in the binary).
-	site := web.New()
+	mux.HandleFunc("GET /geojson/platforms", s.geoJSONPlatforms)
+	mux.HandleFunc("GET /geojson/townships", s.geoJSONTownships)
 	mux.Handle("GET /{$}", site.Page())
 	mux.Handle("GET /static/", site.Static("/static/"))
 	mux.Handle("GET /glyphs/{fontstack}/{range}", web.Glyphs())
-	s.handler = s.logRequests(mux)
+	s.handler = s.logRequests(cors(cfg.CORSOrigins, mux))
 	return s
 }
 

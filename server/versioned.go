@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"civicmap/errcode"
+	"civicmap/web"
 )
 
 // The map's read endpoints (tiles, TileJSON, GeoJSON) answer data read at a
@@ -49,7 +50,7 @@ func (s *Server) serveVersioned(w http.ResponseWriter, r *http.Request, mediaTyp
 	}
 	setValidators(w, r, v)
 	w.Header().Set("Content-Type", mediaType)
-	if len(body) < gzipAbove || !acceptsGzip(r) {
+	if len(body) < gzipAbove || !web.AcceptsGzip(r) {
 		w.Write(body)
 		return
 	}
@@ -82,16 +83,6 @@ func etagMatches(header, tag string) bool {
 	for t := range strings.SplitSeq(header, ",") {
 		t = strings.TrimSpace(t)
 		if t == "*" || strings.TrimPrefix(t, "W/") == want {
-			return true
-		}
-	}
-	return false
-}
-
-func acceptsGzip(r *http.Request) bool {
-	for enc := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(enc), ";")
-		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(params, " ", "") != "q=0" {
 			return true
 		}
 	}

@@ -33,8 +33,9 @@ type App struct {
 	Out io.Writer
 	// Progress receives progress lines for a person watching (stderr); nil for none.
 	Progress io.Writer
-	// Server tunes the HTTP server; the zero value means server.DefaultConfig.
-	Server server.Config
+	// Server tunes the HTTP server; nil means server.DefaultConfig. Config's
+	// CORS origins, when set, replace its CORSOrigins.
+	Server *server.Config
 
 	cluster *pgcluster.Cluster
 	pool    *pgxpool.Pool
@@ -78,9 +79,16 @@ func (a *App) Addr() string { return a.ln.Addr().String() }
 
 // Serve serves HTTP until ctx ends, then finishes in-flight requests.
 func (a *App) Serve(ctx context.Context) error {
-	cfg := a.Server
-	if cfg == (server.Config{}) {
-		cfg = server.DefaultConfig()
+	cfg := server.DefaultConfig()
+	if a.Server != nil {
+		cfg = *a.Server
+	}
+	origins, err := a.Config.corsOrigins()
+	if err != nil {
+		return err
+	}
+	if origins != nil {
+		cfg.CORSOrigins = origins
 	}
 	srv := server.New(cfg, db.New(a.pool), a.Log)
 	a.Log.Info("serving", "graphql", "http://"+a.Addr()+"/graphql", "readyz", "http://"+a.Addr()+"/readyz")

@@ -3,8 +3,11 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,6 +21,10 @@ type config struct {
 	LocalDBPort      int
 	StatementTimeout time.Duration
 	LogFormat        string
+	// CORSOrigins is the comma-separated origins whose pages may read the
+	// API (server.Config.CORSOrigins): "*", "none", or "" for the server's
+	// default.
+	CORSOrigins string
 }
 
 // flags registers the config's flags on fs, with defaults from the environment.
@@ -34,6 +41,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.StatementTimeout, "statement-timeout", envDuration("CIVICMAP_STATEMENT_TIMEOUT", 5*time.Second),
 		"longest any one SQL statement may run (CIVICMAP_STATEMENT_TIMEOUT)")
 	fs.StringVar(&c.LogFormat, "log-format", env("CIVICMAP_LOG_FORMAT", "text"), "text or json (CIVICMAP_LOG_FORMAT)")
+	fs.StringVar(&c.CORSOrigins, "cors-origins", env("CIVICMAP_CORS_ORIGINS", "*"),
+		"origins whose web pages may read the API, comma-separated (https://map.example.org), * for any, none for CORS off (CIVICMAP_CORS_ORIGINS)")
 }
 
 func env(key, def string) string {
@@ -64,5 +73,38 @@ func (c *config) check() error {
 	if c.StatementTimeout <= 0 {
 		return fmt.Errorf("-statement-timeout: must be positive, got %s", c.StatementTimeout)
 	}
-	return nil
+	_, err := c.corsOrigins()
+	return err
+}
+
+// corsOrigins returns the origins of CORSOrigins: nil when it is "" (the
+// server's default applies), none (an empty list) for "none", or an error
+// naming the entry that is no origin.
+func (c *config) corsOrigins() ([]string, error) {
+	switch c.CORSOrigins {
+	case "":
+		return nil, nil
+	case "none":
+		return []string{}, nil
+	}
+	var origins []string
+	for o := range strings.SplitSeq(c.CORSOrigins, ",") {
+		o = strings.TrimSpace(o)
+		if o == "*" {
+			origins = append(origins, o)
+			continue
+		}
+		// A browser sends Origin as scheme://host[:port], lower case, with
+		// no path: anything else would never match.
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Contains(o, "*") || o != strings.ToLower(u.Scheme+"://"+u.Host) {
+			return nil, fmt.Errorf("-cors-origins: %q is not an origin: want scheme://host[:port] in lower case with no path "+
+				"(https://map.example.org), * for any or none", o)
+		}
+		origins = append(origins, o)
+	}
+	if len(origins) > 1 && slices.Contains(origins, "*") {
+		return nil, fmt.Errorf("-cors-origins: * allows every origin; list origins without it, or give * alone")
+	}
+	return origins, nil
 }

@@ -47,9 +47,7 @@ func startApp(t *testing.T, cfg *server.Config, opts ...appOption) *testApp {
 		Config: config{Addr: "127.0.0.1:0", DatabaseURL: dbtest.NewConnString(t), StatementTimeout: 5 * time.Second},
 		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
-	if cfg != nil {
-		app.Server = *cfg
-	}
+	app.Server = cfg
 	for _, opt := range opts {
 		opt(app)
 	}

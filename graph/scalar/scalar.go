@@ -144,3 +144,16 @@ func MarshalFloat(f float64) graphql.Marshaler {
 
 // UnmarshalFloat reads a Float as gqlgen does.
 func UnmarshalFloat(v any) (float64, error) { return graphql.UnmarshalFloat(v) }
+
+// FeatureCollection is a GeoJSON FeatureCollection as JSON bytes that PostGIS
+// built: they go into the response as they are, never decoded and encoded
+// again. It is output only.
+type FeatureCollection []byte
+
+// MarshalGQL writes the collection's bytes.
+func (c FeatureCollection) MarshalGQL(w io.Writer) { w.Write(c) }
+
+// UnmarshalGQL refuses every value: no argument takes a FeatureCollection.
+func (c *FeatureCollection) UnmarshalGQL(any) error {
+	return errcode.Errorf(errcode.BadUserInput, "a FeatureCollection is only returned, never taken as an argument")
+}
