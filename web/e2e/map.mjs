@@ -5,7 +5,7 @@
 //
 // It writes map.png, map-gap.png and map-platform.png (1280×800: the start,
 // after clicking the first gap, after clicking a platform) and map-phone.png
-// and map-phone-full.png (375×812) into the directory,
+// and map-phone-full.png (375×812), and graphiql.png into the directory,
 // prints one line per check and timings, and exits 1 on the first failure.
 // cmd/civicmap/map_test.go runs it against a test server.
 import { chromium } from 'playwright-core';
@@ -202,6 +202,17 @@ try {
   await phone.screenshot({ path: join(outDir, 'map-phone-full.png'), fullPage: true });
   log(`screenshots ${join(outDir, 'map-phone.png')}, ${join(outDir, 'map-phone-full.png')}`);
   noProblems('on both pages');
+
+  // ---- GraphiQL runs from the binary, with no network --------------------------
+  const ide = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  watch(ide, 'graphiql');
+  await ide.goto(`${base}/playground`, { waitUntil: 'load', timeout: WAIT });
+  await ide.waitForSelector('.graphiql-execute-button', { timeout: WAIT });
+  await ide.click('.graphiql-execute-button');
+  await ide.waitForFunction(() => document.querySelector('.result-window')?.textContent.includes('"uncovered"'), null, { timeout: WAIT });
+  check(true, 'GraphiQL loads from the server and runs its default query');
+  await ide.screenshot({ path: join(outDir, 'graphiql.png') });
+  noProblems('in GraphiQL');
 } catch (err) {
   failed = true;
   console.log(err.message);
