@@ -75,9 +75,9 @@ type TownshipFeatureFilter struct {
 // townshipFeaturesSQL is the features of every township ($2: of one county,
 // when not null), its cell simplified by $1 metres.
 //
-// The cells were drawn in UTM 50N (EPSG:32650), so they are simplified there,
-// where the tolerance is in metres, and brought back to WGS84. Each cell is
-// simplified on its own (PostGIS 3.3 has no ST_CoverageSimplify): neighbours
+// The cells were drawn in UTM 50N (EPSG:32650), so they are simplified there
+// (township.boundary_utm), where the tolerance is in metres, and brought back
+// to WGS84. Each cell is simplified on its own (PostGIS 3.3 has no ST_CoverageSimplify): neighbours
 // keep no common edge, and gaps and overlaps of up to the tolerance open
 // between them. ST_SimplifyPreserveTopology keeps each cell valid.
 //
@@ -87,7 +87,7 @@ const townshipFeaturesSQL = `SELECT t.code AS ord, row_to_json(f) AS feature
 	FROM township t JOIN county c ON c.code = t.county_code,
 	LATERAL (SELECT 'Feature' AS type, t.code AS id,
 		ST_AsGeoJSON(CASE WHEN $1::float8 > 0
-			THEN ST_Transform(ST_SimplifyPreserveTopology(ST_Transform(t.boundary, 32650), $1::float8), 4326)
+			THEN ST_Transform(ST_SimplifyPreserveTopology(t.boundary_utm, $1::float8), 4326)
 			ELSE t.boundary END, 6)::json AS geometry,
 		(SELECT row_to_json(props) FROM (SELECT t.code, t.name,
 			CASE t.kind WHEN '街道' THEN 'SUBDISTRICT' WHEN '镇' THEN 'TOWN' WHEN '乡' THEN 'TOWNSHIP' END AS kind,

@@ -110,12 +110,15 @@ try {
     townships: window.map.queryRenderedFeatures({ layers: ['townships-fill'] }).length,
     painted: window.map.queryRenderedFeatures({ layers: ['townships-fill'] }).filter((f) => f.state.status === 'COVERED' || f.state.status === 'UNCOVERED').length,
     platforms: window.map.queryRenderedFeatures({ layers: ['platforms'] }).length,
+    halos: window.map.queryRenderedFeatures({ layers: ['platforms-approximate'] }).map((f) => f.properties.position_quality),
     counties: window.map.queryRenderedFeatures({ layers: ['counties-line'] }).length,
     labels: window.map.queryRenderedFeatures({ layers: ['township-labels'] }).length,
   }));
   check(rendered.townships > 0, `township cells render (${rendered.townships} features)`);
   check(rendered.painted === rendered.townships, `every rendered cell is painted with a coverage status (${rendered.painted}/${rendered.townships})`);
   check(rendered.platforms > 0, `platforms render (${rendered.platforms} features)`);
+  check(rendered.halos.length > 0 && rendered.halos.every((q) => q === 'APPROXIMATE'),
+    `platforms at approximate positions have a halo (${rendered.halos.length}), and only they`);
   check(rendered.counties > 0, `county boundaries render (${rendered.counties} features)`);
   log(`township labels placed at the start view: ${rendered.labels}`);
 

@@ -201,6 +201,18 @@ function mapStyle(tilejson) {
         },
         paint: { 'text-color': '#1f2328', 'text-halo-color': 'rgba(255,255,255,0.9)', 'text-halo-width': 1.4 },
       },
+      // A platform whose position is APPROXIMATE (placed in its township, not
+      // at its door) gets a soft halo: the dot says roughly where, not exactly.
+      {
+        id: 'platforms-approximate', type: 'circle', source: SOURCE, 'source-layer': 'platforms',
+        filter: ['==', ['get', 'position_quality'], 'APPROXIMATE'],
+        paint: {
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 7, 7, 12, 16],
+          'circle-color': ['case', active, kindColour, COLOURS.inactive],
+          'circle-opacity': 0.22,
+          'circle-blur': 0.6,
+        },
+      },
       // REAL platforms are solid dots; ILLUSTRATIVE ones are rings, so nobody
       // mistakes an example record for a real platform.
       {
@@ -236,7 +248,9 @@ function createMap(tilejson, dataset) {
 }
 
 function setPlatformFilter(map) {
-  map.setFilter('platforms', ['in', ['get', 'kind'], ['literal', chosenKinds()]]);
+  const chosen = ['in', ['get', 'kind'], ['literal', chosenKinds()]];
+  map.setFilter('platforms', chosen);
+  map.setFilter('platforms-approximate', ['all', chosen, ['==', ['get', 'position_quality'], 'APPROXIMATE']]);
 }
 
 function select(map, code) {
