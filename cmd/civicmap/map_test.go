@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"civicmap/db"
 )
 
 // webDir holds the map page's node packages (MapLibre GL JS, playwright-core)
@@ -22,7 +24,8 @@ const mapArtefacts = "../../testdata/artefacts"
 // whole server on a loopback port (web/e2e/map.mjs): no console errors or
 // failed requests, township cells and platforms rendered, the uncovered count
 // equal to GraphQL's as the radius changes, a click on the first gap flying
-// there, a click on a platform showing its details, and a phone-width layout.
+// there, a click on a platform showing its details, an edit through the API
+// showing without a reload, a phone-width layout, and GraphiQL.
 // It saves screenshots in testdata/artefacts. It never skips: without node,
 // chromium, the node packages or the built-in map library it fails and says
 // what to install.
@@ -47,13 +50,19 @@ func TestMapPage(t *testing.T) {
 	}
 
 	app := startApp(t, nil)
+	// An admin key lets the script edit the directory, as an editor elsewhere
+	// would, and see the page follow.
+	_, key, err := db.New(app.pool).CreateKey(t.Context(), "map e2e", db.RoleAdmin, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The script needs about 20 s here; headless WebGL on two busy cores can
 	// take several times that, and a hung browser must not hold the test until
 	// go test's own timeout.
 	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join(webDir, "e2e", "map.mjs"), app.URL, out)
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium, "CIVICMAP_E2E_KEY="+key)
 	var buf bytes.Buffer
 	cmd.Stdout = &buf
 	cmd.Stderr = &buf
@@ -62,7 +71,7 @@ func TestMapPage(t *testing.T) {
 	if runErr != nil || !strings.Contains(buf.String(), "map e2e: passed") {
 		t.Fatalf("the map page's browser test failed (%v):\n%s", runErr, buf.String())
 	}
-	t.Logf("map page passed in %s; screenshots in %s (map.png, map-gap.png, map-platform.png, map-phone.png, map-phone-full.png)", time.Since(start).Round(100*time.Millisecond), out)
+	t.Logf("map page passed in %s; screenshots in %s (map.png, map-gap.png, map-platform.png, map-phone.png, map-phone-full.png, graphiql.png)", time.Since(start).Round(100*time.Millisecond), out)
 	if testing.Verbose() {
 		t.Logf("browser test output:\n%s", buf.String())
 	}

@@ -26,10 +26,10 @@ const t0 = Date.now();
 const since = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
 const log = (msg) => console.log(`[${since()}] ${msg}`);
 
-async function graphql(query, variables = {}) {
+async function graphql(query, variables = {}, key = '') {
   const res = await fetch(`${base}/graphql`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...(key && { Authorization: `Bearer ${key}` }) },
     body: JSON.stringify({ query, variables }),
   });
   const body = await res.json();
@@ -183,6 +183,37 @@ try {
     `clicking a platform shows its details: ${platform.name}, ${platform.hostName}, ${platform.organiser.name}`);
   await page.screenshot({ path: join(outDir, 'map-platform.png') });
   log(`screenshot ${join(outDir, 'map-platform.png')}`);
+
+  // ---- an edit elsewhere shows without a reload --------------------------------
+  // Suspend the only workstation of a township through the API, as an editor
+  // on another machine would: the page follows the change feed, so its count,
+  // its gaps and its dots change by themselves.
+  const key = process.env.CIVICMAP_E2E_KEY;
+  check(Boolean(key), 'the test server gave an admin API key (CIVICMAP_E2E_KEY)');
+  const before = (await graphql(`{ coverage(kinds: [WORKSTATION]) { totals { uncovered }
+    townships { township { name } coveredBy { platform { id } } } } }`)).coverage;
+  const alone = before.townships.find((t) => t.coveredBy.length === 1);
+  const { platform: ws } = await graphql(`query($id: ID!) { platform(id: $id) { id version externalId kind name
+    organiser { code } township { code } hostName hostType sector { code } address lon lat positionQuality
+    establishedOn provenance sourceNote } }`, { id: alone.coveredBy[0].platform.id });
+  const input = {
+    externalId: ws.externalId, kind: ws.kind, name: ws.name, organiserCode: ws.organiser.code,
+    townshipCode: ws.township.code, hostName: ws.hostName, hostType: ws.hostType, sectorCode: ws.sector?.code ?? null,
+    address: ws.address, lon: ws.lon, lat: ws.lat, positionQuality: ws.positionQuality,
+    establishedOn: ws.establishedOn, status: 'SUSPENDED', provenance: ws.provenance, sourceNote: ws.sourceNote,
+  };
+  const edited = Date.now();
+  await graphql(`mutation($id: ID!, $input: PlatformInput!, $v: Int!) {
+    updatePlatform(id: $id, input: $input, expectedVersion: $v) { status } }`, { id: ws.id, input, v: ws.version }, key);
+  const want = before.totals.uncovered + 1;
+  await page.waitForFunction((n) => document.querySelector('[data-testid=uncovered-count]')?.textContent === String(n), want, { timeout: WAIT });
+  const gapsNow = await page.textContent('[data-testid=gaps-list]');
+  check(gapsNow.includes(alone.township.name),
+    `suspending ${ws.name} shows without a reload: ${want} uncovered, ${alone.township.name} among the gaps (${Date.now() - edited} ms)`);
+  await page.evaluate(([lon, lat]) => window.map.jumpTo({ center: [lon, lat], zoom: 12 }), [ws.lon, ws.lat]);
+  await page.waitForFunction((id) => window.map.queryRenderedFeatures({ layers: ['platforms'] })
+    .some((f) => f.properties.gid === id && f.properties.status === 'SUSPENDED'), ws.id, { timeout: WAIT, polling: 200 });
+  check(true, `the tiles show ${ws.name} as SUSPENDED (the tile URLs moved to the new data version)`);
   noProblems('on the desktop page');
 
   // ---- phone width ---------------------------------------------------------------

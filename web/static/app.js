@@ -283,6 +283,50 @@ async function refreshTiles(map) {
   if (tiles[0] !== source.tiles[0]) source.setTiles(tiles);
 }
 
+// ---- live updates --------------------------------------------------------------
+
+// The directory can change while a planner has the page open. The page follows
+// the change feed (platformChanged, graphql-transport-ws on /graphql) and
+// redraws coverage, gaps and tiles a moment after changes stop arriving: an
+// import sends thousands, and one redraw is enough. A lost socket is reopened
+// with a growing delay, resuming after the last change seen, so none is missed.
+function followChanges(onChange) {
+  let after = null;
+  let delay = 1000;
+  let timer;
+  const open = () => {
+    const url = new URL('/graphql', location.href);
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(url, 'graphql-transport-ws');
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init' }));
+    ws.onmessage = (ev) => {
+      const msg = JSON.parse(ev.data);
+      switch (msg.type) {
+        case 'connection_ack':
+          delay = 1000;
+          ws.send(JSON.stringify({
+            id: 'changes', type: 'subscribe',
+            payload: { query: 'subscription($after: String) { platformChanged(after: $after) { cursor } }', variables: { after } },
+          }));
+          break;
+        case 'ping':
+          ws.send(JSON.stringify({ type: 'pong' }));
+          break;
+        case 'next':
+          after = msg.payload?.data?.platformChanged?.cursor ?? after;
+          clearTimeout(timer);
+          timer = setTimeout(onChange, 300);
+          break;
+      }
+    };
+    ws.onclose = () => {
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, 60_000);
+    };
+  };
+  open();
+}
+
 async function refreshCoverage(map) {
   const kinds = chosenKinds();
   const radius = radiusMetres();
@@ -453,6 +497,7 @@ async function start() {
   $('#details .close').addEventListener('click', () => { $('#details').hidden = true; select(map, null); });
 
   await refresh();
+  followChanges(refresh);
 }
 
 start().catch(showError);
