@@ -55,11 +55,20 @@ func (s *Server) serveVersioned(w http.ResponseWriter, r *http.Request, mediaTyp
 		return
 	}
 	w.Header().Set("Content-Encoding", "gzip")
-	// BestSpeed: on the full township layer (1.3 MB) the default level took
-	// 130 ms against 28 ms, for 391 KB against 463 KB.
-	zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	zw, _ := gzip.NewWriterLevel(w, gzipLevel(len(body)))
 	zw.Write(body)
 	zw.Close()
+}
+
+// gzipLevel is the compression level for a body of n bytes. Tiles are small,
+// and the default level makes a z9 tile 9.7 KB where BestSpeed makes it 16.8;
+// on the full township layer (1.3 MB) it took 130 ms against 28 ms, for 391 KB
+// against 463 KB, so big bodies go fast.
+func gzipLevel(n int) int {
+	if n > 256<<10 {
+		return gzip.BestSpeed
+	}
+	return gzip.DefaultCompression
 }
 
 // setValidators sets the ETag, Vary and Cache-Control of an answer at version v.
