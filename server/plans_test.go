@@ -89,11 +89,14 @@ func TestSpatialPlansUseIndexes(t *testing.T) {
 	}
 }
 
-// mapPaths are the map's read endpoints, over the city's centre.
+// mapPaths are the map's read endpoints: tiles over the city's centre, and
+// the GeoJSON layers of one county.
 var mapPaths = []string{
 	"/tiles.json",
 	"/tiles/8/211/108.mvt",
 	"/tiles/12/3386/1738.mvt",
+	"/geojson/platforms?county=" + nationwideCounty,
+	"/geojson/townships?simplify=100&county=" + nationwideCounty,
 }
 
 // checkPlans EXPLAINs every statement tr recorded.
