@@ -97,7 +97,7 @@ func TestChangeFeedUnderConcurrentWriters(t *testing.T) {
 		mine := map[int64]*owned{}
 		for _, p := range loaded.Rows {
 			if int(p.ID)%writers == w {
-				mine[p.ID] = &owned{version: p.Version, live: true, in: inputOf(p)}
+				mine[p.ID] = &owned{version: p.Version, live: true, in: p.Input()}
 			}
 		}
 		writeWG.Add(1)
@@ -344,13 +344,4 @@ func isClosed(c <-chan struct{}) bool {
 	default:
 		return false
 	}
-}
-
-// inputOf is the input that writes p as it is.
-func inputOf(p db.Platform) db.PlatformInput {
-	ext, quality := p.ExternalID, p.PositionQuality
-	return db.PlatformInput{ExternalID: &ext, Kind: p.Kind, Name: p.Name, OrganiserCode: p.OrganiserCode,
-		TownshipCode: p.TownshipCode, HostName: p.HostName, HostType: p.HostType, SectorCode: p.SectorCode,
-		Address: p.Address, Lon: p.Lon, Lat: p.Lat, PositionQuality: &quality, EstablishedOn: p.EstablishedOn,
-		Status: p.Status, Provenance: p.Provenance, SourceNote: p.SourceNote}
 }

@@ -188,3 +188,13 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// Input returns the input that writes p as it is: an update with it changes
+// nothing but the version.
+func (p *Platform) Input() PlatformInput {
+	ext, quality := p.ExternalID, p.PositionQuality
+	return PlatformInput{ExternalID: &ext, Kind: p.Kind, Name: p.Name, OrganiserCode: p.OrganiserCode,
+		TownshipCode: p.TownshipCode, HostName: p.HostName, HostType: p.HostType, SectorCode: p.SectorCode,
+		Address: p.Address, Lon: p.Lon, Lat: p.Lat, PositionQuality: &quality, EstablishedOn: p.EstablishedOn,
+		Status: p.Status, Provenance: p.Provenance, SourceNote: p.SourceNote}
+}

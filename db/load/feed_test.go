@@ -49,7 +49,7 @@ func TestLoadFeedsChanges(t *testing.T) {
 		t.Fatalf("platforms 1, 2: %v", err)
 	}
 	edited, deleted := ps[0], ps[1]
-	in := inputOf(edited)
+	in := edited.Input()
 	in.Name = "edited through the API"
 	if _, err := d.UpdatePlatform(ctx, admin, edited.ID, in, edited.Version); err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"civicmap/db"
 	"civicmap/db/dbtest"
 )
 
@@ -63,13 +62,4 @@ func mustLoad(t *testing.T, pool *pgxpool.Pool) Report {
 		t.Fatalf("load: %v", err)
 	}
 	return r
-}
-
-// inputOf is the input that writes p as it is.
-func inputOf(p db.Platform) db.PlatformInput {
-	ext, quality := p.ExternalID, p.PositionQuality
-	return db.PlatformInput{ExternalID: &ext, Kind: p.Kind, Name: p.Name, OrganiserCode: p.OrganiserCode,
-		TownshipCode: p.TownshipCode, HostName: p.HostName, HostType: p.HostType, SectorCode: p.SectorCode,
-		Address: p.Address, Lon: p.Lon, Lat: p.Lat, PositionQuality: &quality, EstablishedOn: p.EstablishedOn,
-		Status: p.Status, Provenance: p.Provenance, SourceNote: p.SourceNote}
 }

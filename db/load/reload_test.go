@@ -74,7 +74,7 @@ func TestReloadKeepsImportsAndHandEdits(t *testing.T) {
 		t.Fatalf("platforms 3, 4: %v", err)
 	}
 	imported, byHand := ps[0], ps[1]
-	row := db.ImportRow{Platform: inputOf(imported)}
+	row := db.ImportRow{Platform: imported.Input()}
 	row.Platform.Name = "edited by an import"
 	importer := db.Writer{Actor: db.Actor{Name: "import platforms.ndjson"}}
 	if _, err := db.New(pool).ImportPlatforms(ctx, importer, []db.ImportRow{row}, false); err != nil {
