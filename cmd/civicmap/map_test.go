@@ -24,8 +24,9 @@ const mapArtefacts = "../../testdata/artefacts"
 // whole server on a loopback port (web/e2e/map.mjs): no console errors or
 // failed requests, township cells and platforms rendered, the uncovered count
 // equal to GraphQL's as the radius changes, a click on the first gap flying
-// there, a click on a platform showing its details, an edit through the API
-// showing without a reload, a phone-width layout, and GraphiQL.
+// there, clicks on a platform and on a cell showing their details, an edit
+// through the API showing without a reload, a phone-width layout, and
+// GraphiQL.
 // It saves screenshots in testdata/artefacts. It never skips: without node,
 // chromium, the node packages or the built-in map library it fails and says
 // what to install.

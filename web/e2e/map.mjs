@@ -184,6 +184,25 @@ try {
   await page.screenshot({ path: join(outDir, 'map-platform.png') });
   log(`screenshot ${join(outDir, 'map-platform.png')}`);
 
+  // ---- clicking a township cell shows its details --------------------------------
+  // An uncovered township at radius 0 has no workstation dot in its cell, so a
+  // click on its seat lands on the cell itself.
+  const { uncoveredTownships: gaps0 } = await graphql(`{ uncoveredTownships(kinds: [WORKSTATION], first: 2) {
+    nodes { township { code name lon lat county { name } } } } }`);
+  const cell = gaps0.nodes[1].township;
+  await page.evaluate(([lon, lat]) => window.map.jumpTo({ center: [lon, lat], zoom: 12 }), [cell.lon, cell.lat]);
+  await waitIdle(page);
+  const seat = await page.evaluate(([lon, lat]) => window.map.project([lon, lat]), [cell.lon, cell.lat]);
+  await page.mouse.click(box.x + seat.x, box.y + seat.y);
+  await page.waitForFunction((name) => {
+    const d = document.querySelector('[data-testid=details]');
+    return d?.dataset.type === 'township' && d.textContent.includes(name);
+  }, cell.name, { timeout: WAIT });
+  const cellText = await page.textContent('[data-testid=details]');
+  const cellSelected = await page.evaluate((code) => window.map.getFeatureState({ source: 'civicmap', sourceLayer: 'townships', id: Number(code) }).selected, cell.code);
+  check(cellText.includes(cell.county.name) && cellSelected === true,
+    `clicking the cell of ${cell.name} shows its details (${cell.county.name}) and highlights it`);
+
   // ---- an edit elsewhere shows without a reload --------------------------------
   // Suspend the only workstation of a township through the API, as an editor
   // on another machine would: the page follows the change feed, so its count,
