@@ -222,15 +222,6 @@ func TestGeoJSONGraphQL(t *testing.T) {
 func TestGeoJSONCaching(t *testing.T) {
 	pool := dbtest.NewDB(t)
 	h := newHandler(t, pool)
-	get := func(path string, header ...string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodGet, path, nil)
-		for i := 0; i < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
 	for _, c := range []struct{ name, path, write string }{
 		{"platforms after a platform write", "/geojson/platforms", `UPDATE platform SET name = name || '（改）' WHERE id = 1`},
 		{"townships after a platform write", "/geojson/townships?simplify=100", `UPDATE platform SET status = 'CLOSED' WHERE id = 2`},
@@ -239,17 +230,17 @@ func TestGeoJSONCaching(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			plain, fc := getGeoJSON(t, h, c.path)
 			etag := `W/"` + fc.Version + `"`
-			if rec := get(c.path, "If-None-Match", etag); rec.Code != http.StatusNotModified || rec.Body.Len() != 0 {
+			if rec := get(t, h, c.path, "If-None-Match", etag); rec.Code != http.StatusNotModified || rec.Body.Len() != 0 {
 				t.Fatalf("If-None-Match of the current version: status %d, %d bytes; want 304 and none", rec.Code, rec.Body.Len())
 			}
-			if cc := get(c.path).Header().Get("Cache-Control"); cc != "no-cache" {
+			if cc := get(t, h, c.path).Header().Get("Cache-Control"); cc != "no-cache" {
 				t.Errorf("without ?v=: Cache-Control %q", cc)
 			}
 			pinned := c.path + map[bool]string{true: "&", false: "?"}[strings.Contains(c.path, "?")] + "v=" + fc.Version
-			if cc := get(pinned).Header().Get("Cache-Control"); !strings.Contains(cc, "immutable") {
+			if cc := get(t, h, pinned).Header().Get("Cache-Control"); !strings.Contains(cc, "immutable") {
 				t.Errorf("with ?v=%s: Cache-Control %q", fc.Version, cc)
 			}
-			rec := get(c.path, "Accept-Encoding", "gzip")
+			rec := get(t, h, c.path, "Accept-Encoding", "gzip")
 			if rec.Header().Get("Content-Encoding") != "gzip" {
 				t.Fatalf("Accept-Encoding gzip: Content-Encoding %q", rec.Header().Get("Content-Encoding"))
 			}
@@ -264,7 +255,7 @@ func TestGeoJSONCaching(t *testing.T) {
 			if _, err := pool.Exec(t.Context(), c.write); err != nil {
 				t.Fatal(err)
 			}
-			rec = get(c.path, "If-None-Match", etag)
+			rec = get(t, h, c.path, "If-None-Match", etag)
 			if rec.Code != http.StatusOK || rec.Header().Get("ETag") == etag {
 				t.Fatalf("after a write, If-None-Match of the old version: status %d, ETag %s; want 200 and a new ETag", rec.Code, rec.Header().Get("ETag"))
 			}
