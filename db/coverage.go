@@ -3,21 +3,21 @@ package db
 import (
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// Coverage is measured in PostGIS. A distance from a township's cell is the
-// geodesic distance (WGS84 spheroid) from the platform to the cell's nearest
-// point, 0 inside the cell. That point is found in UTM zone 50N (EPSG:32650),
-// the projection the cells were derived in: it is conformal, so its nearest
-// point is the geodesic one to within a metre over Sanming, and finding it costs
-// microseconds. geography's own ST_Distance from a polygon costs about 0.3 ms a
-// pair: every township and platform at 200 km took 8 s, past the statement
-// timeout. On the Sanming data the two agree within 0.4 m for every township's
-// nearest platform.
+// Coverage is read from the coverage index (migration 0005): for every
+// township with a cell and every platform kind, the nearest covering platform
+// and its metres from the cell, and every covering platform within
+// coverage_pair_metres() of it. Triggers keep it exact in the transaction of
+// every write, so a question for any kinds at any radius is a filter on stored
+// metres, with no spatial work. Distances are geodesic (WGS84 spheroid) from
+// the platform to the cell's nearest point, found in the cell's own UTM zone;
+// 0 inside the cell.
 
 // CoverageStatus says whether a township is covered.
 type CoverageStatus string
@@ -38,10 +38,27 @@ type CoverageQuery struct {
 	// CoveredBy asks for every covering platform of each township, not only the
 	// nearest one. At large radii that is most of the work, so only when wanted.
 	CoveredBy bool
+	// Platforms asks for the nearest and covering platforms whole; without it
+	// a PlatformDistance carries only the platform's ID. Reading them is most
+	// of the work when only totals or township names are wanted.
+	Platforms bool
 }
 
 func (q CoverageQuery) args() []any {
 	return []any{kindStrings(q.Kinds), q.RadiusMetres, q.CountyCode, q.CoveredBy}
+}
+
+// key names the answer to q in coverageCache: the same kinds in any order
+// and repeated are the same question.
+func (q CoverageQuery) key() string {
+	kinds := slices.Clone(kindStrings(q.Kinds))
+	slices.Sort(kinds)
+	county := ""
+	if q.CountyCode != nil {
+		county = *q.CountyCode
+	}
+	return fmt.Sprintf("%s|%x|%s|%t|%t", strings.Join(slices.Compact(kinds), ","),
+		math.Float64bits(q.RadiusMetres), county, q.CoveredBy, q.Platforms)
 }
 
 // Coverage is how well platforms of some kinds cover the townships of Sanming,
@@ -54,6 +71,8 @@ type Coverage struct {
 	Counties  []CountyCoverage
 	Townships []TownshipCoverage
 	area      areaOnce
+	// uncovered is the worklist: the uncovered townships in worklistLess order.
+	uncovered []*TownshipCoverage
 }
 
 // Definition says in words what Coverage counts.
@@ -123,6 +142,7 @@ func (t *TownshipCoverage) Covered() bool { return t.Status == CoverageCovered }
 
 // coverageRow is a row of coverageSQL: the platforms are IDs, read afterwards.
 type coverageRow struct {
+	Version string `db:"version"`
 	Township
 	Status          CoverageStatus `db:"status"`
 	NearestID       *int64         `db:"nearest_id"`
@@ -131,102 +151,113 @@ type coverageRow struct {
 	CoveredByMetres []float64      `db:"covered_by_metres"`
 }
 
-// follows reports whether r comes after the row keyed (metres, code) in the
-// order of uncoveredSQL: farthest first, no distance before any, then by code.
-func (r *coverageRow) follows(metres *float64, code string) bool {
+// worklistLess is the order of the planners' worklist: no distance (no such
+// platform anywhere) first, then farthest first, then by code.
+func worklistLess(a, b *TownshipCoverage) bool {
+	am, bm := a.nearestMetres(), b.nearestMetres()
 	switch {
-	case (r.NearestMetres == nil) != (metres == nil):
-		return metres == nil
-	case metres != nil && *r.NearestMetres != *metres:
-		return *r.NearestMetres < *metres
+	case (am == nil) != (bm == nil):
+		return am == nil
+	case am != nil && *am != *bm:
+		return *am > *bm
 	}
-	return r.Code > code
+	return a.Code < b.Code
+}
+
+// follows reports whether t comes after the township keyed (metres, code) in
+// worklistLess order.
+func (t *TownshipCoverage) follows(metres *float64, code string) bool {
+	key := TownshipCoverage{Township: Township{Code: code}}
+	if metres != nil {
+		key.Nearest = &PlatformDistance{DistanceMetres: *metres}
+	}
+	return worklistLess(&key, t)
+}
+
+func (t *TownshipCoverage) nearestMetres() *float64 {
+	if t.Nearest == nil {
+		return nil
+	}
+	return &t.Nearest.DistanceMetres
 }
 
 // Parameters of coverageSQL: $1 kinds (text[]), $2 radius in metres, $3 a county
 // code or NULL for all, $4 whether to list every covering platform.
 const (
 	// activePlatform is a platform p that can cover a township: live (not
-	// deleted), ACTIVE and with a known position.
+	// deleted), ACTIVE and with a known position (platform_covers, 0005).
 	activePlatform = `p.status = 'ACTIVE' AND p.location IS NOT NULL AND p.deleted_at IS NULL`
 	// activeOfKinds is an activePlatform of the kinds.
 	activeOfKinds = `p.kind = ANY($1) AND ` + activePlatform
 
-	// cellMetres is the distance from the cell c.utm to platform p (see the top
-	// of this file).
-	cellMetres = `CASE WHEN ST_Intersects(c.utm, ST_Transform(p.location, 32650)) THEN 0
-		ELSE ST_Distance(p.location::geography,
-			ST_Transform(ST_ClosestPoint(c.utm, ST_Transform(p.location, 32650)), 4326)::geography) END`
-
-	// coverageSQL is the one source of coverage: a row per township, by code.
-	// The cells come projected (township.boundary_utm, migration 0004). The
-	// nearest platform is the nearest of the platforms inside the cell (all of
-	// them, so that ties at 0 go to the lowest ID) and the three nearest in UTM (KNN on
-	// platform_location_utm_gix); UTM and geodesic distances differ by under
-	// 0.05%, so three candidates re-sorted by metres leave no doubt. A township
-	// is covered when its nearest platform is within the radius, so uncovered
-	// means "nearest farther than the radius" by construction. The covering
-	// platforms are searched in UTM within the radius, a superset (UTM
-	// shortens distances in Sanming; the 0.1% is a margin), and kept when
-	// their metres are within it; OFFSET 0 keeps the planner from computing the
-	// metres twice, once for the filter and once for the list.
-	coverageSQL = `WITH cell AS MATERIALIZED (
-		SELECT code, boundary_utm AS utm FROM township
-		WHERE boundary IS NOT NULL AND ($3::text IS NULL OR county_code = $3)
-	)
-	SELECT ` + townshipColumns + `,
-		CASE WHEN c.utm IS NULL THEN 'UNKNOWN_POSITION' WHEN n.metres <= $2 THEN 'COVERED' ELSE 'UNCOVERED' END AS status,
-		n.id AS nearest_id, n.metres AS nearest_metres,
+	// coverageSQL is the one source of coverage: a row per township, by code,
+	// each with the data version it was read at. The nearest platform of the
+	// kinds is the nearest of each kind's (township_nearest), so a township is
+	// covered when that is within the radius, and uncovered means "nearest
+	// farther than the radius" by construction. The covering platforms come
+	// from coverage_pair up to its reach; beyond it (radius 50–200 km, rarely
+	// asked) they are measured as the index measures them (cell_metres).
+	coverageSQL = `WITH v (version) AS MATERIALIZED (` + dataVersionSQL + `)
+	SELECT v.version, ` + townshipColumns + `,
+		CASE WHEN t.boundary IS NULL THEN 'UNKNOWN_POSITION' WHEN n.metres <= $2 THEN 'COVERED' ELSE 'UNCOVERED' END AS status,
+		n.platform_id AS nearest_id, n.metres AS nearest_metres,
 		coalesce(b.ids, '{}') AS covered_by_ids, coalesce(b.metres, '{}') AS covered_by_metres
-	FROM township t
-	LEFT JOIN cell c USING (code)
+	FROM v, township t
 	LEFT JOIN LATERAL (
-		SELECT p.id, ` + cellMetres + ` AS metres
-		FROM platform p
-		WHERE c.utm IS NOT NULL AND p.id IN (
-			SELECT p.id FROM platform p
-			WHERE ` + activeOfKinds + ` AND ST_Intersects(ST_Transform(p.location, 32650), c.utm)
-			UNION ALL
-			(SELECT p.id FROM platform p
-			WHERE ` + activeOfKinds + `
-			ORDER BY ST_Transform(p.location, 32650) <-> c.utm LIMIT 3))
-		ORDER BY metres, p.id LIMIT 1
+		SELECT n.platform_id, n.metres FROM township_nearest n
+		WHERE n.township_code = t.code AND n.kind = ANY($1) AND n.platform_id IS NOT NULL
+		ORDER BY n.metres, n.platform_id LIMIT 1
 	) n ON true
 	LEFT JOIN LATERAL (
 		SELECT array_agg(d.id ORDER BY d.metres, d.id) AS ids, array_agg(d.metres ORDER BY d.metres, d.id) AS metres
 		FROM (
-			SELECT p.id, ` + cellMetres + ` AS metres
-			FROM platform p
-			WHERE $4 AND n.metres <= $2 AND ` + activeOfKinds + `
-				AND ST_DWithin(ST_Transform(p.location, 32650), c.utm, $2 * 1.001)
-			OFFSET 0
+			SELECT c.platform_id AS id, c.metres FROM coverage_pair c
+			WHERE $4 AND $2 <= coverage_pair_metres() AND n.metres <= $2
+				AND c.township_code = t.code AND c.kind = ANY($1) AND c.metres <= $2
+			UNION ALL
+			SELECT p.id, d.metres FROM platform p CROSS JOIN LATERAL (SELECT cell_metres(t.boundary_utm, p.location) AS metres) d
+			WHERE $4 AND $2 > coverage_pair_metres() AND n.metres <= $2 AND ` + activeOfKinds + `
+				AND p.location && within_reach(t.boundary, $2) AND d.metres <= $2
 		) d
-		WHERE d.metres <= $2
 	) b ON true
-	WHERE $3::text IS NULL OR county_code = $3
-	ORDER BY code`
-
-	// uncoveredSQL is the planners' worklist: farthest first, townships with
-	// no platform at all before any, then by code.
-	uncoveredSQL = `SELECT * FROM (` + coverageSQL + `) cov
-	WHERE status = 'UNCOVERED'
-	ORDER BY nearest_metres DESC NULLS FIRST, code`
+	WHERE $3::text IS NULL OR t.county_code = $3
+	ORDER BY t.code`
 )
 
 // Coverage measures q for every township of Sanming, or of q.CountyCode, with
-// totals per county and in all.
+// totals per county and in all. An answer is kept in memory for as long as the
+// data version it was read at is current.
 func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) {
+	version, err := db.DataVersion(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+	key := q.key()
+	if cov := db.coverage.get(version, key); cov != nil {
+		return cov, nil
+	}
+	cov, version, err := db.measureCoverage(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("coverage: %w", err)
+	}
+	db.coverage.put(version, key, cov)
+	return cov, nil
+}
+
+// measureCoverage reads q's answer from the index, and the data version it was
+// read at.
+func (db *DB) measureCoverage(ctx context.Context, q CoverageQuery) (*Coverage, string, error) {
 	var counties []County
 	var rows []coverageRow
 	var b pgx.Batch
 	queueRows(&b, &counties, countiesOneOrAllSQL, q.CountyCode)
 	queueRows(&b, &rows, coverageSQL, q.args()...)
 	if err := db.pool.SendBatch(ctx, &b).Close(); err != nil {
-		return nil, fmt.Errorf("coverage: %w", err)
+		return nil, "", err
 	}
-	ts, err := db.withPlatforms(ctx, rows)
+	ts, err := db.withPlatforms(ctx, rows, q.Platforms)
 	if err != nil {
-		return nil, fmt.Errorf("coverage: %w", err)
+		return nil, "", err
 	}
 	cov := &Coverage{Kinds: q.Kinds, RadiusMetres: q.RadiusMetres, Townships: ts}
 	cov.Counties = make([]CountyCoverage, len(counties))
@@ -238,67 +269,68 @@ func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) 
 	for i := range ts {
 		cov.Totals.add(ts[i].Status)
 		totals[ts[i].CountyCode].add(ts[i].Status)
+		if ts[i].Status == CoverageUncovered {
+			cov.uncovered = append(cov.uncovered, &ts[i])
+		}
 	}
-	return cov, nil
+	slices.SortFunc(cov.uncovered, func(a, b *TownshipCoverage) int {
+		if worklistLess(a, b) {
+			return -1
+		}
+		return 1
+	})
+	version := ""
+	if len(rows) > 0 {
+		version = rows[0].Version
+	}
+	return cov, version, nil
 }
 
-// UncoveredTownships returns a page of the townships q leaves uncovered,
-// farthest from their nearest platform first (those with none before any), then
-// by code. Page.After is a DistanceKey of the nearest distance and the code.
+// UncoveredTownships returns a page of the townships q leaves uncovered in
+// worklistLess order. Page.After is a DistanceKey of the nearest distance and
+// the code. The worklist is cut from the coverage of q, so both share one
+// answer in memory.
 func (db *DB) UncoveredTownships(ctx context.Context, q CoverageQuery, page Page) (List[TownshipCoverage], error) {
 	q.CoveredBy = false // an uncovered township has no covering platform
-	rows, err := queryRows[coverageRow](ctx, db.pool, uncoveredSQL, q.args()...)
+	cov, err := db.Coverage(ctx, q)
 	if err != nil {
 		return List[TownshipCoverage]{}, fmt.Errorf("uncovered townships: %w", err)
 	}
-	// Every uncovered township is measured anyway, for the total, so the page
-	// is cut here rather than by a second query.
 	start := 0
 	if page.After != "" {
 		metres, code, err := ParseDistanceKey(page.After)
 		if err != nil {
 			return List[TownshipCoverage]{}, fmt.Errorf("uncovered townships: %w", err)
 		}
-		for start < len(rows) && !rows[start].follows(metres, code) {
-			start++
-		}
+		start, _ = slices.BinarySearchFunc(cov.uncovered, 0, func(t *TownshipCoverage, _ int) int {
+			if t.follows(metres, code) {
+				return 1
+			}
+			return -1
+		})
 	}
-	onPage, hasNext := cut(rows[start:], page)
-	ts, err := db.withPlatforms(ctx, onPage)
-	if err != nil {
-		return List[TownshipCoverage]{}, fmt.Errorf("uncovered townships: %w", err)
+	onPage, hasNext := cut(cov.uncovered[start:], page)
+	ts := make([]TownshipCoverage, len(onPage))
+	for i, t := range onPage {
+		ts[i] = *t
 	}
-	return List[TownshipCoverage]{Rows: ts, HasNext: hasNext, Total: len(rows)}, nil
+	return List[TownshipCoverage]{Rows: ts, HasNext: hasNext, Total: len(cov.uncovered)}, nil
 }
 
-// withPlatforms reads the platforms that rows name, in one query, and returns
-// the townships' coverage with them.
-func (db *DB) withPlatforms(ctx context.Context, rows []coverageRow) ([]TownshipCoverage, error) {
-	seen := map[int64]bool{}
-	var ids []int64
-	for _, r := range rows {
-		for _, id := range r.CoveredByIDs {
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
-		}
-		if r.NearestID != nil && !seen[*r.NearestID] {
-			seen[*r.NearestID] = true
-			ids = append(ids, *r.NearestID)
-		}
-	}
-	byID := make(map[int64]*Platform, len(ids))
-	if len(ids) > 0 {
-		ps, err := db.PlatformsByID(ctx, ids)
-		if err != nil {
+// withPlatforms returns the townships' coverage with the platforms rows name:
+// read whole, in one query, when whole is set; else each only by its ID.
+func (db *DB) withPlatforms(ctx context.Context, rows []coverageRow, whole bool) ([]TownshipCoverage, error) {
+	byID := map[int64]*Platform{}
+	if whole {
+		var err error
+		if byID, err = db.platformsOf(ctx, rows); err != nil {
 			return nil, err
-		}
-		for i := range ps {
-			byID[ps[i].ID] = &ps[i]
 		}
 	}
 	at := func(id int64, metres float64) (PlatformDistance, error) {
+		if !whole {
+			return PlatformDistance{Platform: Platform{ID: id}, DistanceMetres: metres}, nil
+		}
 		p, ok := byID[id]
 		if !ok {
 			return PlatformDistance{}, fmt.Errorf("platform %d was deleted while coverage was measured", id)
@@ -327,71 +359,32 @@ func (db *DB) withPlatforms(ctx context.Context, rows []coverageRow) ([]Township
 	return ts, nil
 }
 
-// CountyArea is the part of a county within the radius of a covering platform.
-type CountyArea struct {
-	CoveredKm2 float64 `db:"covered_km2"`
-	// Ratio is CoveredKm2 over the county's area, from 0 to 1.
-	Ratio float64 `db:"ratio"`
-}
-
-// areaOnce computes the areas of all the counties of a Coverage once, when the
-// first of them is asked for: it is the expensive part, and often not wanted.
-type areaOnce struct {
-	once     sync.Once
-	byCounty map[string]CountyArea
-	err      error
-}
-
-// coveredAreaSQL measures, for the counties $3 (text[]), the area within $2
-// metres of an ACTIVE platform of the kinds $1, wherever the platform is. Each
-// county unions only the circles that reach it: one union of every circle
-// intersected with every county grew with their product (5 minutes for all
-// counties of the nationwide benchmark data). The circles are drawn in UTM 50N
-// (as geography's ST_Buffer would, in a UTM zone) with 64 segments, so they
-// fall short of a true circle by 0.16%; the areas are measured on the spheroid.
-const coveredAreaSQL = `WITH area AS MATERIALIZED (
-		SELECT code, boundary, ST_Transform(boundary, 32650) AS utm FROM county WHERE code = ANY($3)
-	)
-	SELECT a.code AS county_code, c.covered_m2 / 1e6 AS covered_km2,
-		least(1, c.covered_m2 / ST_Area(a.boundary::geography)) AS ratio
-	FROM area a
-	CROSS JOIN LATERAL (
-		SELECT coalesce(ST_Area(ST_Transform(ST_Intersection(a.utm,
-			ST_Union(ST_Buffer(ST_Transform(p.location, 32650), $2, 'quad_segs=16'))), 4326)::geography), 0) AS covered_m2
-		FROM platform p
-		WHERE ` + activeOfKinds + ` AND ST_DWithin(ST_Transform(p.location, 32650), a.utm, $2)
-	) c`
-
-// CoveredArea returns the part of c's county within the radius of an ACTIVE
-// platform of the kinds: nothing when the radius is 0. The first call measures
-// every county of c's Coverage, in one query; later calls share the answer.
-func (db *DB) CoveredArea(ctx context.Context, c *CountyCoverage) (CountyArea, error) {
-	cov := c.coverage
-	cov.area.once.Do(func() {
-		cov.area.byCounty, cov.area.err = db.coveredAreas(ctx, cov)
-	})
-	return cov.area.byCounty[c.County.Code], cov.area.err
-}
-
-func (db *DB) coveredAreas(ctx context.Context, cov *Coverage) (map[string]CountyArea, error) {
-	m := make(map[string]CountyArea, len(cov.Counties))
-	if cov.RadiusMetres == 0 {
-		return m, nil // a point covers no area
-	}
-	codes := make([]string, len(cov.Counties))
-	for i := range cov.Counties {
-		codes[i] = cov.Counties[i].County.Code
-	}
-	type row struct {
-		CountyCode string `db:"county_code"`
-		CountyArea
-	}
-	rows, err := queryRows[row](ctx, db.pool, coveredAreaSQL, kindStrings(cov.Kinds), cov.RadiusMetres, codes)
-	if err != nil {
-		return nil, fmt.Errorf("covered area: %w", err)
-	}
+// platformsOf reads every platform that rows name, by ID.
+func (db *DB) platformsOf(ctx context.Context, rows []coverageRow) (map[int64]*Platform, error) {
+	seen := map[int64]bool{}
+	var ids []int64
 	for _, r := range rows {
-		m[r.CountyCode] = r.CountyArea
+		for _, id := range r.CoveredByIDs {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		if r.NearestID != nil && !seen[*r.NearestID] {
+			seen[*r.NearestID] = true
+			ids = append(ids, *r.NearestID)
+		}
 	}
-	return m, nil
+	byID := make(map[int64]*Platform, len(ids))
+	if len(ids) == 0 {
+		return byID, nil
+	}
+	ps, err := db.PlatformsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ps {
+		byID[ps[i].ID] = &ps[i]
+	}
+	return byID, nil
 }

@@ -15,7 +15,8 @@ import (
 
 // DB runs the directory's queries on a pool.
 type DB struct {
-	pool *pgxpool.Pool
+	pool     *pgxpool.Pool
+	coverage coverageCache
 }
 
 // The SQLSTATEs that db turns into errors a client can act on.

@@ -28,21 +28,21 @@ func TestParseDistanceKeyRefuses(t *testing.T) {
 	}
 }
 
-// TestFollowsIsTheOrderOfUncoveredSQL: sorted by uncoveredSQL's order (no
-// distance first, then farthest first, then by code), each row follows every
-// key before it and none after it.
-func TestFollowsIsTheOrderOfUncoveredSQL(t *testing.T) {
-	metres := func(m float64) *float64 { return &m }
-	rows := []coverageRow{
+// TestFollowsIsTheWorklistOrder: sorted by the worklist's order (no distance
+// first, then farthest first, then by code), each row follows every key before
+// it and none after it.
+func TestFollowsIsTheWorklistOrder(t *testing.T) {
+	metres := func(m float64) *PlatformDistance { return &PlatformDistance{DistanceMetres: m} }
+	rows := []TownshipCoverage{
 		{Township: Township{Code: "350424002"}},
 		{Township: Township{Code: "350424001"}},
-		{Township: Township{Code: "350424003"}, NearestMetres: metres(500)},
-		{Township: Township{Code: "350424004"}, NearestMetres: metres(31000.25)},
-		{Township: Township{Code: "350424005"}, NearestMetres: metres(500)},
-		{Township: Township{Code: "350424006"}, NearestMetres: metres(0.5)},
+		{Township: Township{Code: "350424003"}, Nearest: metres(500)},
+		{Township: Township{Code: "350424004"}, Nearest: metres(31000.25)},
+		{Township: Township{Code: "350424005"}, Nearest: metres(500)},
+		{Township: Township{Code: "350424006"}, Nearest: metres(0.5)},
 	}
 	sort.Slice(rows, func(i, j int) bool {
-		a, b := rows[i].NearestMetres, rows[j].NearestMetres
+		a, b := rows[i].nearestMetres(), rows[j].nearestMetres()
 		switch {
 		case (a == nil) != (b == nil):
 			return a == nil
@@ -54,7 +54,7 @@ func TestFollowsIsTheOrderOfUncoveredSQL(t *testing.T) {
 	for i := range rows {
 		key := rows[i]
 		for j := range rows {
-			if got, want := rows[j].follows(key.NearestMetres, key.Code), j > i; got != want {
+			if got, want := rows[j].follows(key.nearestMetres(), key.Code), j > i; got != want {
 				t.Errorf("row %d (%s) follows the key of row %d: %v, want %v", j, rows[j].Code, i, got, want)
 			}
 		}

@@ -87,16 +87,15 @@ const (
 		WHERE p.township_code = t.code AND p.status = 'ACTIVE' AND p.deleted_at IS NULL`
 
 	// tileTownshipCoveredSQL is, per kind, whether township t is covered at
-	// the default definition (coverage(kinds: [kind]) with radiusMetres 0): an
-	// ACTIVE platform of the kind lies in the cell. The test is coverageSQL's
-	// own, in UTM 50N, so that the flags and coverage always agree.
+	// the default definition (coverage(kinds: [kind]) with radiusMetres 0): its
+	// nearest platform of the kind is 0 m away, inside the cell. It reads the
+	// coverage index, as coverage does, so the flags and coverage always agree.
 	tileTownshipCoveredSQL = `SELECT
-			bool_or(p.kind = 'LIAISON_GROUP') AS liaison_group,
-			bool_or(p.kind = 'WORKSTATION') AS workstation,
-			bool_or(p.kind = 'SECTOR_HALL') AS sector_hall
-		FROM platform p
-		WHERE ` + activePlatform + `
-			AND ST_Intersects(ST_Transform(p.location, 32650), t.boundary_utm)`
+			bool_or(n.kind = 'LIAISON_GROUP') AS liaison_group,
+			bool_or(n.kind = 'WORKSTATION') AS workstation,
+			bool_or(n.kind = 'SECTOR_HALL') AS sector_hall
+		FROM township_nearest n
+		WHERE n.township_code = t.code AND n.metres = 0`
 
 	// platformGlobalID is platform p's GraphQL global ID, as relay.ID makes it:
 	// "Platform:<id>" in unpadded URL-safe base64.

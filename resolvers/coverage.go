@@ -30,12 +30,23 @@ func (r *Resolver) coverageQuery(ctx context.Context, kinds []db.PlatformKind, r
 	return q, nil
 }
 
+// coveragePlatforms returns the selection sets of the platforms below the
+// TownshipCoverage objects at the paths nodes, below the field being resolved:
+// the nearest and covering platforms whose fields the client asked for.
+func coveragePlatforms(ctx context.Context, nodes ...[]string) []ast.SelectionSet {
+	var sets []ast.SelectionSet
+	for _, path := range nodes {
+		sets = append(sets, selectionsAt(ctx, slices.Concat(path, []string{"coveredBy", "platform"})...)...)
+		sets = append(sets, selectionsAt(ctx, slices.Concat(path, []string{"nearest", "platform"})...)...)
+	}
+	return sets
+}
+
 // prefetchCoverage hands the loaders the counties and townships a coverage
 // query has read, and fetches, one query per field, what the selected fields
-// of its platforms will load: the many covering platforms would otherwise reach
-// the loaders in several batches. nodes are the paths to the TownshipCoverage
-// objects below the field being resolved.
-func (r *Resolver) prefetchCoverage(ctx context.Context, counties []db.CountyCoverage, ts []db.TownshipCoverage, nodes ...[]string) {
+// of its platforms (coveragePlatforms) will load: the many covering platforms
+// would otherwise reach the loaders in several batches.
+func (r *Resolver) prefetchCoverage(ctx context.Context, counties []db.CountyCoverage, ts []db.TownshipCoverage, platforms []ast.SelectionSet) {
 	l := r.load(ctx)
 	var k platformKeys
 	for i := range counties {
@@ -47,11 +58,6 @@ func (r *Resolver) prefetchCoverage(ctx context.Context, counties []db.CountyCov
 		t := &ts[i].Township
 		l.township.Prime(t.Code, t)
 		k.townships.known(t.Code)
-	}
-	var platforms []ast.SelectionSet
-	for _, path := range nodes {
-		platforms = append(platforms, selectionsAt(ctx, slices.Concat(path, []string{"coveredBy", "platform"})...)...)
-		platforms = append(platforms, selectionsAt(ctx, slices.Concat(path, []string{"nearest", "platform"})...)...)
 	}
 	want := selectedAt(ctx, "Platform", platforms)
 	if len(want) == 0 {

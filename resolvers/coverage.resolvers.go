@@ -31,11 +31,13 @@ func (r *queryResolver) Coverage(ctx context.Context, kinds []db.PlatformKind, r
 		return nil, err
 	}
 	q.CoveredBy = len(selectionsAt(ctx, "townships", "coveredBy")) > 0
+	platforms := coveragePlatforms(ctx, []string{"townships"})
+	q.Platforms = len(platforms) > 0
 	cov, err := r.DB.Coverage(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	r.prefetchCoverage(ctx, cov.Counties, cov.Townships, []string{"townships"})
+	r.prefetchCoverage(ctx, cov.Counties, cov.Townships, platforms)
 	return cov, nil
 }
 
@@ -49,11 +51,13 @@ func (r *queryResolver) UncoveredTownships(ctx context.Context, kinds []db.Platf
 	if err != nil {
 		return nil, err
 	}
+	platforms := coveragePlatforms(ctx, []string{"nodes"}, []string{"edges", "node"})
+	q.Platforms = len(platforms) > 0
 	list, err := r.DB.UncoveredTownships(ctx, q, page)
 	if err != nil {
 		return nil, err
 	}
-	r.prefetchCoverage(ctx, nil, list.Rows, []string{"nodes"}, []string{"edges", "node"})
+	r.prefetchCoverage(ctx, nil, list.Rows, platforms)
 	return townshipCoverageConnection(list, page), nil
 }
 

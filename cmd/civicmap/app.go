@@ -65,6 +65,10 @@ func (a *App) Open(ctx context.Context, prepare bool) error {
 		if err := a.load(ctx); err != nil {
 			return err
 		}
+	} else if err := db.New(a.pool).Ready(ctx); err != nil {
+		// A database behind the binary lacks what its queries read (the
+		// coverage index, say): refuse now rather than fail every request.
+		return fmt.Errorf("serve: %w", err)
 	}
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {

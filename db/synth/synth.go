@@ -22,22 +22,26 @@ import (
 	"civicmap/db/seed"
 )
 
-// Size is how many of each thing to generate.
+// Size is how many of each thing to generate, and where.
 type Size struct {
 	Counties  int
 	Townships int // at least Counties
 	Platforms int // at least Townships: one liaison group each, the rest workstations and halls
+	// Extent is the area the grid of counties covers; the zero Box is China.
+	Extent Box
 }
+
+// Box is an extent in degrees.
+type Box struct {
+	West, South, East, North float64
+}
+
+// China's extent in degrees: the grid of counties of Nationwide covers it.
+var China = Box{West: 74, South: 18.5, East: 134, North: 53.5}
 
 // Nationwide is about the size of a directory of all China: 2,800 county-level
 // units, 40,000 township-level units and 60,000 platforms.
-var Nationwide = Size{Counties: 2800, Townships: 40000, Platforms: 60000}
-
-// China's extent in degrees: the grid of counties covers it.
-const (
-	west, east   = 74.0, 134.0
-	south, north = 18.5, 53.5
-)
+var Nationwide = Size{Counties: 2800, Townships: 40000, Platforms: 60000, Extent: China}
 
 // Shares of the generated data, chosen to look like the real directory: a few
 // townships have no known seat, a few platforms are not active.
@@ -115,7 +119,11 @@ type data struct {
 func generate(size Size, sectors []seed.Sector) *data {
 	rng := rand.New(rand.NewPCG(350400, 2026))
 	d := &data{sectors: sectors}
-	d.counties = grid(size.Counties)
+	extent := size.Extent
+	if extent == (Box{}) {
+		extent = China
+	}
+	d.counties = grid(size.Counties, extent)
 	located := d.addTownships(rng, size.Townships)
 	for _, t := range d.townships {
 		d.platforms = append(d.platforms, liaisonGroup(t))
@@ -128,13 +136,13 @@ func generate(size Size, sectors []seed.Sector) *data {
 
 // grid lays n counties out as boxes in rows over the extent, as square as the
 // extent allows.
-func grid(n int) []county {
-	rows := max(1, int(math.Round(math.Sqrt(float64(n)*(north-south)/(east-west)))))
+func grid(n int, e Box) []county {
+	rows := max(1, int(math.Round(math.Sqrt(float64(n)*(e.North-e.South)/(e.East-e.West)))))
 	cols := (n + rows - 1) / rows
-	dx, dy := (east-west)/float64(cols), (north-south)/float64(rows)
+	dx, dy := (e.East-e.West)/float64(cols), (e.North-e.South)/float64(rows)
 	cs := make([]county, n)
 	for i := range cs {
-		x, y := west+float64(i%cols)*dx, south+float64(i/cols)*dy
+		x, y := e.West+float64(i%cols)*dx, e.South+float64(i/cols)*dy
 		code := fmt.Sprintf("%06d", 100000+i)
 		cs[i] = county{code: code, name: "合成" + code + "县", west: x, south: y, east: x + dx, north: y + dy}
 	}
