@@ -12,12 +12,12 @@ import (
 
 // Coverage is read from the coverage index (migration 0005): for every
 // township with a cell and every platform kind, the nearest covering platform
-// and its metres from the cell, and every covering platform within
-// coverage_pair_metres() of it. Triggers keep it exact in the transaction of
+// and its metres from the cell. Triggers keep it exact in the transaction of
 // every write, so a question for any kinds at any radius is a filter on stored
-// metres, with no spatial work. Distances are geodesic (WGS84 spheroid) from
-// the platform to the cell's nearest point, found in the cell's own UTM zone;
-// 0 inside the cell.
+// metres, with no spatial work; only coveredBy, when asked for, is measured.
+// Distances are geodesic (WGS84 spheroid) from the platform to the cell's
+// nearest point, found in the cell's own UTM zone (cell_metres); 0 inside the
+// cell.
 
 // CoverageStatus says whether a township is covered.
 type CoverageStatus string
@@ -194,9 +194,10 @@ const (
 	// each with the data version it was read at. The nearest platform of the
 	// kinds is the nearest of each kind's (township_nearest), so a township is
 	// covered when that is within the radius, and uncovered means "nearest
-	// farther than the radius" by construction. The covering platforms come
-	// from coverage_pair up to its reach; beyond it (radius 50–200 km, rarely
-	// asked) they are measured as the index measures them (cell_metres).
+	// farther than the radius" by construction. The covering platforms, when
+	// asked for, are measured as the index measures (cell_metres): those in a
+	// box around the cell that holds the radius, kept when within it; OFFSET 0
+	// keeps the planner from measuring twice, for the filter and the list.
 	coverageSQL = `WITH v (version) AS MATERIALIZED (` + dataVersionSQL + `)
 	SELECT v.version, ` + townshipColumns + `,
 		CASE WHEN t.boundary IS NULL THEN 'UNKNOWN_POSITION' WHEN n.metres <= $2 THEN 'COVERED' ELSE 'UNCOVERED' END AS status,
@@ -211,14 +212,12 @@ const (
 	LEFT JOIN LATERAL (
 		SELECT array_agg(d.id ORDER BY d.metres, d.id) AS ids, array_agg(d.metres ORDER BY d.metres, d.id) AS metres
 		FROM (
-			SELECT c.platform_id AS id, c.metres FROM coverage_pair c
-			WHERE $4 AND $2 <= coverage_pair_metres() AND n.metres <= $2
-				AND c.township_code = t.code AND c.kind = ANY($1) AND c.metres <= $2
-			UNION ALL
-			SELECT p.id, d.metres FROM platform p CROSS JOIN LATERAL (SELECT cell_metres(t.boundary_utm, p.location) AS metres) d
-			WHERE $4 AND $2 > coverage_pair_metres() AND n.metres <= $2 AND ` + activeOfKinds + `
-				AND p.location && within_reach(t.boundary, $2) AND d.metres <= $2
+			SELECT p.id, cell_metres(t.boundary_utm, p.location) AS metres
+			FROM platform p
+			WHERE $4 AND n.metres <= $2 AND ` + activeOfKinds + ` AND p.location && within_reach(t.boundary, $2)
+			OFFSET 0
 		) d
+		WHERE d.metres <= $2
 	) b ON true
 	WHERE $3::text IS NULL OR t.county_code = $3
 	ORDER BY t.code`

@@ -75,9 +75,9 @@ type TownshipFeatureFilter struct {
 // townshipFeaturesSQL is the features of every township ($2: of one county,
 // when not null), its cell simplified by $1 metres.
 //
-// The cells were drawn in UTM 50N (EPSG:32650), so they are simplified there
-// (township.boundary_utm), where the tolerance is in metres, and brought back
-// to WGS84. Each cell is simplified on its own (PostGIS 3.3 has no ST_CoverageSimplify): neighbours
+// The cells are simplified in their own UTM zone (township.boundary_utm, the
+// zone of the cell's centre: 50N, where Sanming's were drawn), where the
+// tolerance is in metres, and brought back to WGS84. Each cell is simplified on its own (PostGIS 3.3 has no ST_CoverageSimplify): neighbours
 // keep no common edge, and gaps and overlaps of up to the tolerance open
 // between them. ST_SimplifyPreserveTopology keeps each cell valid.
 //

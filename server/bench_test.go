@@ -172,3 +172,75 @@ func BenchmarkGeoJSON(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCoverageWholeCountry asks for the coverage totals of every
+// township of each dataset, from the coverage index: the same question again
+// (served from memory while the data version holds) and a new radius every
+// time (read from the index).
+func BenchmarkCoverageWholeCountry(b *testing.B) {
+	const query = `query($r: Float) { coverage(kinds: [WORKSTATION, SECTOR_HALL], radiusMetres: $r) {
+		totals { townships covered uncovered unknownPosition ratio } counties { totals { covered uncovered } } } }`
+	for _, d := range []struct {
+		name string
+		h    http.Handler
+	}{{"sanming", newHandler(b, nil)}, {"nationwide", newHandler(b, nationwide(b))}} {
+		b.Run(d.name+"/cached", func(b *testing.B) { benchQuery(b, d.h, query, map[string]any{"r": 5000}) })
+		b.Run(d.name+"/uncached", func(b *testing.B) {
+			r := 0
+			for b.Loop() {
+				r = (r + 7919) % 50000 // a radius not asked for just before
+				body, err := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"r": r}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				d.h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+					b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCoverageWrite measures what the coverage index adds to one
+// platform write at nationwide size: a workstation moved 1 km and back, in a
+// transaction that is rolled back at the end, with the index's triggers and
+// without them (disabled inside that transaction, so no other test sees it).
+func BenchmarkCoverageWrite(b *testing.B) {
+	pool := nationwide(b)
+	for _, c := range []struct {
+		name  string
+		setup string
+	}{
+		{"with_index", ""},
+		{"without_index", `ALTER TABLE platform DISABLE TRIGGER platform_coverage_update, DISABLE TRIGGER platform_lock_coverage`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := b.Context()
+			tx, err := pool.Begin(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			if c.setup != "" {
+				if _, err := tx.Exec(ctx, c.setup); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var id int64
+			if err := tx.QueryRow(ctx, `SELECT min(id) FROM platform WHERE kind = 'WORKSTATION' AND status = 'ACTIVE'`).Scan(&id); err != nil {
+				b.Fatal(err)
+			}
+			step := 0.01
+			for b.Loop() {
+				if _, err := tx.Exec(ctx, `UPDATE platform SET location = ST_Translate(location, $2, 0) WHERE id = $1`, id, step); err != nil {
+					b.Fatal(err)
+				}
+				step = -step
+			}
+		})
+	}
+}

@@ -1,18 +1,21 @@
 -- Issue 11: coverage from a maintained index. Coverage is asked on every change
--- of kinds or radius on the map, far more often than platforms change, so the
--- distances it needs are kept here, exact, in the transaction of every write
--- that changes them (statement triggers below, so no writer can skip them: the
--- API, imports, the loader, or SQL by hand). A coverage question is then a
--- filter on stored metres, for any kinds and any radius.
---
---   township_nearest: for every township with a cell and every platform kind,
---     the nearest covering platform and its metres from the cell (0 inside),
---     or NULL when no such platform exists anywhere.
---   coverage_pair: every (township, covering platform) pair within
---     coverage_pair_metres() of each other, for coveredBy and the radius filter.
+-- of kinds or radius on the map, far more often than platforms change, so for
+-- every township with a cell and every platform kind, township_nearest keeps
+-- the nearest covering platform and its metres from the cell (0 inside), or
+-- NULL when no such platform exists anywhere. A township is covered by some
+-- kinds at some radius when the nearest of those kinds' is within it: any
+-- question is a filter on stored metres. Statement triggers keep it exact in
+-- the transaction of every write that changes it, so no writer can skip them:
+-- the API, imports, the loader, or SQL by hand.
 --
 -- A platform covers when it is ACTIVE, live and has a position
 -- (platform_covers). Ties in metres go to the lowest platform ID.
+--
+-- Every township–platform pair within 50 km was kept too at first, for
+-- coveredBy: that made each platform write measure 45–75 of Sanming's cells
+-- (25 ms a write, minutes for a 10,000-row import) and 1.5 million rows at
+-- nationwide size, for a field that is asked rarely and is cached by data
+-- version. coveredBy is measured on request instead (db/coverage.go).
 
 -- Distances were found in UTM 50N, right for Sanming and wrong for most of
 -- China (scale errors of 10% and more far from 117°E). Each cell is now kept in
@@ -50,11 +53,6 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT status = 'ACTIVE' AND location IS NOT NULL AND deleted_at IS NULL
 $$;
 
--- coverage_pair_metres is how far coverage_pair reaches: the map's radius goes
--- to 50 km, and beyond it coveredBy is measured on request.
-CREATE FUNCTION coverage_pair_metres() RETURNS double precision
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 50000::double precision $$;
-
 -- within_reach is a box holding every point within metres of g: g's box
 -- widened by the degrees that metres span at most, where a degree of latitude
 -- is shortest (110,574 m) and one of longitude is shortest at the highest
@@ -68,15 +66,6 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
         metres / 110574)
 $$;
 
-CREATE TABLE coverage_pair (
-    platform_id   bigint NOT NULL REFERENCES platform (id),
-    township_code text NOT NULL REFERENCES township (code) ON DELETE CASCADE,
-    kind          text NOT NULL,
-    metres        double precision NOT NULL CHECK (metres >= 0),
-    PRIMARY KEY (platform_id, township_code)
-);
-CREATE INDEX coverage_pair_township_idx ON coverage_pair (township_code, kind, metres, platform_id);
-
 CREATE TABLE township_nearest (
     township_code text NOT NULL REFERENCES township (code) ON DELETE CASCADE,
     kind          text NOT NULL,
@@ -86,15 +75,13 @@ CREATE TABLE township_nearest (
     CHECK ((platform_id IS NULL) = (metres IS NULL))
 );
 CREATE INDEX township_nearest_platform_idx ON township_nearest (platform_id);
--- The townships with no covering platform of a kind within coverage_pair_metres:
--- a new platform may become their nearest however far it is.
-CREATE INDEX township_nearest_far_idx ON township_nearest (kind, metres)
-    WHERE metres IS NULL OR metres > 50000;
+-- reach_metres reads the farthest nearest platform of a kind from here.
+CREATE INDEX township_nearest_kind_metres_idx ON township_nearest (kind, metres);
 
 -- nearest_platform is the nearest covering platform of a kind to a township's
--- cell, measured from scratch: the nearest pair if any is within reach, else
--- every platform within the distance of the best of the four nearest in
--- degrees (a KNN walk of platform_location_gix that only bounds the search).
+-- cell, measured from scratch: every platform within the distance of the best
+-- of the four nearest in degrees (a KNN walk of platform_location_gix that
+-- only bounds the search) is measured.
 CREATE FUNCTION nearest_platform(of_township text, of_kind text, OUT platform_id bigint, OUT metres double precision)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -102,13 +89,6 @@ DECLARE
     utm   geometry;
     bound double precision;
 BEGIN
-    SELECT c.platform_id, c.metres INTO platform_id, metres
-    FROM coverage_pair c
-    WHERE c.township_code = of_township AND c.kind = of_kind
-    ORDER BY c.metres, c.platform_id LIMIT 1;
-    IF FOUND THEN
-        RETURN;
-    END IF;
     SELECT t.boundary, t.boundary_utm INTO cell, utm FROM township t WHERE t.code = of_township;
     SELECT min(cell_metres(utm, q.location)) INTO bound
     FROM (SELECT p.location FROM platform p
@@ -117,29 +97,32 @@ BEGIN
     IF bound IS NULL THEN
         RETURN;
     END IF;
-    SELECT p.id, d.metres INTO platform_id, metres
-    FROM platform p CROSS JOIN LATERAL (SELECT cell_metres(utm, p.location) AS metres) d
-    WHERE p.kind = of_kind AND platform_covers(p.status, p.location, p.deleted_at)
-      AND p.location && within_reach(cell, bound) AND d.metres <= bound
-    ORDER BY d.metres, p.id LIMIT 1;
+    SELECT d.id, d.metres INTO platform_id, metres
+    FROM (SELECT p.id, cell_metres(utm, p.location) AS metres FROM platform p
+          WHERE p.kind = of_kind AND platform_covers(p.status, p.location, p.deleted_at)
+            AND p.location && within_reach(cell, bound)
+          OFFSET 0) d
+    WHERE d.metres <= bound
+    ORDER BY d.metres, d.id LIMIT 1;
 END
 $$;
 
--- coverage_of_townships measures the given townships from scratch: their pairs
--- and their nearest platform of every kind. Townships without a cell get none.
+-- reach_metres is how far a new platform of a kind can be from a township and
+-- still be its nearest: the farthest nearest platform of the kind, or the
+-- whole Earth while some township has none (no such platform exists).
+CREATE FUNCTION reach_metres(of_kind text) RETURNS double precision
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT n.metres FROM township_nearest n WHERE n.kind = of_kind
+                     ORDER BY n.metres DESC NULLS FIRST LIMIT 1), 2e7) -- 20,000 km: anywhere
+$$;
+
+-- coverage_of_townships measures the given townships' nearest platform of
+-- every kind from scratch. Townships without a cell get no row. A kind with no
+-- covering platform at all leaves nothing to search for.
 CREATE FUNCTION coverage_of_townships(codes text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM coverage_pair c USING unnest(codes) u (code) WHERE c.township_code = u.code;
     DELETE FROM township_nearest n USING unnest(codes) u (code) WHERE n.township_code = u.code;
-    INSERT INTO coverage_pair (platform_id, township_code, kind, metres)
-    SELECT p.id, t.code, p.kind, d.metres
-    FROM unnest(codes) u (code)
-    JOIN township t ON t.code = u.code
-    JOIN platform p ON p.location && within_reach(t.boundary, coverage_pair_metres())
-    CROSS JOIN LATERAL (SELECT cell_metres(t.boundary_utm, p.location) AS metres) d
-    WHERE platform_covers(p.status, p.location, p.deleted_at) AND d.metres <= coverage_pair_metres();
-    -- A kind with no covering platform at all leaves nothing to search for.
     INSERT INTO township_nearest (township_code, kind, platform_id, metres)
     SELECT t.code, k.kind, n.platform_id, n.metres
     FROM unnest(codes) u (code)
@@ -152,77 +135,42 @@ BEGIN
 END
 $$;
 
--- far_metres is the longest distance from a township to its nearest platform
--- of a kind beyond coverage_pair_metres(); NULL when there is none that far.
-CREATE FUNCTION far_metres(of_kind text) RETURNS double precision
-LANGUAGE sql STABLE AS $$
-    SELECT max(n.metres) FROM township_nearest n WHERE n.kind = of_kind AND n.metres > coverage_pair_metres()
-$$;
-
 -- coverage_of_platforms brings the index up to date after the platforms gone
 -- stopped covering (or moved, or changed kind) and the platforms came started
--- to (or arrived there): only the townships they can affect are touched.
+-- to (or arrived there). Only the townships they can affect are measured:
+-- those whose nearest went, and those a platform that came may now be
+-- nearest to. The latter lie within reach_metres of it, and within their own
+-- nearest's metres: two box tests on the index and the cells' stored boxes,
+-- so a cell is measured only where the new platform may be nearer. A bulk
+-- load (more than 500 at once) measures every township of their kinds.
 CREATE FUNCTION coverage_of_platforms(gone bigint[], came bigint[]) RETURNS void
 LANGUAGE plpgsql AS $$
-DECLARE
-    far_rows bigint;
 BEGIN
-    DELETE FROM coverage_pair c USING unnest(gone) u (id) WHERE c.platform_id = u.id;
-    INSERT INTO coverage_pair (platform_id, township_code, kind, metres)
-    SELECT p.id, t.code, p.kind, d.metres
-    FROM unnest(came) u (id)
-    JOIN platform p ON p.id = u.id
-    JOIN township t ON t.boundary && within_reach(p.location, coverage_pair_metres())
-    CROSS JOIN LATERAL (SELECT cell_metres(t.boundary_utm, p.location) AS metres) d
-    WHERE d.metres <= coverage_pair_metres();
-
-    -- Townships whose nearest platform went: measured again.
     UPDATE township_nearest n
     SET (platform_id, metres) = (SELECT f.platform_id, f.metres FROM nearest_platform(n.township_code, n.kind) f)
     FROM unnest(gone) u (id)
     WHERE n.platform_id = u.id;
 
-    -- Townships a platform came within reach of: it is their nearest if nearer.
-    UPDATE township_nearest n
-    SET platform_id = c.platform_id, metres = c.metres
-    FROM (SELECT DISTINCT ON (c.township_code, c.kind) c.township_code, c.kind, c.platform_id, c.metres
-          FROM unnest(came) u (id) JOIN coverage_pair c ON c.platform_id = u.id
-          ORDER BY c.township_code, c.kind, c.metres, c.platform_id) c
-    WHERE n.township_code = c.township_code AND n.kind = c.kind
-      AND (n.metres IS NULL OR (c.metres, c.platform_id) < (n.metres, n.platform_id));
-
-    -- Townships with nothing of a kind within reach: a platform that came may
-    -- be their nearest from farther away. Such townships are few, so each
-    -- platform looks for those within reach of the farthest of them (and at
-    -- those with none of its kind at all). When there are many of both (a
-    -- bulk load into an empty index), each such township searches instead.
-    SELECT count(*) INTO far_rows FROM township_nearest n WHERE n.metres IS NULL OR n.metres > coverage_pair_metres();
-    IF far_rows = 0 THEN
-        RETURN;
-    END IF;
-    IF far_rows * cardinality(came) > 100000 THEN
+    IF cardinality(came) > 500 THEN
         UPDATE township_nearest n
         SET (platform_id, metres) = (SELECT f.platform_id, f.metres FROM nearest_platform(n.township_code, n.kind) f)
-        WHERE n.metres IS NULL OR n.metres > coverage_pair_metres();
+        WHERE n.kind IN (SELECT p.kind FROM unnest(came) u (id) JOIN platform p ON p.id = u.id);
         RETURN;
     END IF;
+
     UPDATE township_nearest n
     SET platform_id = c.platform_id, metres = c.metres
-    FROM (SELECT DISTINCT ON (f.township_code, f.kind) f.township_code, f.kind, f.platform_id, f.metres
-          FROM (SELECT t.code AS township_code, p.kind, p.id AS platform_id, d.metres
+    FROM (SELECT DISTINCT ON (m.township_code, m.kind) m.township_code, m.kind, m.platform_id, m.metres
+          FROM (SELECT f.township_code, f.kind, p.id AS platform_id, f.platform_id AS was_id, f.metres AS was_metres,
+                       cell_metres(t.boundary_utm, p.location) AS metres
                 FROM unnest(came) u (id)
                 JOIN platform p ON p.id = u.id
-                JOIN township t ON t.boundary && within_reach(p.location, far_metres(p.kind))
+                JOIN township t ON t.boundary && within_reach(p.location, reach_metres(p.kind))
                 JOIN township_nearest f ON f.township_code = t.code AND f.kind = p.kind
-                CROSS JOIN LATERAL (SELECT cell_metres(t.boundary_utm, p.location) AS metres) d
-                WHERE f.metres > coverage_pair_metres() AND d.metres <= f.metres
-                UNION ALL
-                SELECT t.code, p.kind, p.id, cell_metres(t.boundary_utm, p.location)
-                FROM unnest(came) u (id)
-                JOIN platform p ON p.id = u.id
-                JOIN township_nearest f ON f.kind = p.kind AND f.metres IS NULL
-                JOIN township t ON t.code = f.township_code) f
-          ORDER BY f.township_code, f.kind, f.metres, f.platform_id) c
+                WHERE f.metres IS NULL OR t.boundary && within_reach(p.location, f.metres)
+                OFFSET 0) m
+          WHERE m.was_metres IS NULL OR (m.metres, m.platform_id) < (m.was_metres, m.was_id)
+          ORDER BY m.township_code, m.kind, m.metres, m.platform_id) c
     WHERE n.township_code = c.township_code AND n.kind = c.kind
       AND (n.metres IS NULL OR (c.metres, c.platform_id) < (n.metres, n.platform_id));
 END
