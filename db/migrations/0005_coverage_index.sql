@@ -82,8 +82,13 @@ CREATE INDEX township_nearest_kind_metres_idx ON township_nearest (kind, metres)
 -- cell, measured from scratch: every platform within the distance of the best
 -- of the four nearest in degrees (a KNN walk of platform_location_gix that
 -- only bounds the search) is measured.
+--
+-- enable_seqscan is off in it: a bulk load runs it inside the loading
+-- transaction, before any ANALYZE has seen the new rows, and PostgreSQL then
+-- sorted every platform by distance at each call instead of walking the index
+-- (hours for the nationwide data instead of seconds).
 CREATE FUNCTION nearest_platform(of_township text, of_kind text, OUT platform_id bigint, OUT metres double precision)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $$
 DECLARE
     cell  geometry;
     utm   geometry;
