@@ -15,7 +15,7 @@ import (
 )
 
 // harness is the private cluster the measurements run on, in a directory of
-// its own that close removes.
+// its own (o.dir), kept between runs with the datasets it holds.
 type harness struct {
 	o       options
 	log     *slog.Logger
@@ -28,16 +28,16 @@ func newHarness(ctx context.Context, o options, log *slog.Logger) (*harness, err
 	if err := pgcluster.CheckPostGIS(""); err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "civicmap-benchload-")
+	dir, err := filepath.Abs(o.dir)
 	if err != nil {
 		return nil, err
 	}
-	h := &harness{o: o, log: log, dir: dir}
-	// The postgres OS user must get through to the data directory.
-	if err := os.Chmod(dir, 0o755); err != nil {
-		h.close()
+	// The postgres OS user must get through to the data directory, which
+	// stays private.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	h := &harness{o: o, log: log, dir: dir}
 	h.cluster, err = pgcluster.Start(ctx, pgcluster.Config{
 		DataDir: filepath.Join(dir, "data"),
 		NoFsync: true,
@@ -48,12 +48,11 @@ func newHarness(ctx context.Context, o options, log *slog.Logger) (*harness, err
 		},
 	})
 	if err != nil {
-		h.close()
 		return nil, err
 	}
 	log.Info("harness cluster", "dir", dir, "port", h.cluster.Port())
 	if h.admin, err = pgx.Connect(ctx, h.cluster.ConnString("postgres")); err == nil {
-		_, err = h.admin.Exec(ctx, "CREATE EXTENSION pg_stat_statements")
+		_, err = h.admin.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
 	}
 	if err != nil {
 		h.close()
@@ -71,7 +70,6 @@ func (h *harness) close() {
 			h.log.Error("stop harness cluster", "err", err)
 		}
 	}
-	os.RemoveAll(h.dir)
 }
 
 // target is a query ready to measure on a dataset: its pgbench script (none

@@ -31,6 +31,7 @@ import (
 
 type options struct {
 	civicmap, pgbench, dataDir string
+	dir                        string
 	datasets, queries, out     string
 	clients                    []int
 	warm, window               time.Duration
@@ -44,6 +45,7 @@ func main() {
 	flag.StringVar(&o.civicmap, "civicmap", "bin/civicmap", "the civicmap binary to measure")
 	flag.StringVar(&o.pgbench, "pgbench", filepath.Join(pgcluster.DefaultBinDir, "pgbench"), "pgbench")
 	flag.StringVar(&o.dataDir, "data-dir", envOr("CIVICMAP_DATA_DIR", "../shared/data/sanming"), "the Sanming geography (CIVICMAP_DATA_DIR)")
+	flag.StringVar(&o.dir, "dir", ".benchload", "the harness's own cluster, kept with its datasets for the next run")
 	flag.StringVar(&o.datasets, "datasets", "sanming,nationwide", "datasets to measure, comma-separated")
 	flag.StringVar(&o.queries, "query", "", "queries to measure, comma-separated (default all: "+names()+")")
 	flag.StringVar(&clients, "clients", "8,32", "client counts, comma-separated")
