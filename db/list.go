@@ -21,10 +21,15 @@ type statement struct {
 }
 
 // queryList runs a count and a page query in one round trip and scans the page
-// into T by column name.
+// into T by column name; without the count when page.SkipTotal is set.
 func queryList[T any](ctx context.Context, q querier, page Page, countSQL, pageSQL string, countArgs, pageArgs []any) (List[T], error) {
-	var b pgx.Batch
 	var list List[T]
+	if page.SkipTotal {
+		all, err := queryRows[T](ctx, q, pageSQL, pageArgs...)
+		list.Rows, list.HasNext = cut(all, page)
+		return list, err
+	}
+	var b pgx.Batch
 	b.Queue(countSQL, countArgs...).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&list.Total)
 	})
