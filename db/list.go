@@ -23,9 +23,18 @@ type statement struct {
 // queryList runs a count and a page query in one round trip and scans the page
 // into T by column name; without the count when page.SkipTotal is set.
 func queryList[T any](ctx context.Context, q querier, page Page, countSQL, pageSQL string, countArgs, pageArgs []any) (List[T], error) {
+	return queryListScan(ctx, q, page, pgx.RowToStructByName[T], countSQL, pageSQL, countArgs, pageArgs)
+}
+
+// queryListScan is queryList with the rows scanned by scan.
+func queryListScan[T any](ctx context.Context, q querier, page Page, scan pgx.RowToFunc[T], countSQL, pageSQL string, countArgs, pageArgs []any) (List[T], error) {
 	var list List[T]
 	if page.SkipTotal {
-		all, err := queryRows[T](ctx, q, pageSQL, pageArgs...)
+		rows, err := q.Query(ctx, pageSQL, pageArgs...)
+		if err != nil {
+			return list, err
+		}
+		all, err := pgx.CollectRows(rows, scan)
 		list.Rows, list.HasNext = cut(all, page)
 		return list, err
 	}
@@ -34,7 +43,7 @@ func queryList[T any](ctx context.Context, q querier, page Page, countSQL, pageS
 		return row.Scan(&list.Total)
 	})
 	b.Queue(pageSQL, pageArgs...).Query(func(rows pgx.Rows) error {
-		all, err := pgx.CollectRows(rows, pgx.RowToStructByName[T])
+		all, err := pgx.CollectRows(rows, scan)
 		list.Rows, list.HasNext = cut(all, page)
 		return err
 	})

@@ -42,7 +42,7 @@ func (r *queryResolver) Platforms(ctx context.Context, filter *db.PlatformFilter
 		r.prefetchPlatforms(ctx, conn.Nodes)
 		return conn, nil
 	}
-	list, err := r.DB.Platforms(ctx, f, page)
+	list, err := r.DB.Platforms(ctx, f, page, platformColumns(selected(ctx, "Platform"))...)
 	if err != nil {
 		return nil, err
 	}
