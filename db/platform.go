@@ -191,8 +191,12 @@ func platformSelect(columns []string, joined bool) (sel, from string, err error)
 	if joined {
 		return strings.Join(list, ", "), platformFrom + ` WHERE `, nil
 	}
-	return strings.Join(list, ", "), ` FROM platform p WHERE p.deleted_at IS NULL AND `, nil
+	return strings.Join(list, ", "), liveFromWhere, nil
 }
+
+// liveFromWhere is platformFrom without the township: the live platforms,
+// followed by the AND of more predicates.
+const liveFromWhere = ` FROM platform p WHERE p.deleted_at IS NULL AND `
 
 // platformColumnList is platformColumns one by one, each with its name in
 // Platform: the part after " AS ", or after the table's alias.
