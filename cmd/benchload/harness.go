@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,7 +92,7 @@ func (h *harness) measure(ctx context.Context, d dataset, qs []query) ([]row, er
 	if err != nil {
 		return nil, err
 	}
-	srv, err := startServer(ctx, h.o.civicmap, connString, filepath.Join(h.dir, d.name+"-server.log"))
+	srv, err := startServer(ctx, h.o.civicmap, strings.TrimSpace(connString+" "+h.o.serverParams), filepath.Join(h.dir, d.name+"-server.log"))
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ import (
 
 type options struct {
 	civicmap, pgbench, dataDir string
-	dir                        string
+	dir, serverParams          string
 	datasets, queries, out     string
 	clients                    []int
 	warm, window               time.Duration
@@ -53,6 +53,7 @@ func main() {
 	flag.DurationVar(&o.warm, "warm", time.Second, "warm-up before each measurement")
 	flag.IntVar(&o.runs, "runs", 1, "runs of each measurement; the table shows their medians")
 	flag.BoolVar(&quick, "quick", false, "short measurements (1.5 s, 0.5 s warm-up), for a smoke run")
+	flag.StringVar(&o.serverParams, "server-db-params", "", "more connection parameters for the server's pool (pool_max_conns=16)")
 	flag.StringVar(&o.out, "out", "", "also write the table to this file")
 	flag.Parse()
 	if quick {
