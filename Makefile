@@ -42,7 +42,7 @@ GO_FILES         = $(shell find . -name '*.go' -not -path './.git/*' -not -path 
 # the environment unchanged.
 RUN_ARGS ?=
 
-.PHONY: help run test bench lint generate audit audit-deps web browser tools versions go-toolchain postgis cc node fmt-check
+.PHONY: help run test bench bench-load lint generate audit audit-deps web browser tools versions go-toolchain postgis cc node fmt-check
 
 help: ## list the targets
 	@echo 'usage: make <target>'
@@ -62,6 +62,16 @@ test: postgis go-toolchain cc audit-deps web browser ## vet, gofmt check, go tes
 
 bench: postgis go-toolchain ## run the benchmarks against loaded data
 	go test -run '^$$' -bench . -benchmem ./...
+
+# bench-load is the load harness (cmd/benchload): civicmap over loopback HTTP
+# against pgbench on the statements it sends, on Sanming and the nationwide
+# synthetic dataset, on a private cluster of its own. pgbench comes with the
+# postgresql package that the postgis target installs.
+# BENCH_LOAD_ARGS='-quick', '-query nearest5', '-datasets sanming', '-runs 3'.
+BENCH_LOAD_ARGS ?=
+bench-load: postgis go-toolchain ## the load harness: req/s, p50, p99 and share of pgbench's ceiling per query
+	go build -o bin/civicmap ./cmd/civicmap
+	go run ./cmd/benchload -civicmap bin/civicmap -out bin/bench-load.md $(BENCH_LOAD_ARGS)
 
 lint: go-toolchain ## gofmt, go vet, and generate-then-diff of graph/
 	$(MAKE) fmt-check

@@ -21,15 +21,29 @@ type statement struct {
 }
 
 // queryList runs a count and a page query in one round trip and scans the page
-// into T by column name.
+// into T by column name; without the count when page.SkipTotal is set.
 func queryList[T any](ctx context.Context, q querier, page Page, countSQL, pageSQL string, countArgs, pageArgs []any) (List[T], error) {
-	var b pgx.Batch
+	return queryListScan(ctx, q, page, pgx.RowToStructByName[T], countSQL, pageSQL, countArgs, pageArgs)
+}
+
+// queryListScan is queryList with the rows scanned by scan.
+func queryListScan[T any](ctx context.Context, q querier, page Page, scan pgx.RowToFunc[T], countSQL, pageSQL string, countArgs, pageArgs []any) (List[T], error) {
 	var list List[T]
+	if page.SkipTotal {
+		rows, err := q.Query(ctx, pageSQL, pageArgs...)
+		if err != nil {
+			return list, err
+		}
+		all, err := pgx.CollectRows(rows, scan)
+		list.Rows, list.HasNext = cut(all, page)
+		return list, err
+	}
+	var b pgx.Batch
 	b.Queue(countSQL, countArgs...).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&list.Total)
 	})
 	b.Queue(pageSQL, pageArgs...).Query(func(rows pgx.Rows) error {
-		all, err := pgx.CollectRows(rows, pgx.RowToStructByName[T])
+		all, err := pgx.CollectRows(rows, scan)
 		list.Rows, list.HasNext = cut(all, page)
 		return err
 	})

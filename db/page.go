@@ -12,6 +12,11 @@ import (
 type Page struct {
 	First int
 	After string
+	// SkipTotal leaves List.Total at 0 instead of counting the whole list,
+	// for a caller that will not read it (a query that does not select
+	// totalCount). Counting costs as much as the page or more: every match
+	// of the filter, against the page's First.
+	SkipTotal bool
 }
 
 // limit is the LIMIT that also tells whether another page follows.

@@ -3,10 +3,12 @@ package db
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/twpayne/go-geom"
 )
 
@@ -132,13 +134,16 @@ func escapeLike(s string) string {
 }
 
 // Platforms returns a page of the platforms that match f, ordered by ID. Page.After
-// is the decimal ID of the last platform of the previous page.
-func (db *DB) Platforms(ctx context.Context, f PlatformFilter, page Page) (List[Platform], error) {
-	count, rows, err := platformsStatements(f, page)
+// is the decimal ID of the last platform of the previous page. columns names
+// the columns (Platform's db tags) that the caller reads, the others being
+// left at their zero values, so that a page reads only what a query selects;
+// none means every column.
+func (db *DB) Platforms(ctx context.Context, f PlatformFilter, page Page, columns ...string) (List[Platform], error) {
+	count, rows, err := platformsStatements(f, page, columns)
 	if err != nil {
 		return List[Platform]{}, fmt.Errorf("list platforms: %w", err)
 	}
-	list, err := queryList[Platform](ctx, db.pool, page, count.sql, rows.sql, count.args, rows.args)
+	list, err := queryListScan(ctx, db.pool, page, pgx.RowToStructByNameLax[Platform], count.sql, rows.sql, count.args, rows.args)
 	if err != nil {
 		return list, fmt.Errorf("list platforms: %w", err)
 	}
@@ -146,18 +151,67 @@ func (db *DB) Platforms(ctx context.Context, f PlatformFilter, page Page) (List[
 }
 
 // platformsStatements returns the count and the page statements of Platforms.
-func platformsStatements(f PlatformFilter, page Page) (count, rows statement, err error) {
+func platformsStatements(f PlatformFilter, page Page, columns []string) (count, rows statement, err error) {
 	after, err := intKey(page.After)
+	if err != nil {
+		return count, rows, err
+	}
+	sel, from, err := platformSelect(columns, f.CountyCode != nil)
 	if err != nil {
 		return count, rows, err
 	}
 	where, args := f.where()
 	n := len(args)
-	count = statement{`SELECT count(*)` + platformFrom + ` WHERE ` + where, args}
-	rows = statement{`SELECT ` + platformColumns + platformFrom + ` WHERE ` + where +
+	count = statement{`SELECT count(*)` + from + where, args}
+	rows = statement{`SELECT ` + sel + from + where +
 		fmt.Sprintf(` AND p.id > $%d ORDER BY p.id LIMIT $%d`, n+1, n+2), append(args, after, page.limit())}
 	return count, rows, nil
 }
+
+// platformSelect returns the select list of columns (every column when none)
+// and the FROM of the live platforms, which joins the township only for its
+// county_code: when that is a column or the filter needs it (joined says so).
+// Without the join, a page of platforms in ID order is read from the primary
+// key's index; with it, every platform is joined and sorted. from ends in
+// the WHERE, or the AND, that the filter's predicates follow.
+func platformSelect(columns []string, joined bool) (sel, from string, err error) {
+	if len(columns) == 0 {
+		return platformColumns, platformFrom + ` WHERE `, nil
+	}
+	var list []string
+	for _, c := range platformColumnList {
+		if slices.Contains(columns, c.name) {
+			list = append(list, c.sql)
+			joined = joined || c.name == "county_code"
+		}
+	}
+	if len(list) != len(columns) {
+		return "", "", fmt.Errorf("columns %v: not all are columns of a platform", columns)
+	}
+	if joined {
+		return strings.Join(list, ", "), platformFrom + ` WHERE `, nil
+	}
+	return strings.Join(list, ", "), liveFromWhere, nil
+}
+
+// liveFromWhere is platformFrom without the township: the live platforms,
+// followed by the AND of more predicates.
+const liveFromWhere = ` FROM platform p WHERE p.deleted_at IS NULL AND `
+
+// platformColumnList is platformColumns one by one, each with its name in
+// Platform: the part after " AS ", or after the table's alias.
+var platformColumnList = func() []struct{ name, sql string } {
+	var out []struct{ name, sql string }
+	for c := range strings.SplitSeq(platformColumns, ",") {
+		c = strings.TrimSpace(c)
+		name := c[strings.LastIndex(c, ".")+1:]
+		if _, alias, ok := strings.Cut(c, " AS "); ok {
+			name = alias
+		}
+		out = append(out, struct{ name, sql string }{name, c})
+	}
+	return out
+}()
 
 // PlatformsByID returns the platforms with these IDs; unknown IDs are left out.
 func (db *DB) PlatformsByID(ctx context.Context, ids []int64) ([]Platform, error) {

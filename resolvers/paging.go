@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"cmp"
+	"context"
 	"strconv"
 
 	"civicmap/db"
@@ -49,6 +50,14 @@ func pageArgs(list string, first *int, after *string) (db.Page, error) {
 		p.After = key
 	}
 	return p, nil
+}
+
+// listPage is pageArgs for a list that db pages in SQL: it leaves out the
+// count of the whole list when the query does not ask for totalCount.
+func listPage(ctx context.Context, list string, first *int, after *string) (db.Page, error) {
+	p, err := pageArgs(list, first, after)
+	p.SkipTotal = !selects(ctx, "totalCount")
+	return p, err
 }
 
 // edges returns the edges of rows, each built by edge with its cursor, and the

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -75,12 +76,21 @@ func selectionsAt(ctx context.Context, path ...string) []ast.SelectionSet {
 	return sets
 }
 
+// selects reports whether the field being resolved selects a field called
+// name, through aliases and fragments; true when it cannot tell (no operation).
+func selects(ctx context.Context, name string) bool {
+	if graphql.GetFieldContext(ctx) == nil || !graphql.HasOperationContext(ctx) {
+		return true
+	}
+	return len(selectionsAt(ctx, name)) > 0
+}
+
 // prefetchPlatforms fetches what the selected fields of a page of platforms
 // will load, one query per field.
 func (r *Resolver) prefetchPlatforms(ctx context.Context, ps []db.Platform) {
 	want := selected(ctx, "Platform")
-	if len(want) == 0 {
-		return
+	if !slices.ContainsFunc(platformLoads, func(f string) bool { return want[f] }) {
+		return // only the platforms' own columns: nothing to load
 	}
 	var k platformKeys
 	for i := range ps {
@@ -88,6 +98,10 @@ func (r *Resolver) prefetchPlatforms(ctx context.Context, ps []db.Platform) {
 	}
 	r.prefetchPlatformKeys(ctx, &k, want)
 }
+
+// platformLoads are the selected fields of a platform (see selected) that
+// prefetchPlatformKeys fetches for.
+var platformLoads = []string{"township", "township.platforms", "county", "township.county", "organiser", "sector"}
 
 // platformKeys are the keys that the nested fields of some platforms load, one
 // set per loader.

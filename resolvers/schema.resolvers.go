@@ -25,7 +25,7 @@ func (r *queryResolver) Platforms(ctx context.Context, filter *db.PlatformFilter
 	if near != nil {
 		name = platformNearList
 	}
-	page, err := pageArgs(name, first, after)
+	page, err := listPage(ctx, name, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func (r *queryResolver) Platforms(ctx context.Context, filter *db.PlatformFilter
 		r.prefetchPlatforms(ctx, conn.Nodes)
 		return conn, nil
 	}
-	list, err := r.DB.Platforms(ctx, f, page)
+	list, err := r.DB.Platforms(ctx, f, page, platformColumns(selected(ctx, "Platform"))...)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func (r *queryResolver) Platform(ctx context.Context, id string) (*db.Platform, 
 
 // Counties is the resolver for the counties field.
 func (r *queryResolver) Counties(ctx context.Context, first *int, after *string) (*model.CountyConnection, error) {
-	page, err := pageArgs(countyList, first, after)
+	page, err := listPage(ctx, countyList, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (r *queryResolver) County(ctx context.Context, code string) (*db.County, er
 
 // Townships is the resolver for the townships field.
 func (r *queryResolver) Townships(ctx context.Context, countyCode *string, first *int, after *string) (*model.TownshipConnection, error) {
-	page, err := pageArgs(townshipList, first, after)
+	page, err := listPage(ctx, townshipList, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (r *queryResolver) Township(ctx context.Context, code string) (*db.Township
 
 // Sectors is the resolver for the sectors field.
 func (r *queryResolver) Sectors(ctx context.Context, first *int, after *string) (*model.SectorConnection, error) {
-	page, err := pageArgs(sectorList, first, after)
+	page, err := listPage(ctx, sectorList, first, after)
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,11 @@ func BenchmarkQueries(b *testing.B) {
 		{"township_cells", `{ townships(first: 500) { nodes { code name positionQuality boundaryQuality boundary } } }`},
 		{"county_boundaries", `{ counties { nodes { code name boundary } } }`},
 		{"search", `{ platforms(filter: {search: "工作站"}) { totalCount nodes { name } } }`},
+		// The reads of the load harness (cmd/benchload), at one place: profile
+		// them with -cpuprofile and -memprofile.
+		{"list100", `{ platforms(first: 100) { nodes { id kind name lon lat } } }`},
+		{"nearest5", `{ nearestPlatforms(lon: 117.62, lat: 26.26, limit: 5) { distanceMetres platform { id kind name lon lat } } }`},
+		{"bbox200", `{ platforms(bbox: {west: 117.5, south: 26.2, east: 117.7, north: 26.38}, first: 200) { nodes { id kind name lon lat } } }`},
 		// The planners' view of the whole city (BenchmarkSpatial has one county
 		// on both datasets).
 		{"coverage_city", `{ coverage(kinds: [WORKSTATION], radiusMetres: 5000) { totals { covered uncovered ratio }

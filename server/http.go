@@ -82,7 +82,7 @@ func checkRequest(r *http.Request) (int, string) {
 		if err != nil {
 			return http.StatusBadRequest, "the URL's query string cannot be parsed: " + err.Error()
 		}
-		if q.Get("query") == "" {
+		if q.Get("query") == "" && !persisted(json.RawMessage(q.Get("extensions"))) {
 			return http.StatusBadRequest, "the request has no query: pass the GraphQL document in the query parameter"
 		}
 		for _, name := range []string{"variables", "extensions"} {
@@ -115,7 +115,7 @@ func checkRequest(r *http.Request) (int, string) {
 		return http.StatusBadRequest, "the request body must be a JSON object with a query string: " + jsonProblem(err)
 	}
 	var query string
-	if json.Unmarshal(p.Query, &query) != nil || query == "" {
+	if (json.Unmarshal(p.Query, &query) != nil || query == "") && !persisted(p.Extensions) {
 		return http.StatusBadRequest, "the request has no query: send {\"query\": \"…\"} with the GraphQL document as a string"
 	}
 	if !isStringOrNull(p.OperationName) {
@@ -128,6 +128,15 @@ func checkRequest(r *http.Request) (int, string) {
 		return http.StatusBadRequest, "extensions must be a JSON object"
 	}
 	return 0, ""
+}
+
+// persisted reports whether a request's extensions, valid JSON or empty,
+// name a persisted query, which may then stand in for the query.
+func persisted(extensions json.RawMessage) bool {
+	var ext struct {
+		PersistedQuery json.RawMessage `json:"persistedQuery"`
+	}
+	return len(extensions) > 0 && json.Unmarshal(extensions, &ext) == nil && len(ext.PersistedQuery) > 0
 }
 
 // isMutation reports whether the operation a GET request selects is a

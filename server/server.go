@@ -65,7 +65,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, db: d, log: log}
 	res := &resolvers.Resolver{DB: d, Feed: resolvers.NewFeed(d, cfg.FeedPoll, log)}
 	exec := s.authenticate(newGraphQL(res, cfg, log))
-	gql := serveGraphQL(exec)
+	gql := s.cacheReads(serveGraphQL(exec))
 	// The map page, GraphiQL and their files (package web, embedded in the binary).
 	site := web.New()
 	graphiql := site.GraphiQL()

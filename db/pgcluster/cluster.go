@@ -36,6 +36,9 @@ type Config struct {
 	// NoFsync turns off fsync, synchronous_commit and full_page_writes. Data may
 	// be lost in a crash, so only throwaway test clusters set it.
 	NoFsync bool
+	// Settings are more postgresql.conf settings, written after the defaults
+	// (e.g. shared_preload_libraries for the load harness's pg_stat_statements).
+	Settings map[string]string
 	// Logger gets progress messages; nil discards them.
 	Logger *slog.Logger
 }
@@ -48,6 +51,7 @@ type Cluster struct {
 	listen    string
 	binDir    string
 	noFsync   bool
+	settings  map[string]string
 	log       *slog.Logger
 	run       runner
 
@@ -94,12 +98,13 @@ func newCluster(cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	return &Cluster{
-		dataDir: dataDir,
-		listen:  cfg.Listen,
-		binDir:  binDir,
-		noFsync: cfg.NoFsync,
-		log:     log.With("datadir", dataDir),
-		run:     run,
+		dataDir:  dataDir,
+		listen:   cfg.Listen,
+		binDir:   binDir,
+		noFsync:  cfg.NoFsync,
+		settings: cfg.Settings,
+		log:      log.With("datadir", dataDir),
+		run:      run,
 	}, nil
 }
 

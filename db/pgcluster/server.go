@@ -3,9 +3,11 @@ package pgcluster
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -94,6 +96,9 @@ func (c *Cluster) writeConf() error {
 		set("fsync", "off")
 		set("synchronous_commit", "off")
 		set("full_page_writes", "off")
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.settings)) {
+		set(k, c.settings[k])
 	}
 	path := filepath.Join(c.dataDir, confName)
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
