@@ -58,6 +58,19 @@ var queries = []query{
 			{name: "west", axis: lon}, {name: "south", axis: lat},
 			{name: "east", from: "west", plus: boxLon}, {name: "north", from: "south", plus: boxLat},
 		}},
+	// The planners' worklist and the whole dataset's coverage (issue 11): the
+	// same question again, answered from memory while the data version holds,
+	// and a new radius every time, read from the coverage index.
+	{name: "worklist", doc: `{ uncoveredTownships(kinds: [WORKSTATION], radiusMetres: 5000, first: 200) {
+		totalCount nodes { township { code name } } } }`},
+	{name: "worklist_fresh", doc: `query($r: Float!) { uncoveredTownships(kinds: [WORKSTATION], radiusMetres: $r, first: 200) {
+		totalCount nodes { township { code name } } } }`,
+		vars: []draw{{name: "r", min: 0, max: 50000}}},
+	{name: "coverage", doc: `{ coverage(kinds: [WORKSTATION, SECTOR_HALL], radiusMetres: 5000) {
+		totals { townships covered uncovered unknownPosition ratio } } }`},
+	{name: "coverage_fresh", doc: `query($r: Float!) { coverage(kinds: [WORKSTATION, SECTOR_HALL], radiusMetres: $r) {
+		totals { townships covered uncovered unknownPosition ratio } } }`,
+		vars: []draw{{name: "r", min: 0, max: 50000}}},
 }
 
 // floor is the name of the query every rate is compared with.

@@ -157,6 +157,9 @@ BEGIN
     WHERE n.platform_id = u.id;
 
     IF cardinality(came) > 500 THEN
+        -- A bulk load's rows are not in the statistics yet, and plans made
+        -- without them measured every platform from every cell.
+        ANALYZE platform;
         UPDATE township_nearest n
         SET (platform_id, metres) = (SELECT f.platform_id, f.metres FROM nearest_platform(n.township_code, n.kind) f)
         WHERE n.kind IN (SELECT p.kind FROM unnest(came) u (id) JOIN platform p ON p.id = u.id);
