@@ -1,0 +1,103 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"civicmap/errcode"
+)
+
+// strictEnums refuses a variable holding an enum value the schema does not
+// define. gqlparser checks enum literals exactly but enum values in variables
+// without regard to case, and gqlgen's lookup for enums bound to db's
+// constants turns a name it lacks into the zero value: "workstation" became
+// an empty kind that matched nothing, and coverage answered a false map with
+// no error. This checks every variable, in lists and input objects at any
+// depth, after gqlparser has coerced them and before any resolver runs.
+type strictEnums struct {
+	schema *ast.Schema
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = &strictEnums{}
+
+func (*strictEnums) ExtensionName() string { return "civicmap strict enums" }
+
+func (s *strictEnums) Validate(schema graphql.ExecutableSchema) error {
+	s.schema = schema.Schema()
+	return nil
+}
+
+func (s *strictEnums) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
+	o := op.Doc.Operations.ForName(op.OperationName)
+	if o == nil {
+		return nil
+	}
+	for _, def := range o.VariableDefinitions {
+		if v, ok := op.Variables[def.Variable]; ok {
+			if err := s.check(def.Type, v, def.Variable); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// check checks the enum values in v, a variable's value of type typ, at path
+// (e.g. "k[0]", "filter.kinds[1]").
+func (s *strictEnums) check(typ *ast.Type, v any, path string) *gqlerror.Error {
+	if v == nil {
+		return nil
+	}
+	if typ.Elem != nil {
+		list, ok := v.([]any)
+		if !ok { // a single value where a list is expected: coerced to a list of one
+			return s.check(typ.Elem, v, path)
+		}
+		for i, item := range list {
+			if err := s.check(typ.Elem, item, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	def := s.schema.Types[typ.NamedType]
+	if def == nil {
+		return nil
+	}
+	switch def.Kind {
+	case ast.Enum:
+		if name, ok := v.(string); !ok || def.EnumValues.ForName(name) == nil {
+			return badEnum(def, v, path)
+		}
+	case ast.InputObject:
+		fields, _ := v.(map[string]any)
+		for _, f := range def.Fields {
+			if err := s.check(f.Type, fields[f.Name], path+"."+f.Name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// badEnum is the error for a value an enum does not define: it names the
+// variable, the value and the values allowed.
+func badEnum(def *ast.Definition, v any, path string) *gqlerror.Error {
+	names := make([]string, len(def.EnumValues))
+	for i, ev := range def.EnumValues {
+		names[i] = ev.Name
+	}
+	e := gqlerror.Errorf("variable $%s: %q is not a %s: use one of %s (enum values are case-sensitive)",
+		path, fmt.Sprint(v), def.Name, strings.Join(names, ", "))
+	setCode(e, errcode.BadUserInput)
+	e.Extensions["field"] = path
+	return e
+}

@@ -1,0 +1,59 @@
+package server_test
+
+import (
+	"testing"
+)
+
+// TestEnumsAreCaseExact: an enum value the schema does not define is refused
+// in every position, with BAD_USER_INPUT naming the variable, the value and
+// the values allowed. Before, wrong-case values in variables passed
+// validation and became a kind that matched nothing: coverage answered
+// 0 covered, 139 uncovered, and no error.
+func TestEnumsAreCaseExact(t *testing.T) {
+	f := newSyncFixture(t)
+	cases := []struct {
+		name, query string
+		vars        map[string]any
+		field       string
+		message     string
+	}{
+		{"coverage kinds", `query($k: [PlatformKind!]!) { coverage(kinds: $k) { totals { covered uncovered } } }`,
+			map[string]any{"k": []string{"workstation"}}, "k[0]", `"workstation" is not a PlatformKind: use one of LIAISON_GROUP, WORKSTATION, SECTOR_HALL`},
+		{"second of a list", `query($k: [PlatformKind!]!) { coverage(kinds: $k) { totals { covered } } }`,
+			map[string]any{"k": []string{"WORKSTATION", "Sector_Hall"}}, "k[1]", `"Sector_Hall"`},
+		{"nearest kinds", `query($k: PlatformKind!) { nearestPlatforms(lon: 117.36, lat: 25.94, kinds: [$k]) { distanceMetres } }`,
+			map[string]any{"k": "Workstation"}, "k", `"Workstation" is not a PlatformKind`},
+		{"filter kinds", `query($f: PlatformFilter) { platforms(filter: $f) { totalCount } }`,
+			map[string]any{"f": map[string]any{"kinds": []string{"workstation"}}}, "f.kinds[0]", `"workstation"`},
+		{"filter provenance", `query($f: PlatformFilter) { platforms(filter: $f) { totalCount } }`,
+			map[string]any{"f": map[string]any{"provenance": "real"}}, "f.provenance", `"real" is not a Provenance: use one of REAL, ILLUSTRATIVE`},
+		{"filter status", `query($f: PlatformFilter) { platforms(filter: $f) { totalCount } }`,
+			map[string]any{"f": map[string]any{"status": "Active"}}, "f.status", `"Active" is not a PlatformStatus`},
+		{"enum variable inside a literal", `query($s: PlatformStatus) { platforms(filter: {status: $s}) { totalCount } }`,
+			map[string]any{"s": "active"}, "s", `"active"`},
+		{"uncovered kinds", `query($k: [PlatformKind!]!) { uncoveredTownships(kinds: $k) { totalCount } }`,
+			map[string]any{"k": []string{"liaison_group"}}, "k[0]", `"liaison_group"`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			wantError(t, post(t, f.h, c.query, c.vars), "BAD_USER_INPUT", c.field, c.message)
+		})
+	}
+	t.Run("mutation input", func(t *testing.T) {
+		p := f.platformByExternalID(t, "WS-0001")
+		in := p.Input
+		in["kind"] = "workstation"
+		r := postAuth(t, f.h, f.admin, `mutation($id: ID!, $in: PlatformInput!, $v: Int!) {
+			updatePlatform(id: $id, input: $in, expectedVersion: $v) { version } }`,
+			map[string]any{"id": p.ID, "in": in, "v": p.Version})
+		wantError(t, r, "BAD_USER_INPUT", "in.kind", `"workstation" is not a PlatformKind`)
+	})
+	t.Run("exact values pass", func(t *testing.T) {
+		var d struct{ Coverage struct{ Totals struct{ Covered int } } }
+		data(t, f.h, `query($k: [PlatformKind!]!) { coverage(kinds: $k) { totals { covered } } }`,
+			map[string]any{"k": []string{"WORKSTATION"}}, &d)
+		if d.Coverage.Totals.Covered == 0 {
+			t.Error("no township covered by workstations")
+		}
+	})
+}
