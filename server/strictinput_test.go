@@ -49,7 +49,9 @@ func TestEnumsAreCaseExact(t *testing.T) {
 		wantError(t, r, "BAD_USER_INPUT", "in.kind", `"workstation" is not a PlatformKind`)
 	})
 	t.Run("exact values pass", func(t *testing.T) {
-		var d struct{ Coverage struct{ Totals struct{ Covered int } } }
+		var d struct {
+			Coverage struct{ Totals struct{ Covered int } }
+		}
 		data(t, f.h, `query($k: [PlatformKind!]!) { coverage(kinds: $k) { totals { covered } } }`,
 			map[string]any{"k": []string{"WORKSTATION"}}, &d)
 		if d.Coverage.Totals.Covered == 0 {
