@@ -38,7 +38,7 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
 	srv.Use(extension.Introspection{})
-	srv.Use(&strictEnums{})
+	srv.Use(&strictVariables{})
 	srv.Use(&limits{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxComplexity: cfg.MaxComplexity, cache: cache})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))

@@ -59,3 +59,25 @@ func TestEnumsAreCaseExact(t *testing.T) {
 		}
 	})
 }
+
+// TestNumbersAreNumbers: a string is no Int or Float, and NaN and infinity
+// are no numbers. Before, "10" was read as 10 and "NaN" as NaN.
+func TestNumbersAreNumbers(t *testing.T) {
+	h := newHandler(t, nil)
+	cases := []struct {
+		name, query string
+		vars        map[string]any
+		field       string
+	}{
+		{"string for Int", `query($n: Int) { platforms(first: $n) { totalCount } }`, map[string]any{"n": "10"}, "n"},
+		{"NaN for Float", `query($x: Float!) { nearestPlatforms(lon: $x, lat: 25.9) { distanceMetres } }`, map[string]any{"x": "NaN"}, "x"},
+		{"Infinity for Float", `query($x: Float!) { nearestPlatforms(lon: 117.3, lat: $x) { distanceMetres } }`, map[string]any{"x": "Infinity"}, "x"},
+		{"string radius in an input object", `query($n: NearInput) { platforms(near: $n) { totalCount } }`,
+			map[string]any{"n": map[string]any{"lon": 117.3, "lat": 25.9, "radiusMetres": "5000"}}, "n.radiusMetres"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			wantError(t, post(t, h, c.query, c.vars), "BAD_USER_INPUT", c.field, "want a finite JSON number")
+		})
+	}
+}

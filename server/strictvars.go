@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"encoding/json"
+	"math"
 	"fmt"
 	"strings"
 
@@ -12,30 +14,33 @@ import (
 	"civicmap/errcode"
 )
 
-// strictEnums refuses a variable holding an enum value the schema does not
-// define. gqlparser checks enum literals exactly but enum values in variables
+// strictVariables refuses a variable holding a value the schema does not
+// define, which gqlparser and gqlgen would otherwise coerce into something
+// else. gqlparser checks enum literals exactly but enum values in variables
 // without regard to case, and gqlgen's lookup for enums bound to db's
 // constants turns a name it lacks into the zero value: "workstation" became
 // an empty kind that matched nothing, and coverage answered a false map with
-// no error. This checks every variable, in lists and input objects at any
-// depth, after gqlparser has coerced them and before any resolver runs.
-type strictEnums struct {
+// no error. Likewise a string in an Int or Float variable ("10", "NaN",
+// "Infinity") was parsed into a number. This checks every variable, in lists
+// and input objects at any depth, after gqlparser has coerced them and before
+// any resolver runs.
+type strictVariables struct {
 	schema *ast.Schema
 }
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-} = &strictEnums{}
+} = &strictVariables{}
 
-func (*strictEnums) ExtensionName() string { return "civicmap strict enums" }
+func (*strictVariables) ExtensionName() string { return "civicmap strict variables" }
 
-func (s *strictEnums) Validate(schema graphql.ExecutableSchema) error {
+func (s *strictVariables) Validate(schema graphql.ExecutableSchema) error {
 	s.schema = schema.Schema()
 	return nil
 }
 
-func (s *strictEnums) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
+func (s *strictVariables) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
 	o := op.Doc.Operations.ForName(op.OperationName)
 	if o == nil {
 		return nil
@@ -52,7 +57,7 @@ func (s *strictEnums) MutateOperationContext(_ context.Context, op *graphql.Oper
 
 // check checks the enum values in v, a variable's value of type typ, at path
 // (e.g. "k[0]", "filter.kinds[1]").
-func (s *strictEnums) check(typ *ast.Type, v any, path string) *gqlerror.Error {
+func (s *strictVariables) check(typ *ast.Type, v any, path string) *gqlerror.Error {
 	if v == nil {
 		return nil
 	}
@@ -77,6 +82,8 @@ func (s *strictEnums) check(typ *ast.Type, v any, path string) *gqlerror.Error {
 		if name, ok := v.(string); !ok || def.EnumValues.ForName(name) == nil {
 			return badEnum(def, v, path)
 		}
+	case ast.Scalar:
+		return checkNumber(typ.NamedType, v, path)
 	case ast.InputObject:
 		fields, _ := v.(map[string]any)
 		for _, f := range def.Fields {
@@ -86,6 +93,49 @@ func (s *strictEnums) check(typ *ast.Type, v any, path string) *gqlerror.Error {
 		}
 	}
 	return nil
+}
+
+// checkNumber refuses what is not a finite JSON number in an Int or Float
+// variable: GraphQL's input coercion takes no strings for them, and JSON has
+// no NaN or infinity.
+func checkNumber(scalar string, v any, path string) *gqlerror.Error {
+	if scalar != "Int" && scalar != "Float" {
+		return nil
+	}
+	var f float64
+	switch n := v.(type) {
+	case int, int32, int64:
+		return nil
+	case float64:
+		f = n
+	case json.Number:
+		var err error
+		if f, err = n.Float64(); err != nil {
+			return badNumber(scalar, v, path)
+		}
+	default:
+		return badNumber(scalar, v, path)
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return badNumber(scalar, v, path)
+	}
+	return nil
+}
+
+func badNumber(scalar string, v any, path string) *gqlerror.Error {
+	e := gqlerror.Errorf("variable $%s: want a finite JSON number for %s, got %s", path, scalar, describe(v))
+	setCode(e, errcode.BadUserInput)
+	e.Extensions["field"] = path
+	return e
+}
+
+// describe names a JSON value for a message: a string quoted, other values by
+// their JSON type.
+func describe(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("the string %q", s)
+	}
+	return fmt.Sprintf("%v", v)
 }
 
 // badEnum is the error for a value an enum does not define: it names the
