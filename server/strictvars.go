@@ -3,8 +3,8 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"math"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
