@@ -206,6 +206,18 @@ func (row *ImportRow) check() error {
 	case row.UpdatedAt != nil && row.UpdatedAt.Before(*row.CreatedAt):
 		return errcode.Invalid("updatedAt", "%s is before createdAt %s", row.UpdatedAt.Format(time.RFC3339Nano), row.CreatedAt.Format(time.RFC3339Nano))
 	}
+	now := time.Now()
+	for _, t := range []struct {
+		field string
+		at    *time.Time
+	}{{"createdAt", row.CreatedAt}, {"updatedAt", row.UpdatedAt}} {
+		if t.at == nil {
+			continue
+		}
+		if err := CheckTime(t.field, *t.at, now); err != nil {
+			return err
+		}
+	}
 	return row.Platform.check()
 }
 

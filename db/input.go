@@ -99,6 +99,11 @@ func (in *PlatformInput) check() error {
 	if err := in.checkEnums(); err != nil {
 		return err
 	}
+	if in.EstablishedOn != nil {
+		if err := CheckTime("input.establishedOn", *in.EstablishedOn, time.Now()); err != nil {
+			return err
+		}
+	}
 	if err := in.checkSector(); err != nil {
 		return err
 	}

@@ -1,7 +1,11 @@
 package server_test
 
 import (
+	"encoding/json"
+	"maps"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestEnumsAreCaseExact: an enum value the schema does not define is refused
@@ -79,5 +83,61 @@ func TestNumbersAreNumbers(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			wantError(t, post(t, h, c.query, c.vars), "BAD_USER_INPUT", c.field, "want a finite JSON number")
 		})
+	}
+}
+
+// TestImportRefusesImpossibleTimes: an imported record's createdAt and
+// updatedAt, and any establishedOn, lie between the founding of the CPPCC and
+// now (plus a little clock skew). Before, createdAt 1900-01-01 and updatedAt
+// 2999-12-31 were stored and exported as they were.
+func TestImportRefusesImpossibleTimes(t *testing.T) {
+	f := newSyncFixture(t)
+	_, body := export(t, f.h, "ndjson")
+	var rec map[string]any
+	for l := range strings.Lines(string(body)) {
+		if strings.Contains(l, `"kind":"WORKSTATION"`) {
+			if err := json.Unmarshal([]byte(l), &rec); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	rec["externalId"] = "WS-TIME-1"
+	delete(rec, "id")
+	delete(rec, "version")
+	line := func(kv ...any) string {
+		r := maps.Clone(rec)
+		for i := 0; i < len(kv); i += 2 {
+			r[kv[i].(string)] = kv[i+1]
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b) + "\n"
+	}
+	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	cases := []struct {
+		name, data, field, message string
+	}{
+		{"createdAt 1900", line("createdAt", "1900-01-01T00:00:00Z", "updatedAt", "2020-01-01T00:00:00Z"),
+			"rows[0].createdAt", "before 1949-09-21"},
+		{"updatedAt 2999", line("createdAt", "2020-01-01T00:00:00Z", "updatedAt", "2999-12-31T00:00:00Z"),
+			"rows[0].updatedAt", "in the future"},
+		{"updatedAt an hour ahead", line("createdAt", "2020-01-01T00:00:00Z", "updatedAt", future),
+			"rows[0].updatedAt", "in the future"},
+		{"establishedOn 1900", line("establishedOn", "1900-01-01"), "rows[0].platform.establishedOn", "before 1949-09-21"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := postAuth(t, f.h, f.admin, importFileMutation, map[string]any{"format": "NDJSON", "data": c.data, "dry": false})
+			wantError(t, r, "BAD_USER_INPUT", c.field, c.message)
+		})
+	}
+	var d struct{ ImportPlatformFile importReport }
+	data2(t, f.h, f.admin, importFileMutation, map[string]any{"format": "NDJSON",
+		"data": line("createdAt", "2020-01-01T00:00:00Z", "updatedAt", "2021-01-01T00:00:00Z"), "dry": true}, &d)
+	if d.ImportPlatformFile.Created != 1 {
+		t.Errorf("a plausible history: %+v", d.ImportPlatformFile)
 	}
 }
