@@ -141,3 +141,23 @@ func TestImportRefusesImpossibleTimes(t *testing.T) {
 		t.Errorf("a plausible history: %+v", d.ImportPlatformFile)
 	}
 }
+
+// TestScalarsSaySpecification: the custom scalars name their specification
+// (@specifiedBy), so that client generators can map them to types.
+func TestScalarsSaySpecification(t *testing.T) {
+	h := newHandler(t, nil)
+	for name, want := range map[string]string{
+		"GeoJSON":           "https://www.rfc-editor.org/rfc/rfc7946",
+		"FeatureCollection": "https://www.rfc-editor.org/rfc/rfc7946#section-3.3",
+		"Date":              "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
+		"DateTime":          "https://www.rfc-editor.org/rfc/rfc3339",
+	} {
+		var d struct {
+			Type struct{ SpecifiedByURL *string } `json:"__type"`
+		}
+		data(t, h, `query($n: String!) { __type(name: $n) { specifiedByURL } }`, map[string]any{"n": name}, &d)
+		if got := d.Type.SpecifiedByURL; got == nil || *got != want {
+			t.Errorf("%s: specifiedByURL %v, want %s", name, got, want)
+		}
+	}
+}
