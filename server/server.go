@@ -34,6 +34,15 @@ type Config struct {
 	// subscriptions stream for as long as they need; without this, a client
 	// that stops reading would hold a database connection and its snapshot.
 	ExportWriteTimeout time.Duration
+	// RequestTimeout bounds all the work of one request (GraphQL over HTTP,
+	// tiles, GeoJSON layers): when it passes, every statement the request still
+	// runs is cancelled and the client gets TIMEOUT. StatementTimeout bounds
+	// each statement; without this, a request of many statements had no bound.
+	RequestTimeout time.Duration
+	// MaxResponseBytes bounds a GraphQL response's data: one over it is
+	// dropped and answered QUERY_TOO_COMPLEX, so no request sends (and holds
+	// in socket buffers) more.
+	MaxResponseBytes int
 	// CORSOrigins are the origins whose pages may read the map endpoints,
 	// the exports and /graphql (cors.go): "*" for any, none for CORS off.
 	CORSOrigins []string
@@ -48,6 +57,8 @@ func DefaultConfig() Config {
 		ShutdownGrace:      20 * time.Second,
 		FeedPoll:           250 * time.Millisecond,
 		ExportWriteTimeout: 30 * time.Second,
+		RequestTimeout:     15 * time.Second,
+		MaxResponseBytes:   32 << 20,
 		CORSOrigins:        []string{"*"},
 	}
 }
@@ -65,7 +76,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, db: d, log: log}
 	res := &resolvers.Resolver{DB: d, Feed: resolvers.NewFeed(d, cfg.FeedPoll, log)}
 	exec := s.authenticate(newGraphQL(res, cfg, log))
-	gql := serveGraphQL(exec)
+	gql := withDeadline(cfg.RequestTimeout, serveGraphQL(exec))
 	// The map page, GraphiQL and their files (package web, embedded in the binary).
 	site := web.New()
 	graphiql := site.GraphiQL()
@@ -85,10 +96,11 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	}))
 	mux.Handle("GET /playground", graphiql)
 	mux.HandleFunc("GET /export/{file}", s.exportPlatforms)
-	mux.HandleFunc("GET /tiles.json", s.tileJSON)
-	mux.HandleFunc("GET /tiles/{z}/{x}/{y}", s.tile)
-	mux.HandleFunc("GET /geojson/platforms", s.geoJSONPlatforms)
-	mux.HandleFunc("GET /geojson/townships", s.geoJSONTownships)
+	bounded := func(h http.HandlerFunc) http.Handler { return withDeadline(cfg.RequestTimeout, h) }
+	mux.Handle("GET /tiles.json", bounded(s.tileJSON))
+	mux.Handle("GET /tiles/{z}/{x}/{y}", bounded(s.tile))
+	mux.Handle("GET /geojson/platforms", bounded(s.geoJSONPlatforms))
+	mux.Handle("GET /geojson/townships", bounded(s.geoJSONTownships))
 	mux.Handle("GET /{$}", site.Page())
 	mux.Handle("GET /static/", site.Static("/static/"))
 	mux.Handle("GET /glyphs/{fontstack}/{range}", web.Glyphs())
@@ -122,6 +134,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		err = serr
 	}
 	return err
+}
+
+// withDeadline gives each request d to finish: its context, and with it every
+// statement it runs, is cancelled then. Subscriptions and exports are not
+// bounded this way: they last as long as their client reads.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	if d <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // isWebsocket reports whether r asks to become a WebSocket.
