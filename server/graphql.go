@@ -39,7 +39,8 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	srv.SetQueryCache(cache)
 	srv.Use(extension.Introspection{})
 	srv.Use(&strictVariables{})
-	srv.Use(&limits{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxComplexity: cfg.MaxComplexity, cache: cache})
+	srv.Use(&limits{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxComplexity: cfg.MaxComplexity,
+		heavyCost: cfg.HeavyCost, cache: cache})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	// Fresh loaders for each response, not each HTTP request: a subscription

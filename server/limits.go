@@ -22,7 +22,11 @@ type limits struct {
 	maxDepth      int
 	maxFields     int
 	maxComplexity int
-	schema        graphql.ExecutableSchema
+	// heavyCost is the cost from which an operation runs on the database's
+	// heavy pool (db.WithHeavy), so that costly queries share a bounded part
+	// of the connections and cheap ones always find one.
+	heavyCost int
+	schema    graphql.ExecutableSchema
 	// cache is the executor's query cache: a document in it has passed
 	// validation once and need not be measured before validation again.
 	cache graphql.Cache[*ast.QueryDocument]
@@ -32,7 +36,12 @@ var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationParameterMutator
 	graphql.OperationContextMutator
+	graphql.OperationInterceptor
 } = &limits{}
+
+// costStat is the name under which MutateOperationContext notes an
+// operation's cost for InterceptOperation.
+const costStat = "civicmapCost"
 
 func (l limits) ExtensionName() string { return "civicmap limits" }
 
@@ -94,11 +103,22 @@ func (l limits) MutateOperationContext(ctx context.Context, op *graphql.Operatio
 	if err := l.check(measure(o.SelectionSet, 1, l.maxFields)); err != nil {
 		return err
 	}
-	if c := operationCost(ctx, l.schema, o, op.Variables, l.maxComplexity); c > l.maxComplexity {
+	c := operationCost(ctx, l.schema, o, op.Variables, l.maxComplexity)
+	if c > l.maxComplexity {
 		return tooComplex("the query's cost is over %d; the limit is %d: ask for smaller pages (`first`), fewer nested lists, "+
 			"a smaller radius or polygon, or fewer aliases of a costly field", l.maxComplexity, l.maxComplexity)
 	}
+	op.Stats.SetExtension(costStat, c)
 	return nil
+}
+
+// InterceptOperation sends an operation that costs heavyCost or more to the
+// heavy pool.
+func (l limits) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if c, _ := graphql.GetOperationContext(ctx).Stats.GetExtension(costStat).(int); l.heavyCost > 0 && c >= l.heavyCost {
+		ctx = db.WithHeavy(ctx)
+	}
+	return next(ctx)
 }
 
 func tooComplex(format string, args ...any) *gqlerror.Error {

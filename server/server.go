@@ -24,6 +24,14 @@ type Config struct {
 	MaxDepth      int
 	MaxFields     int
 	MaxComplexity int
+	// HeavyCost is the cost from which a query runs on the database's heavy
+	// pool (db.Pools.Heavy): a coverage, a worklist, a map layer, big pages.
+	HeavyCost int
+	// MaxExports is how many exports may stream at once; more answer 503.
+	// Exports run on the heavy pool, and a client reading slowly holds its
+	// connection for up to ExportWriteTimeout per write, so this keeps
+	// exports from taking all of it.
+	MaxExports int
 	// ShutdownGrace is how long in-flight requests may take to finish once the
 	// server is told to stop.
 	ShutdownGrace time.Duration
@@ -54,6 +62,8 @@ func DefaultConfig() Config {
 		MaxDepth:           15,
 		MaxFields:          500,
 		MaxComplexity:      200_000,
+		HeavyCost:          10_000,
+		MaxExports:         2,
 		ShutdownGrace:      20 * time.Second,
 		FeedPoll:           250 * time.Millisecond,
 		ExportWriteTimeout: 30 * time.Second,
@@ -65,7 +75,9 @@ func DefaultConfig() Config {
 
 // Server serves civicmap over HTTP.
 type Server struct {
-	cfg     Config
+	cfg Config
+	// exports holds a token for each export streaming (MaxExports).
+	exports chan struct{}
 	db      *db.DB
 	log     *slog.Logger
 	handler http.Handler
@@ -73,7 +85,7 @@ type Server struct {
 
 // New returns a server answering from d.
 func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, db: d, log: log}
+	s := &Server{cfg: cfg, db: d, log: log, exports: make(chan struct{}, max(cfg.MaxExports, 1))}
 	res := &resolvers.Resolver{DB: d, Feed: resolvers.NewFeed(d, cfg.FeedPoll, log)}
 	exec := s.authenticate(newGraphQL(res, cfg, log))
 	gql := withDeadline(cfg.RequestTimeout, serveGraphQL(exec))
