@@ -51,6 +51,15 @@ type Config struct {
 	// dropped and answered QUERY_TOO_COMPLEX, so no request sends (and holds
 	// in socket buffers) more.
 	MaxResponseBytes int
+	// IdleTimeout closes a kept-alive connection that sends no new request
+	// for this long; HeaderTimeout one that takes longer to send a request's
+	// headers; BodyTimeout a request whose body takes longer to arrive. Each
+	// holds a socket and a goroutine; without them 300 idle connections and
+	// 200 POSTs trickling a byte a second stayed open indefinitely.
+	IdleTimeout, HeaderTimeout, BodyTimeout time.Duration
+	// MaxHeaderBytes bounds a request's headers (431 beyond it). Bodies are
+	// bounded where they are read (maxBody).
+	MaxHeaderBytes int
 	// CORSOrigins are the origins whose pages may read the map endpoints,
 	// the exports and /graphql (cors.go): "*" for any, none for CORS off.
 	CORSOrigins []string
@@ -69,6 +78,10 @@ func DefaultConfig() Config {
 		ExportWriteTimeout: 30 * time.Second,
 		RequestTimeout:     15 * time.Second,
 		MaxResponseBytes:   32 << 20,
+		IdleTimeout:        60 * time.Second,
+		HeaderTimeout:      10 * time.Second,
+		BodyTimeout:        30 * time.Second,
+		MaxHeaderBytes:     64 << 10,
 		CORSOrigins:        []string{"*"},
 	}
 }
@@ -126,9 +139,14 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Serve serves on ln until ctx is done, then stops accepting connections and
 // lets in-flight requests finish (up to ShutdownGrace) before it returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	// No ReadTimeout: it would also bound the requests without a body, whose
+	// connection net/http watches with a read that would then cancel a long
+	// export or subscription. bodyDeadline bounds bodies instead.
 	hs := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler:           bodyDeadline(s.cfg.BodyTimeout, s.handler),
+		ReadHeaderTimeout: s.cfg.HeaderTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
