@@ -109,6 +109,14 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return gqlErr
 		}
+		// The cause, before the message the client sees replaces it: for an
+		// error gqlgen wrapped, out is err itself.
+		cause := err.Error()
+		if errcode.Classify(err) == errcode.Internal && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			// The request deadline cancelled a statement that reported it
+			// as something else: GEOS, interrupted, raises XX000.
+			err = errcode.TimedOut(err)
+		}
 		out := graphql.DefaultErrorPresenter(ctx, err)
 		code := errcode.Classify(err)
 		out.Message = errcode.PublicMessage(err)
@@ -129,10 +137,26 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 				out.Extensions["field"] = field
 			}
 		}
-		if code == errcode.Internal || code == errcode.ServiceUnavailable || code == errcode.Timeout {
-			log.ErrorContext(ctx, "graphql error", "code", code, "path", out.Path.String(), "err", err)
-		}
+		logError(ctx, log, out, code, err, cause)
 		return out
+	}
+}
+
+// logError logs the cause of an error that is not the client's, with the
+// request id, which the client gets too (extensions.requestId). A request
+// whose client went away is no error of the server's: it is noted at INFO.
+func logError(ctx context.Context, log *slog.Logger, out *gqlerror.Error, code errcode.Code, err error, cause string) {
+	if code != errcode.Internal && code != errcode.ServiceUnavailable && code != errcode.Timeout {
+		return
+	}
+	id := requestID(ctx)
+	if errors.Is(err, context.Canceled) {
+		log.InfoContext(ctx, "client disconnected before the answer", "request_id", id, "path", out.Path.String())
+		return
+	}
+	log.ErrorContext(ctx, "graphql error", "request_id", id, "code", code, "path", out.Path.String(), "err", cause)
+	if id != "" {
+		out.Extensions["requestId"] = id
 	}
 }
 

@@ -152,8 +152,8 @@ func checkNoLeak(t *testing.T, res gqlResult) {
 			}
 		}
 		for k := range e.Extensions {
-			if k != "code" && k != "field" {
-				t.Errorf("error extension %q = %v: only code and field belong there", k, e.Extensions[k])
+			if k != "code" && k != "field" && k != "requestId" {
+				t.Errorf("error extension %q = %v: only code, field and requestId belong there", k, e.Extensions[k])
 			}
 		}
 	}
