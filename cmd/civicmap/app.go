@@ -8,7 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
+	"runtime/debug"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -97,9 +100,22 @@ func (a *App) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.limitMemory()
+	go server.ReturnMemory(ctx, 10*time.Second)
 	srv := server.New(cfg, db.NewPools(pools), a.Log)
 	a.Log.Info("serving", "graphql", "http://"+a.Addr()+"/graphql", "readyz", "http://"+a.Addr()+"/readyz")
 	return srv.Serve(ctx, a.ln)
+}
+
+// limitMemory sets the runtime's soft memory limit from the config, unless
+// GOMEMLIMIT sets it. Past the limit the runtime collects more often rather
+// than grow; the cost limits keep any one request far below it.
+func (a *App) limitMemory() {
+	if os.Getenv("GOMEMLIMIT") != "" || a.Config.MemoryLimitMiB <= 0 {
+		return
+	}
+	debug.SetMemoryLimit(int64(a.Config.MemoryLimitMiB) << 20)
+	a.Log.Info("memory limit", "mib", a.Config.MemoryLimitMiB)
 }
 
 // servePools opens the heavy and health pools beside the main one. Health

@@ -25,7 +25,10 @@ type config struct {
 	// on the other, so neither can starve the other. 0 is pgx's default.
 	DBMaxConns   int
 	DBHeavyConns int
-	LogFormat    string
+	// MemoryLimitMiB is the Go runtime's soft memory limit (GOMEMLIMIT), in
+	// MiB; 0 for none. GOMEMLIMIT, when set, wins.
+	MemoryLimitMiB int
+	LogFormat      string
 	// CORSOrigins is the comma-separated origins whose pages may read the
 	// API (server.Config.CORSOrigins): "*", "none", or "" for the server's
 	// default.
@@ -49,6 +52,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 		"database connections for cheap reads and writes (CIVICMAP_DB_MAX_CONNS)")
 	fs.IntVar(&c.DBHeavyConns, "db-heavy-conns", envInt("CIVICMAP_DB_HEAVY_CONNS", 3),
 		"database connections for costly queries and exports, apart from the others (CIVICMAP_DB_HEAVY_CONNS)")
+	fs.IntVar(&c.MemoryLimitMiB, "memory-limit-mib", envInt("CIVICMAP_MEMORY_LIMIT_MIB", 256),
+		"soft memory limit of the Go runtime in MiB, 0 for none; GOMEMLIMIT wins when set (CIVICMAP_MEMORY_LIMIT_MIB)")
 	fs.StringVar(&c.LogFormat, "log-format", env("CIVICMAP_LOG_FORMAT", "text"), "text or json (CIVICMAP_LOG_FORMAT)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", env("CIVICMAP_CORS_ORIGINS", "*"),
 		"origins whose web pages may read the API, comma-separated (https://map.example.org), * for any, none for CORS off (CIVICMAP_CORS_ORIGINS)")
@@ -81,6 +86,9 @@ func (c *config) check() error {
 	}
 	if c.StatementTimeout <= 0 {
 		return fmt.Errorf("-statement-timeout: must be positive, got %s", c.StatementTimeout)
+	}
+	if c.MemoryLimitMiB < 0 {
+		return fmt.Errorf("-memory-limit-mib: want a size in MiB, or 0 for none, got %d", c.MemoryLimitMiB)
 	}
 	if c.DBMaxConns < 0 || c.DBHeavyConns < 0 {
 		return fmt.Errorf("-db-max-conns and -db-heavy-conns: want a number of connections, got %d and %d", c.DBMaxConns, c.DBHeavyConns)
