@@ -47,6 +47,9 @@ func (l limits) ExtensionName() string { return "civicmap limits" }
 
 func (l *limits) Validate(schema graphql.ExecutableSchema) error {
 	l.schema = schema
+	if err := resolvers.CheckLookAhead(schema.Schema()); err != nil {
+		return err
+	}
 	return checkCostNames(schema.Schema())
 }
 
