@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -62,12 +63,17 @@ func (s *strictVariables) check(typ *ast.Type, v any, path string) *gqlerror.Err
 		return nil
 	}
 	if typ.Elem != nil {
-		list, ok := v.([]any)
-		if !ok { // a single value where a list is expected: coerced to a list of one
+		list := reflect.ValueOf(v)
+		if list.Kind() != reflect.Slice { // a single value where a list is expected: coerced to a list of one
 			return s.check(typ.Elem, v, path)
 		}
-		for i, item := range list {
-			if err := s.check(typ.Elem, item, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+		seen := map[any]bool{}
+		for i := range list.Len() {
+			item, itemPath := list.Index(i).Interface(), fmt.Sprintf("%s[%d]", path, i)
+			if err := s.check(typ.Elem, item, itemPath); err != nil {
+				return err
+			}
+			if err := s.once(typ.Elem, item, itemPath, seen); err != nil {
 				return err
 			}
 		}
@@ -92,6 +98,22 @@ func (s *strictVariables) check(typ *ast.Type, v any, path string) *gqlerror.Err
 			}
 		}
 	}
+	return nil
+}
+
+// once refuses an enum value that a list gives twice: every list of enums
+// here is a set (kinds), and 10,000 copies of one kind would be read as one.
+func (s *strictVariables) once(typ *ast.Type, v any, path string, seen map[any]bool) *gqlerror.Error {
+	if def := s.schema.Types[typ.NamedType]; def == nil || def.Kind != ast.Enum {
+		return nil
+	}
+	if seen[v] {
+		e := gqlerror.Errorf("variable $%s: %v is given twice: give each value once", path, v)
+		setCode(e, errcode.BadUserInput)
+		e.Extensions["field"] = path
+		return e
+	}
+	seen[v] = true
 	return nil
 }
 
