@@ -76,11 +76,13 @@ func TestSlowClientsAreReaped(t *testing.T) {
 	t.Run("headers a byte at a time", func(t *testing.T) {
 		c := dial(t, app)
 		go func() {
+			pace := time.NewTicker(50 * time.Millisecond) // the slow client's pace
+			defer pace.Stop()
 			for _, b := range []byte("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ") {
 				if _, err := c.Write([]byte{b}); err != nil {
 					return
 				}
-				time.Sleep(50 * time.Millisecond) // the slow client's pace, not a wait for the server
+				<-pace.C
 			}
 		}()
 		closedWithin(t, c, within)
