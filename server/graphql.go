@@ -112,11 +112,7 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		// The cause, before the message the client sees replaces it: for an
 		// error gqlgen wrapped, out is err itself.
 		cause := err.Error()
-		if errcode.Classify(err) == errcode.Internal && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			// The request deadline cancelled a statement that reported it
-			// as something else: GEOS, interrupted, raises XX000.
-			err = errcode.TimedOut(err)
-		}
+		err = deadlineAware(ctx, err)
 		out := graphql.DefaultErrorPresenter(ctx, err)
 		code := errcode.Classify(err)
 		out.Message = errcode.PublicMessage(err)
@@ -140,6 +136,16 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		logError(ctx, log, out, code, err, cause)
 		return out
 	}
+}
+
+// deadlineAware makes err TIMEOUT when the request's deadline has passed:
+// the deadline cancelled a statement that then reported something else
+// (GEOS, interrupted, raises XX000).
+func deadlineAware(ctx context.Context, err error) error {
+	if errcode.Classify(err) == errcode.Internal && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return errcode.TimedOut(err)
+	}
+	return err
 }
 
 // logError logs the cause of an error that is not the client's, with the

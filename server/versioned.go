@@ -103,6 +103,7 @@ func etagMatches(header, tag string) bool {
 // writeError answers a failed read of a plain HTTP endpoint as JSON with the
 // error's code and public message; the cause is logged.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	err = deadlineAware(r.Context(), err)
 	code := errcode.Classify(err)
 	status := http.StatusInternalServerError
 	switch code {

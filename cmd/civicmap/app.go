@@ -96,6 +96,9 @@ func (a *App) Serve(ctx context.Context) error {
 	if origins != nil {
 		cfg.CORSOrigins = origins
 	}
+	if a.Config.RequestTimeout > 0 {
+		cfg.RequestTimeout = a.Config.RequestTimeout
+	}
 	pools, err := a.servePools(ctx)
 	if err != nil {
 		return err

@@ -20,6 +20,9 @@ type config struct {
 	LocalDBDir       string
 	LocalDBPort      int
 	StatementTimeout time.Duration
+	// RequestTimeout bounds all of one request's work (server.Config); 0
+	// keeps the server's default.
+	RequestTimeout time.Duration
 	// DBMaxConns and DBHeavyConns size the server's main and heavy pools
 	// (db.Pools): cheap reads and writes on one, costly queries and exports
 	// on the other, so neither can starve the other. 0 is pgx's default.
@@ -48,6 +51,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 		"port (and socket name) of the private cluster (CIVICMAP_LOCALDB_PORT)")
 	fs.DurationVar(&c.StatementTimeout, "statement-timeout", envDuration("CIVICMAP_STATEMENT_TIMEOUT", 5*time.Second),
 		"longest any one SQL statement may run (CIVICMAP_STATEMENT_TIMEOUT)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("CIVICMAP_REQUEST_TIMEOUT", 15*time.Second),
+		"longest one request may run, all its statements together; then it answers TIMEOUT (CIVICMAP_REQUEST_TIMEOUT)")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", envInt("CIVICMAP_DB_MAX_CONNS", 8),
 		"database connections for cheap reads and writes (CIVICMAP_DB_MAX_CONNS)")
 	fs.IntVar(&c.DBHeavyConns, "db-heavy-conns", envInt("CIVICMAP_DB_HEAVY_CONNS", 3),
