@@ -92,6 +92,9 @@ func (c *config) check() error {
 	if c.StatementTimeout <= 0 {
 		return fmt.Errorf("-statement-timeout: must be positive, got %s", c.StatementTimeout)
 	}
+	if c.RequestTimeout < 0 {
+		return fmt.Errorf("-request-timeout: must not be negative, got %s", c.RequestTimeout)
+	}
 	if c.MemoryLimitMiB < 0 {
 		return fmt.Errorf("-memory-limit-mib: want a size in MiB, or 0 for none, got %d", c.MemoryLimitMiB)
 	}
