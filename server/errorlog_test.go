@@ -94,3 +94,16 @@ func TestClientDisconnectIsNoError(t *testing.T) {
 		t.Errorf("the disconnect is not logged:\n%s", out)
 	}
 }
+
+// TestRESTClientDisconnectIsNoError: a client gone before a map layer is read
+// is logged at INFO, not as a failed read at ERROR.
+func TestRESTClientDisconnectIsNoError(t *testing.T) {
+	var logs logBuffer
+	h := server.New(server.DefaultConfig(), db.New(dbtest.NewDB(t)), slog.New(slog.NewJSONHandler(&logs, nil))).Handler()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(ctx, http.MethodGet, "/geojson/townships", nil))
+	if out := logs.String(); strings.Contains(out, `"level":"ERROR"`) || !strings.Contains(out, "client disconnected") {
+		t.Errorf("want an INFO line on the disconnect and no ERROR:\n%s", out)
+	}
+}
