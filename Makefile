@@ -65,6 +65,9 @@ test: postgis go-toolchain cc audit-deps web browser ## vet, gofmt check, go tes
 	go vet ./...
 	$(MAKE) fmt-check
 	go test -race -count=1 ./...
+	# The load and memory tests measure civicmap, not the race detector: they
+	# skip under -race and run here, alone on the machine.
+	go test -count=1 -run '^(TestIsolationUnderHeavyLoad|TestMemoryReturnsAfterABurst)$$' -v ./cmd/civicmap
 
 fuzz: postgis go-toolchain ## run each fuzz target for FUZZ_TIME (10s); a crash is saved in testdata/fuzz
 	@for t in $(FUZZ_TARGETS); do \

@@ -64,8 +64,7 @@ func (db *DB) County(ctx context.Context, field, code string) (*County, error) {
 		return nil, err
 	}
 	if len(cs) == 0 {
-		return nil, &errcode.Error{Code: errcode.NotFound, Field: field,
-			Message: field + ": no county-level unit of Sanming has code " + code}
+		return nil, errcode.Errorf(errcode.NotFound, "%s: no county-level unit of Sanming has code %s", field, code)
 	}
 	return &cs[0], nil
 }

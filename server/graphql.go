@@ -40,7 +40,7 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	srv.Use(extension.Introspection{})
 	srv.Use(&strictVariables{})
 	srv.Use(&limits{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxComplexity: cfg.MaxComplexity,
-		heavyCost: cfg.HeavyCost, cache: cache})
+		heavyCost: cfg.HeavyCost, heavy: make(chan struct{}, max(cfg.MaxHeavy, 1)), cache: cache})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	// Fresh loaders for each response, not each HTTP request: a subscription

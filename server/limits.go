@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"math"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -26,7 +27,12 @@ type limits struct {
 	// heavy pool (db.WithHeavy), so that costly queries share a bounded part
 	// of the connections and cheap ones always find one.
 	heavyCost int
-	schema    graphql.ExecutableSchema
+	// heavy holds a token for each heavy operation running: more wait, up
+	// to their deadline. A heavy query's work is in Go as much as in the
+	// database (13 MB of layers to write), so its share of the connections
+	// alone would not keep it from taking every core.
+	heavy  chan struct{}
+	schema graphql.ExecutableSchema
 	// cache is the executor's query cache: a document in it has passed
 	// validation once and need not be measured before validation again.
 	cache graphql.Cache[*ast.QueryDocument]
@@ -115,13 +121,28 @@ func (l limits) MutateOperationContext(ctx context.Context, op *graphql.Operatio
 	return nil
 }
 
-// InterceptOperation sends an operation that costs heavyCost or more to the
-// heavy pool.
+// InterceptOperation runs an operation that costs heavyCost or more on the
+// heavy pool, once one of the heavy slots is free.
 func (l limits) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	if c, _ := graphql.GetOperationContext(ctx).Stats.GetExtension(costStat).(int); l.heavyCost > 0 && c >= l.heavyCost {
-		ctx = db.WithHeavy(ctx)
+	c, _ := graphql.GetOperationContext(ctx).Stats.GetExtension(costStat).(int)
+	if l.heavyCost <= 0 || c < l.heavyCost || l.heavy == nil {
+		return next(ctx)
 	}
-	return next(ctx)
+	select {
+	case l.heavy <- struct{}{}:
+	case <-ctx.Done():
+		e := gqlerror.Errorf("%s: every slot for costly queries stayed busy", errcode.PublicMessage(errcode.TimedOut(ctx.Err())))
+		setCode(e, errcode.Timeout)
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{e}})
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { <-l.heavy }) }
+	rh := next(db.WithHeavy(ctx))
+	return func(ctx context.Context) *graphql.Response {
+		// A query or mutation answers once; its slot is free after it.
+		defer release()
+		return rh(ctx)
+	}
 }
 
 func tooComplex(format string, args ...any) *gqlerror.Error {

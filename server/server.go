@@ -27,6 +27,9 @@ type Config struct {
 	// HeavyCost is the cost from which a query runs on the database's heavy
 	// pool (db.Pools.Heavy): a coverage, a worklist, a map layer, big pages.
 	HeavyCost int
+	// MaxHeavy is how many heavy queries run at once; more wait for a slot,
+	// up to their deadline.
+	MaxHeavy int
 	// MaxExports is how many exports may stream at once; more answer 503.
 	// Exports run on the heavy pool, and a client reading slowly holds its
 	// connection for up to ExportWriteTimeout per write, so this keeps
@@ -72,6 +75,7 @@ func DefaultConfig() Config {
 		MaxFields:          500,
 		MaxComplexity:      200_000,
 		HeavyCost:          10_000,
+		MaxHeavy:           3,
 		MaxExports:         2,
 		ShutdownGrace:      20 * time.Second,
 		FeedPoll:           250 * time.Millisecond,

@@ -96,6 +96,9 @@ func (a *App) Serve(ctx context.Context) error {
 	if origins != nil {
 		cfg.CORSOrigins = origins
 	}
+	if a.Config.DBHeavyConns > 0 {
+		cfg.MaxHeavy = a.Config.DBHeavyConns // one heavy query per heavy connection
+	}
 	if a.Config.RequestTimeout > 0 {
 		cfg.RequestTimeout = a.Config.RequestTimeout
 	}

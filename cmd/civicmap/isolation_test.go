@@ -55,8 +55,8 @@ func cheapP50(t *testing.T, client *http.Client, url string, n int) time.Duratio
 // everything), the cheap query's median went from 2.1 ms to 5.4 s and /readyz
 // answered 503 in 9 of 12 probes.
 func TestIsolationUnderHeavyLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a load test")
+	if testing.Short() || raceDetector {
+		t.Skip("a load test: it measures civicmap only without the race detector (make test runs it so)")
 	}
 	app := startApp(t, nil, withDBConns(8, 3))
 	client := newClient()
