@@ -187,10 +187,9 @@ func measure(set ast.SelectionSet, level, limit int) (depth, fields int) {
 // setComplexity makes a list cost its length times what each element costs,
 // so a nested list of lists is priced as what it would return.
 func setComplexity(c *graph.ComplexityRoot) {
-	// A polygon is checked and tested against the index vertex by vertex,
-	// for every alias that passes it.
-	c.Query.Platforms = func(child int, _ *db.PlatformFilter, _ *db.Near, within *scalar.Geometry, _ *db.BBox, first *int, _ *string) int {
-		return satAdd(pageCost(child, first), vertices(within))
+	// The walker (cost.go) adds a polygon's vertices.
+	c.Query.Platforms = func(child int, _ *db.PlatformFilter, _ *db.Near, _ *scalar.Geometry, _ *db.BBox, first *int, _ *string) int {
+		return pageCost(child, first)
 	}
 	c.Query.Counties = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.Townships = func(child int, _ *string, first *int, _ *string) int { return pageCost(child, first) }
@@ -242,14 +241,6 @@ const (
 	// for 90 times at once: 120 MB, 4 s.
 	layerCost = 20_000
 )
-
-// vertices is the number of vertices of a polygon argument, 0 when there is none.
-func vertices(g *scalar.Geometry) int {
-	if g == nil || g.T == nil || g.Stride() == 0 {
-		return 0
-	}
-	return len(g.FlatCoords()) / g.Stride()
-}
 
 func pageCost(child int, first *int) int {
 	return listCost(child, orDefault(first, resolvers.DefaultFirst))
