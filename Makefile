@@ -37,12 +37,18 @@ MAPLIBRE_DIST   := $(WEB_DIR)/node_modules/maplibre-gl/dist
 # Go files outside dependency trees, for gofmt.
 GO_FILES         = $(shell find . -name '*.go' -not -path './.git/*' -not -path '*/node_modules/*')
 
+# The fuzz targets, package:name; `make fuzz` runs each for FUZZ_TIME. Their
+# seed corpora (f.Add and testdata/fuzz/) run with every `go test`.
+FUZZ_TIME    ?= 10s
+FUZZ_TARGETS := ./graph/scalar:FuzzUnmarshalGeoJSON ./graph/scalar:FuzzDate ./graph/scalar:FuzzDateTime \
+	./graph/relay:FuzzParseID ./exchange:FuzzRead ./server:FuzzTileCoords ./server:FuzzKindsParam
+
 # Extra arguments for `make run`, e.g. make run RUN_ARGS='--addr :9000'.
 # CIVICMAP_* variables (CIVICMAP_ADDR, CIVICMAP_DATA_DIR, …) pass through from
 # the environment unchanged.
 RUN_ARGS ?=
 
-.PHONY: help run test bench bench-load lint generate audit audit-deps web browser tools versions go-toolchain postgis cc node fmt-check
+.PHONY: help run test fuzz bench bench-load lint generate audit audit-deps web browser tools versions go-toolchain postgis cc node fmt-check
 
 help: ## list the targets
 	@echo 'usage: make <target>'
@@ -59,6 +65,15 @@ test: postgis go-toolchain cc audit-deps web browser ## vet, gofmt check, go tes
 	go vet ./...
 	$(MAKE) fmt-check
 	go test -race -count=1 -timeout 30m ./...
+	# The load and memory tests measure civicmap, not the race detector: they
+	# skip under -race and run here, alone on the machine.
+	go test -count=1 -run '^(TestIsolationUnderHeavyLoad|TestMemoryReturnsAfterABurst)$$' -v ./cmd/civicmap
+
+fuzz: postgis go-toolchain ## run each fuzz target for FUZZ_TIME (10s); a crash is saved in testdata/fuzz
+	@for t in $(FUZZ_TARGETS); do \
+		echo "--- $${t##*:} ($${t%%:*})"; \
+		go test -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZ_TIME) "$${t%%:*}"; \
+	done
 
 bench: postgis go-toolchain ## run the benchmarks against loaded data
 	go test -run '^$$' -bench . -benchmem ./...

@@ -255,9 +255,10 @@ func write(ctx context.Context, d *db.DB, pool *pgxpool.Pool, admin db.Writer, w
 // errRollback ends a transaction that is meant to roll back.
 var errRollback = errors.New("rolled back on purpose")
 
-// sleepyUpdate renames a platform in a transaction that sleeps up to 2 ms
-// before its write and up to 4 ms between the write and the commit, so that
-// transactions that started later often commit first. With rollback set it
+// sleepyUpdate renames a platform in a transaction that waits up to 2 ms
+// before its write and up to 4 ms between the write and the commit (in
+// PostgreSQL, pg_sleep), so that transactions that started later often commit
+// first. With rollback set it
 // rolls back instead of committing. It returns the version written.
 func sleepyUpdate(ctx context.Context, pool *pgxpool.Pool, rng *rand.Rand, id int64, name string, rollback bool) (int, error) {
 	before := time.Duration(rng.IntN(2000)) * time.Microsecond
@@ -267,11 +268,15 @@ func sleepyUpdate(ctx context.Context, pool *pgxpool.Pool, rng *rand.Rand, id in
 		if err := db.SetActor(ctx, tx, db.Actor{Name: "concurrency test"}); err != nil {
 			return err
 		}
-		time.Sleep(before)
+		if _, err := tx.Exec(ctx, `SELECT pg_sleep($1)`, before.Seconds()); err != nil {
+			return err
+		}
 		if err := tx.QueryRow(ctx, rawUpdateSQL, id, name).Scan(&version); err != nil {
 			return err
 		}
-		time.Sleep(after)
+		if _, err := tx.Exec(ctx, `SELECT pg_sleep($1)`, after.Seconds()); err != nil {
+			return err
+		}
 		if rollback {
 			return errRollback
 		}
@@ -333,7 +338,11 @@ func follow(ctx context.Context, d *db.DB, pageSize int, writersDone <-chan stru
 		if done {
 			return res
 		}
-		time.Sleep(time.Millisecond) // an integrator's poll interval, shortened
+		// An integrator's poll interval, shortened; the writers' end wakes it.
+		select {
+		case <-writersDone:
+		case <-time.After(time.Millisecond):
+		}
 	}
 }
 

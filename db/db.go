@@ -15,7 +15,9 @@ import (
 
 // DB runs the directory's queries on a pool.
 type DB struct {
-	pool     *pgxpool.Pool
+	pool *lanes
+	// health is the pool Ready uses; nil for the main one.
+	health   *pgxpool.Pool
 	coverage coverageCache
 }
 
@@ -59,18 +61,22 @@ func Open(ctx context.Context, url string, opts Options) (*pgxpool.Pool, error) 
 
 // New returns a DB over pool.
 func New(pool *pgxpool.Pool) *DB {
-	return &DB{pool: pool}
+	return NewPools(Pools{Main: pool})
 }
 
-// Pool returns the pool, for callers that run migrations or loads on it.
+// Pool returns the main pool, for callers that run migrations or loads on it.
 func (db *DB) Pool() *pgxpool.Pool {
-	return db.pool
+	return db.pool.main
 }
 
 // Ready reports whether the database answers and is migrated to the version this
 // binary expects.
 func (db *DB) Ready(ctx context.Context) error {
-	v, err := migrations.Version(ctx, db.pool)
+	pool := db.pool.main
+	if db.health != nil {
+		pool = db.health
+	}
+	v, err := migrations.Version(ctx, pool)
 	if err != nil {
 		return err
 	}

@@ -206,6 +206,18 @@ func (row *ImportRow) check() error {
 	case row.UpdatedAt != nil && row.UpdatedAt.Before(*row.CreatedAt):
 		return errcode.Invalid("updatedAt", "%s is before createdAt %s", row.UpdatedAt.Format(time.RFC3339Nano), row.CreatedAt.Format(time.RFC3339Nano))
 	}
+	now := time.Now()
+	for _, t := range []struct {
+		field string
+		at    *time.Time
+	}{{"createdAt", row.CreatedAt}, {"updatedAt", row.UpdatedAt}} {
+		if t.at == nil {
+			continue
+		}
+		if err := CheckTime(t.field, *t.at, now); err != nil {
+			return err
+		}
+	}
 	return row.Platform.check()
 }
 
@@ -298,7 +310,8 @@ func rowError(i int, row *ImportRow, err error) error {
 	where := rowName(i, row)
 	var e *errcode.Error
 	if !errors.As(err, &e) {
-		return fmt.Errorf("%s: %w", where, err)
+		// Not the row's fault: the database failed while writing it.
+		return fmt.Errorf("%s while the import was at %s: %w", databaseFailure(err), where, err)
 	}
 	field := e.Field
 	switch {
@@ -308,6 +321,18 @@ func rowError(i int, row *ImportRow, err error) error {
 		field = fmt.Sprintf("rows[%d].%s", i, field)
 	}
 	return &errcode.Error{Code: e.Code, Field: field, Message: where + ": " + e.Message, Extensions: e.Extensions, Err: e.Err}
+}
+
+// databaseFailure says what went wrong in the database, for errors no row
+// caused.
+func databaseFailure(err error) string {
+	switch errcode.Classify(err) {
+	case errcode.ServiceUnavailable:
+		return "the database went away"
+	case errcode.Timeout:
+		return "a statement took too long"
+	}
+	return "the database failed"
 }
 
 // sameAs reports whether writing in over p would change nothing.

@@ -99,6 +99,11 @@ func (in *PlatformInput) check() error {
 	if err := in.checkEnums(); err != nil {
 		return err
 	}
+	if in.EstablishedOn != nil {
+		if err := CheckTime("input.establishedOn", *in.EstablishedOn, time.Now()); err != nil {
+			return err
+		}
+	}
 	if err := in.checkSector(); err != nil {
 		return err
 	}
@@ -109,8 +114,9 @@ func (in *PlatformInput) check() error {
 // itself; an import read from a file needs this.
 func (in *PlatformInput) checkEnums() error {
 	switch {
-	case !slices.Contains([]PlatformKind{LiaisonGroup, Workstation, SectorHall}, in.Kind):
-		return errcode.Invalid("input.kind", "want LIAISON_GROUP, WORKSTATION or SECTOR_HALL, got %q", in.Kind)
+	case !slices.Contains(PlatformKinds, in.Kind):
+		_, err := ParsePlatformKind("input.kind", string(in.Kind))
+		return err
 	case !slices.Contains([]HostType{HostPublicUnit, HostTownship, HostSubdistrict, HostVillageCommunity, HostEnterprise, HostSectorBody}, in.HostType):
 		return errcode.Invalid("input.hostType", "want PUBLIC_UNIT, TOWNSHIP, SUBDISTRICT, VILLAGE_COMMUNITY, ENTERPRISE or SECTOR_BODY, got %q", in.HostType)
 	case !slices.Contains([]PlatformStatus{StatusActive, StatusSuspended, StatusClosed}, in.Status):

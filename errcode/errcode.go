@@ -95,6 +95,13 @@ func Classify(err error) Code {
 	return Internal
 }
 
+// TimedOut marks err, which a deadline caused whatever it says, as TIMEOUT.
+func TimedOut(err error) *Error {
+	return &Error{Code: Timeout, Message: timeoutMessage, Err: err}
+}
+
+const timeoutMessage = "the query took too long and was stopped; narrow it (fewer items, a smaller area) and try again"
+
 // PublicMessage is the message a client may see for err: the Error's own message,
 // or a generic one for anything unclassified, whose cause must only be logged.
 func PublicMessage(err error) string {
@@ -104,7 +111,7 @@ func PublicMessage(err error) string {
 	}
 	switch Classify(err) {
 	case Timeout:
-		return "the query took too long and was stopped; narrow it (fewer items, a smaller area) and try again"
+		return timeoutMessage
 	case ServiceUnavailable:
 		return "the database is not reachable right now; try again in a moment"
 	}

@@ -4,7 +4,6 @@
 package exchange
 
 import (
-	"strconv"
 	"time"
 
 	"civicmap/db"
@@ -37,15 +36,12 @@ type Record struct {
 	Version         int                `json:"version"`
 }
 
-// platformType is the type name inside a platform's global ID (graph/relay).
-const platformType = "Platform"
-
 // dateLayout is the Date scalar's.
 const dateLayout = time.DateOnly
 
 // FromPlatform returns the record of p.
 func FromPlatform(p *db.Platform) Record {
-	r := Record{ID: relay.ID(platformType, strconv.FormatInt(p.ID, 10)), ExternalID: p.ExternalID, Kind: p.Kind,
+	r := Record{ID: relay.PlatformID(p.ID), ExternalID: p.ExternalID, Kind: p.Kind,
 		Name: p.Name, OrganiserCode: p.OrganiserCode, TownshipCode: p.TownshipCode, CountyCode: p.CountyCode,
 		HostName: p.HostName, HostType: p.HostType, SectorCode: p.SectorCode, Address: p.Address, Lon: p.Lon,
 		Lat: p.Lat, PositionQuality: p.PositionQuality, Status: p.Status, Provenance: p.Provenance,

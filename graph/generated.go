@@ -2181,7 +2181,7 @@ A GeoJSON FeatureCollection (RFC 7946: WGS84, [lon, lat], 6 decimals) as a JSON 
 members before its features: ` + "`" + `attribution` + "`" + ` (the data's sources and licence, to show on the map) and ` + "`" + `version` + "`" + `
 (the data version it was read at, as in the map endpoints' ETag).
 """
-scalar FeatureCollection
+scalar FeatureCollection @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc7946#section-3.3")
 `, BuiltIn: false},
 	{Name: "../schema/platform.graphqls", Input: `"""
 A grassroots CPPCC platform: a township liaison group (乡镇联络组), a member workstation (委员工作站) or a
@@ -2506,13 +2506,13 @@ type PageInfo {
 """
 A geometry as GeoJSON (RFC 7946): WGS84, [lon, lat]. Points are ` + "`" + `{"type":"Point","coordinates":[lon,lat]}` + "`" + `.
 """
-scalar GeoJSON
+scalar GeoJSON @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc7946")
 
-"A calendar date, YYYY-MM-DD."
-scalar Date
+"A calendar date, YYYY-MM-DD (RFC 3339 full-date)."
+scalar Date @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6")
 
 "An instant, RFC 3339 with time zone (e.g. 2026-11-25T08:00:00Z)."
-scalar DateTime
+scalar DateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
 `, BuiltIn: false},
 	{Name: "../schema/spatial.graphqls", Input: `extend type Query {
   """

@@ -17,7 +17,7 @@ import (
 
 // ID is the resolver for the id field.
 func (r *countyResolver) ID(ctx context.Context, obj *db.County) (string, error) {
-	return relay.ID(countyType, obj.Code), nil
+	return relay.ID(relay.CountyType, obj.Code), nil
 }
 
 // Boundary is the resolver for the boundary field.
@@ -47,7 +47,7 @@ func (r *countyResolver) Townships(ctx context.Context, obj *db.County, first *i
 
 // ID is the resolver for the id field.
 func (r *townshipResolver) ID(ctx context.Context, obj *db.Township) (string, error) {
-	return relay.ID(townshipType, obj.Code), nil
+	return relay.ID(relay.TownshipType, obj.Code), nil
 }
 
 // County is the resolver for the county field.

@@ -14,7 +14,7 @@ import (
 func (r *Resolver) coverageQuery(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (db.CoverageQuery, error) {
 	q := db.CoverageQuery{Kinds: kinds, CountyCode: countyCode}
 	if len(kinds) == 0 {
-		return q, errcode.Invalid("kinds", "name at least one kind of platform (LIAISON_GROUP, WORKSTATION, SECTOR_HALL)")
+		return q, errcode.Invalid("kinds", "name at least one kind of platform: %s", db.PlatformKindNames())
 	}
 	if radiusMetres != nil {
 		q.RadiusMetres = *radiusMetres

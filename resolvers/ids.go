@@ -11,16 +11,7 @@ import (
 	"civicmap/graph/relay"
 )
 
-// The type names inside global IDs.
-const (
-	countyType   = "County"
-	townshipType = "Township"
-	platformType = "Platform"
-	sectorType   = "Sector"
-)
-
 var (
-	countyCode   = regexp.MustCompile(`^[0-9]{6}$`)
 	townshipCode = regexp.MustCompile(`^[0-9]{9}$`)
 	sectorCode   = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 )
@@ -74,7 +65,7 @@ func platformKeyOf(field, id string) (int64, error) {
 		return 0, err
 	}
 	n, convErr := strconv.ParseInt(key, 10, 64)
-	if typ != platformType || convErr != nil {
+	if typ != relay.PlatformType || convErr != nil {
 		return 0, errcode.Invalid(field, "%q is not the ID of a Platform", id)
 	}
 	return n, nil
@@ -91,11 +82,7 @@ func (r *Resolver) platformByID(ctx context.Context, field, id string) (*db.Plat
 }
 
 func (r *Resolver) countyByCode(ctx context.Context, field, code string) (*db.County, error) {
-	if err := checkCode(field, code, countyCode, "a 6-digit county code such as 350481"); err != nil {
-		return nil, err
-	}
-	c, err := only(r.DB.CountiesByCode(ctx, []string{code}))
-	return c, notFound(err, "%s: no county-level unit of Sanming has code %s", field, code)
+	return r.DB.County(ctx, field, code)
 }
 
 func (r *Resolver) townshipByCode(ctx context.Context, field, code string) (*db.Township, error) {
@@ -121,13 +108,13 @@ func (r *Resolver) node(ctx context.Context, id string) (relay.Node, error) {
 		return nil, err
 	}
 	switch typ {
-	case countyType:
+	case relay.CountyType:
 		return asNode(r.countyByCode(ctx, "id", key))
-	case townshipType:
+	case relay.TownshipType:
 		return asNode(r.townshipByCode(ctx, "id", key))
-	case platformType:
+	case relay.PlatformType:
 		return asNode(r.platformByID(ctx, "id", id))
-	case sectorType:
+	case relay.SectorType:
 		return asNode(r.sectorByCode(ctx, "id", key))
 	}
 	return nil, errcode.Invalid("id", "%q is not a civicmap ID; use the `id` of a County, Township, Platform or Sector", id)

@@ -22,7 +22,7 @@ func (r *organiserResolver) County(ctx context.Context, obj *db.Organiser) (*db.
 
 // ID is the resolver for the id field.
 func (r *platformResolver) ID(ctx context.Context, obj *db.Platform) (string, error) {
-	return relay.ID(platformType, platformKey(obj)), nil
+	return relay.PlatformID(obj.ID), nil
 }
 
 // Organiser is the resolver for the organiser field.
@@ -50,7 +50,7 @@ func (r *platformResolver) Sector(ctx context.Context, obj *db.Platform) (*db.Se
 
 // ID is the resolver for the id field.
 func (r *sectorResolver) ID(ctx context.Context, obj *db.Sector) (string, error) {
-	return relay.ID(sectorType, obj.Code), nil
+	return relay.ID(relay.SectorType, obj.Code), nil
 }
 
 func (r *Resolver) Organiser() graph.OrganiserResolver { return &organiserResolver{r} }

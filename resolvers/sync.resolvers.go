@@ -22,7 +22,7 @@ func (r *changeResolver) Cursor(ctx context.Context, obj *db.Change) (string, er
 }
 
 func (r *changeResolver) PlatformID(ctx context.Context, obj *db.Change) (string, error) {
-	return relay.ID(platformType, platformKey(&obj.Platform)), nil
+	return relay.PlatformID(obj.Platform.ID), nil
 }
 
 func (r *changeResolver) Platform(ctx context.Context, obj *db.Change) (*db.Platform, error) {
@@ -97,7 +97,7 @@ func (r *mutationResolver) ImportPlatformFile(ctx context.Context, format model.
 }
 
 func (r *platformTombstoneResolver) ID(ctx context.Context, obj *db.Tombstone) (string, error) {
-	return relay.ID(platformType, strconv.FormatInt(obj.ID, 10)), nil
+	return relay.PlatformID(obj.ID), nil
 }
 
 func (r *queryResolver) Changes(ctx context.Context, after *string, first *int) (*model.ChangeConnection, error) {

@@ -2,11 +2,13 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"civicmap/db"
+	"civicmap/errcode"
 	"civicmap/exchange"
 	"civicmap/resolvers"
 )
@@ -26,13 +28,23 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "exports are /export/platforms.ndjson, .csv and .geojson"})
 		return
 	}
+	select {
+	case s.exports <- struct{}{}:
+		defer func() { <-s.exports }()
+	default:
+		w.Header().Set("Retry-After", "10")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"code": string(errcode.ServiceUnavailable),
+			"error": fmt.Sprintf("%d exports are streaming, the most at once: try again in a moment", cap(s.exports))})
+		return
+	}
+	ctx := db.WithHeavy(r.Context())
 	// The body goes through dw, which bounds each write and tells whether the
 	// status is sent.
 	rc := http.NewResponseController(w)
 	defer rc.SetWriteDeadline(time.Time{}) // the deadline would outlive the request on a kept-alive connection
 	dw := &deadlineWriter{w: w, rc: rc, timeout: s.cfg.ExportWriteTimeout}
 	var out exchange.Writer
-	err := s.db.ExportPlatforms(r.Context(), func(seq int64) error {
+	err := s.db.ExportPlatforms(ctx, func(seq int64) error {
 		cursor := resolvers.ChangeCursor(seq)
 		w.Header().Set("Content-Type", mediaType)
 		w.Header().Set(cursorHeader, cursor)

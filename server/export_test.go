@@ -266,8 +266,12 @@ func TestExportToAStalledClient(t *testing.T) {
 	}
 	waitFor := func(what string, within time.Duration, done func() bool) {
 		t.Helper()
-		for deadline := time.Now().Add(within); !done(); time.Sleep(20 * time.Millisecond) {
-			if time.Now().After(deadline) {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for deadline := time.After(within); !done(); {
+			select {
+			case <-tick.C:
+			case <-deadline:
 				t.Fatalf("not %s within %s (%d connections acquired, %d exports active)",
 					what, within, pool.Stat().AcquiredConns(), exporting())
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -14,9 +13,6 @@ import (
 
 // mediaGeoJSON is GeoJSON's media type (RFC 7946, 12).
 const mediaGeoJSON = "application/geo+json"
-
-// countyCodeRE is the form of a county code.
-var countyCodeRE = regexp.MustCompile(`^[0-9]{6}$`)
 
 // geoJSONPlatforms answers /geojson/platforms[?kinds=WORKSTATION,SECTOR_HALL][&county=350481]:
 // the live platforms with a known position as Point features.
@@ -79,42 +75,35 @@ func kindsParam(q url.Values) ([]db.PlatformKind, error) {
 	if !ok {
 		return nil, nil
 	}
-	const want = "LIAISON_GROUP, WORKSTATION or SECTOR_HALL, comma-separated"
 	var kinds []db.PlatformKind
 	for _, v := range vals {
 		for k := range strings.SplitSeq(v, ",") {
-			switch kind := db.PlatformKind(strings.TrimSpace(k)); kind {
-			case db.LiaisonGroup, db.Workstation, db.SectorHall:
-				kinds = append(kinds, kind)
-			case "":
-			default:
-				return nil, errcode.Invalid("kinds", "%q is not a platform kind: want %s", k, want)
+			if k = strings.TrimSpace(k); k == "" {
+				continue
 			}
+			kind, err := db.ParsePlatformKind("kinds", k)
+			if err != nil {
+				return nil, err
+			}
+			kinds = append(kinds, kind)
 		}
 	}
 	if len(kinds) == 0 {
-		return nil, errcode.Invalid("kinds", "no kind given: want %s, or leave kinds out for every kind", want)
+		return nil, errcode.Invalid("kinds", "no kind given: want %s, comma-separated, or leave kinds out for every kind", db.PlatformKindNames())
 	}
 	return kinds, nil
 }
 
 // countyParam reads ?county=<6-digit code>: nil when absent, BAD_USER_INPUT
-// when malformed or naming no county of Sanming (a quietly empty collection
-// would hide the typo).
+// when malformed and NOT_FOUND when naming no county of Sanming (a quietly
+// empty collection would hide the typo), as GraphQL's countyCode arguments.
 func (s *Server) countyParam(ctx context.Context, q url.Values) (*string, error) {
 	code, ok := param(q, "county")
 	if !ok {
 		return nil, nil
 	}
-	if !countyCodeRE.MatchString(code) {
-		return nil, errcode.Invalid("county", "%q is not a 6-digit county code such as 350481", code)
-	}
-	cs, err := s.db.CountiesByCode(ctx, []string{code})
-	if err != nil {
+	if _, err := s.db.County(ctx, "county", code); err != nil {
 		return nil, err
-	}
-	if len(cs) == 0 {
-		return nil, errcode.Invalid("county", "no county-level unit of Sanming has code %s", code)
 	}
 	return &code, nil
 }

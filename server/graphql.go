@@ -40,7 +40,9 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	srv.Use(extension.Introspection{})
 	// Before the limits, which measure the query that a hash stands for.
 	srv.Use(newPersistedQueries())
-	srv.Use(&limits{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxComplexity: cfg.MaxComplexity, cache: cache})
+	srv.Use(&strictVariables{})
+	srv.Use(&limits{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxComplexity: cfg.MaxComplexity,
+		heavyCost: cfg.HeavyCost, heavy: make(chan struct{}, max(cfg.MaxHeavy, 1)), cache: cache})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	// Fresh loaders for each response, not each HTTP request: a subscription
@@ -49,9 +51,26 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		return next(res.WithLoaders(ctx))
 	})
+	srv.AroundResponses(boundResponse(cfg.MaxResponseBytes))
 	srv.AroundResponses(noteOutcome)
 	srv.AroundResponses(markRequestErrors)
 	return srv
+}
+
+// boundResponse replaces a response whose data is over max bytes by a
+// QUERY_TOO_COMPLEX error, so that one request cannot send a client
+// gigabytes. The cost limit keeps most such queries from running at all.
+func boundResponse(max int) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if max <= 0 || resp == nil || len(resp.Data) <= max {
+			return resp
+		}
+		e := tooComplex("the response is %.1f MiB, over the limit of %.1f MiB: ask for smaller pages (`first`), fewer fields or fewer aliases",
+			float64(len(resp.Data))/(1<<20), float64(max)/(1<<20))
+		e.Path = ast.Path{}
+		return &graphql.Response{Data: []byte("null"), Errors: gqlerror.List{e}, Extensions: resp.Extensions}
+	}
 }
 
 // wsMaxMessage bounds a WebSocket message as maxBody bounds a POST body.
@@ -92,6 +111,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return gqlErr
 		}
+		// The cause, before the message the client sees replaces it: for an
+		// error gqlgen wrapped, out is err itself.
+		cause := err.Error()
+		err = deadlineAware(ctx, err)
 		out := graphql.DefaultErrorPresenter(ctx, err)
 		code := errcode.Classify(err)
 		out.Message = errcode.PublicMessage(err)
@@ -112,10 +135,36 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 				out.Extensions["field"] = field
 			}
 		}
-		if code == errcode.Internal || code == errcode.ServiceUnavailable || code == errcode.Timeout {
-			log.ErrorContext(ctx, "graphql error", "code", code, "path", out.Path.String(), "err", err)
-		}
+		logError(ctx, log, out, code, err, cause)
 		return out
+	}
+}
+
+// deadlineAware makes err TIMEOUT when the request's deadline has passed:
+// the deadline cancelled a statement that then reported something else
+// (GEOS, interrupted, raises XX000).
+func deadlineAware(ctx context.Context, err error) error {
+	if errcode.Classify(err) == errcode.Internal && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return errcode.TimedOut(err)
+	}
+	return err
+}
+
+// logError logs the cause of an error that is not the client's, with the
+// request id, which the client gets too (extensions.requestId). A request
+// whose client went away is no error of the server's: it is noted at INFO.
+func logError(ctx context.Context, log *slog.Logger, out *gqlerror.Error, code errcode.Code, err error, cause string) {
+	if code != errcode.Internal && code != errcode.ServiceUnavailable && code != errcode.Timeout {
+		return
+	}
+	id := requestID(ctx)
+	if errors.Is(err, context.Canceled) {
+		log.InfoContext(ctx, "client disconnected before the answer", "request_id", id, "path", out.Path.String())
+		return
+	}
+	log.ErrorContext(ctx, "graphql error", "request_id", id, "code", code, "path", out.Path.String(), "err", cause)
+	if id != "" {
+		out.Extensions["requestId"] = id
 	}
 }
 

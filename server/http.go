@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -104,6 +105,9 @@ func checkRequest(r *http.Request) (int, string) {
 	if errors.As(err, &tooBig) {
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body is over %d bytes (%d KiB): send a shorter query and pass values as variables; "+
 			"import a bigger file with `civicmap import FILE`, or in parts", maxBody, maxBody>>10)
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return http.StatusRequestTimeout, "the request body did not arrive in time: send it whole, without pauses"
 	}
 	if err != nil {
 		return http.StatusBadRequest, "the request body cannot be read"

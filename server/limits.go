@@ -2,8 +2,9 @@ package server
 
 import (
 	"context"
+	"math"
+	"sync"
 
-	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -22,7 +23,16 @@ type limits struct {
 	maxDepth      int
 	maxFields     int
 	maxComplexity int
-	schema        graphql.ExecutableSchema
+	// heavyCost is the cost from which an operation runs on the database's
+	// heavy pool (db.WithHeavy), so that costly queries share a bounded part
+	// of the connections and cheap ones always find one.
+	heavyCost int
+	// heavy holds a token for each heavy operation running: more wait, up
+	// to their deadline. A heavy query's work is in Go as much as in the
+	// database (13 MB of layers to write), so its share of the connections
+	// alone would not keep it from taking every core.
+	heavy  chan struct{}
+	schema graphql.ExecutableSchema
 	// cache is the executor's query cache: a document in it has passed
 	// validation once and need not be measured before validation again.
 	cache graphql.Cache[*ast.QueryDocument]
@@ -32,13 +42,21 @@ var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationParameterMutator
 	graphql.OperationContextMutator
+	graphql.OperationInterceptor
 } = &limits{}
+
+// costStat is the name under which MutateOperationContext notes an
+// operation's cost for InterceptOperation.
+const costStat = "civicmapCost"
 
 func (l limits) ExtensionName() string { return "civicmap limits" }
 
 func (l *limits) Validate(schema graphql.ExecutableSchema) error {
 	l.schema = schema
-	return nil
+	if err := resolvers.CheckLookAhead(schema.Schema()); err != nil {
+		return err
+	}
+	return checkCostNames(schema.Schema())
 }
 
 // MutateOperationParameters refuses a document that is too deep or holds too
@@ -94,10 +112,37 @@ func (l limits) MutateOperationContext(ctx context.Context, op *graphql.Operatio
 	if err := l.check(measure(o.SelectionSet, 1, l.maxFields)); err != nil {
 		return err
 	}
-	if c := complexity.Calculate(ctx, l.schema, o, op.Variables); c > l.maxComplexity {
-		return tooComplex("the query's cost is %d; the limit is %d: ask for smaller pages (`first`) or fewer nested lists", c, l.maxComplexity)
+	c := operationCost(ctx, l.schema, o, op.Variables, l.maxComplexity)
+	if c > l.maxComplexity {
+		return tooComplex("the query's cost is over %d; the limit is %d: ask for smaller pages (`first`), fewer nested lists, "+
+			"a smaller radius or polygon, or fewer aliases of a costly field", l.maxComplexity, l.maxComplexity)
 	}
+	op.Stats.SetExtension(costStat, c)
 	return nil
+}
+
+// InterceptOperation runs an operation that costs heavyCost or more on the
+// heavy pool, once one of the heavy slots is free.
+func (l limits) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	c, _ := graphql.GetOperationContext(ctx).Stats.GetExtension(costStat).(int)
+	if l.heavyCost <= 0 || c < l.heavyCost || l.heavy == nil {
+		return next(ctx)
+	}
+	select {
+	case l.heavy <- struct{}{}:
+	case <-ctx.Done():
+		e := gqlerror.Errorf("%s: every slot for costly queries stayed busy", errcode.PublicMessage(errcode.TimedOut(ctx.Err())))
+		setCode(e, errcode.Timeout)
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{e}})
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { <-l.heavy }) }
+	rh := next(db.WithHeavy(ctx))
+	return func(ctx context.Context) *graphql.Response {
+		// A query or mutation answers once; its slot is free after it.
+		defer release()
+		return rh(ctx)
+	}
 }
 
 func tooComplex(format string, args ...any) *gqlerror.Error {
@@ -142,6 +187,7 @@ func measure(set ast.SelectionSet, level, limit int) (depth, fields int) {
 // setComplexity makes a list cost its length times what each element costs,
 // so a nested list of lists is priced as what it would return.
 func setComplexity(c *graph.ComplexityRoot) {
+	// The walker (cost.go) adds a polygon's vertices.
 	c.Query.Platforms = func(child int, _ *db.PlatformFilter, _ *db.Near, _ *scalar.Geometry, _ *db.BBox, first *int, _ *string) int {
 		return pageCost(child, first)
 	}
@@ -151,12 +197,14 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Query.Changes = func(child int, _ *string, first *int) int { return pageCost(child, first) }
 	c.County.Townships = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Township.Platforms = func(child int, _ []db.PlatformKind, first *int, _ *string) int { return pageCost(child, first) }
+	// Each coverage or worklist is a statement over every township; the
+	// walker (cost.go) prices coveredBy by the radius.
+	c.Query.Coverage = func(child int, _ []db.PlatformKind, _ *float64, _ *string) int { return satAdd(statementCost, child) }
 	c.Query.UncoveredTownships = func(child int, _ []db.PlatformKind, _ *float64, _ *string, first *int, _ *string) int {
-		return pageCost(child, first)
+		return satAdd(statementCost, pageCost(child, first))
 	}
 	c.Coverage.Townships = func(child int) int { return listCost(child, allTownships) }
 	c.Coverage.Counties = func(child int) int { return listCost(child, allCounties) }
-	c.TownshipCoverage.CoveredBy = func(child int) int { return listCost(child, coveredByPlatforms) }
 	c.SectorCoverage.Sectors = func(child int) int { return listCost(child, allSectors) }
 	c.SectorCoverage.Counties = func(child int) int { return listCost(child, allCounties) }
 	c.CountySectors.Sectors = func(child int) int { return listCost(child, allSectors) }
@@ -176,10 +224,14 @@ const (
 	allTownships = 200 // 141 townships
 	allCounties  = 20  // 11 counties
 	allSectors   = 50  // 30 sectors
-	// A township's covering platforms: about 20 at 20 km for every kind. At
-	// 200 km every township has all 206, but priced at that, the plain query of
-	// every township's coverage would cost more than the limit.
-	coveredByPlatforms = 20
+	allPlatforms = 300 // 207 platforms
+	// A township's covering platforms: about 20 at 20 km for every kind, the
+	// least coveredBy is priced at; coveredByAt grows it with the radius.
+	coveredByPlatforms    = 20
+	coveredByRadiusMetres = 20_000
+	// A coverage or a worklist: one statement measuring every township,
+	// 0.1 to 0.7 s; twenty in one query under the default limit.
+	statementCost = 10_000
 	// The halls of one sector serving one county: the county's and the city's.
 	hallsPerSector = 5
 	// A GeoJSON layer (platformFeatures, townshipFeatures) is a scalar, but
@@ -203,4 +255,9 @@ func orDefault(n *int, def int) int {
 }
 
 // listCost is the cost of a list of n elements that each cost child.
-func listCost(child, n int) int { return 1 + n*child }
+func listCost(child, n int) int {
+	if child > 0 && n > (math.MaxInt-1)/child {
+		return math.MaxInt
+	}
+	return 1 + n*child
+}

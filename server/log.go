@@ -10,6 +10,7 @@ import (
 
 // outcome is what the GraphQL layer tells the request log about a request.
 type outcome struct {
+	id        string // the request id (requestid.go)
 	operation string
 	errors    []string // extensions.code of each error
 }
@@ -58,10 +59,11 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		o := &outcome{}
+		o := &outcome{id: newRequestID()}
+		w.Header().Set(requestIDHeader, o.id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), outcomeKey{}, o)))
-		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", sw.status,
+		attrs := []any{"request_id", o.id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000}
 		if r.URL.Path == "/graphql" {
 			result := "ok"

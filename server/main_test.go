@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -95,5 +96,21 @@ func data(t *testing.T, h http.Handler, query string, vars map[string]any, v any
 	}
 	if err := json.Unmarshal(r.Data, v); err != nil {
 		t.Fatalf("decode data: %v: %s", err, r.Data)
+	}
+}
+
+// eventually polls cond until it holds, failing t after a minute: tests wait
+// on conditions, never for a guessed time.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(time.Minute)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("gave up waiting for %s", what)
+		}
 	}
 }

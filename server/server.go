@@ -24,6 +24,17 @@ type Config struct {
 	MaxDepth      int
 	MaxFields     int
 	MaxComplexity int
+	// HeavyCost is the cost from which a query runs on the database's heavy
+	// pool (db.Pools.Heavy): a coverage, a worklist, a map layer, big pages.
+	HeavyCost int
+	// MaxHeavy is how many heavy queries run at once; more wait for a slot,
+	// up to their deadline.
+	MaxHeavy int
+	// MaxExports is how many exports may stream at once; more answer 503.
+	// Exports run on the heavy pool, and a client reading slowly holds its
+	// connection for up to ExportWriteTimeout per write, so this keeps
+	// exports from taking all of it.
+	MaxExports int
 	// ShutdownGrace is how long in-flight requests may take to finish once the
 	// server is told to stop.
 	ShutdownGrace time.Duration
@@ -34,6 +45,24 @@ type Config struct {
 	// subscriptions stream for as long as they need; without this, a client
 	// that stops reading would hold a database connection and its snapshot.
 	ExportWriteTimeout time.Duration
+	// RequestTimeout bounds all the work of one request (GraphQL over HTTP,
+	// tiles, GeoJSON layers): when it passes, every statement the request still
+	// runs is cancelled and the client gets TIMEOUT. StatementTimeout bounds
+	// each statement; without this, a request of many statements had no bound.
+	RequestTimeout time.Duration
+	// MaxResponseBytes bounds a GraphQL response's data: one over it is
+	// dropped and answered QUERY_TOO_COMPLEX, so no request sends (and holds
+	// in socket buffers) more.
+	MaxResponseBytes int
+	// IdleTimeout closes a kept-alive connection that sends no new request
+	// for this long; HeaderTimeout one that takes longer to send a request's
+	// headers; BodyTimeout a request whose body takes longer to arrive. Each
+	// holds a socket and a goroutine; without them 300 idle connections and
+	// 200 POSTs trickling a byte a second stayed open indefinitely.
+	IdleTimeout, HeaderTimeout, BodyTimeout time.Duration
+	// MaxHeaderBytes bounds a request's headers (431 beyond it). Bodies are
+	// bounded where they are read (maxBody).
+	MaxHeaderBytes int
 	// CORSOrigins are the origins whose pages may read the map endpoints,
 	// the exports and /graphql (cors.go): "*" for any, none for CORS off.
 	CORSOrigins []string
@@ -45,16 +74,27 @@ func DefaultConfig() Config {
 		MaxDepth:           15,
 		MaxFields:          500,
 		MaxComplexity:      200_000,
+		HeavyCost:          10_000,
+		MaxHeavy:           3,
+		MaxExports:         2,
 		ShutdownGrace:      20 * time.Second,
 		FeedPoll:           250 * time.Millisecond,
 		ExportWriteTimeout: 30 * time.Second,
+		RequestTimeout:     15 * time.Second,
+		MaxResponseBytes:   32 << 20,
+		IdleTimeout:        60 * time.Second,
+		HeaderTimeout:      10 * time.Second,
+		BodyTimeout:        30 * time.Second,
+		MaxHeaderBytes:     64 << 10,
 		CORSOrigins:        []string{"*"},
 	}
 }
 
 // Server serves civicmap over HTTP.
 type Server struct {
-	cfg     Config
+	cfg Config
+	// exports holds a token for each export streaming (MaxExports).
+	exports chan struct{}
 	db      *db.DB
 	log     *slog.Logger
 	handler http.Handler
@@ -62,10 +102,10 @@ type Server struct {
 
 // New returns a server answering from d.
 func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, db: d, log: log}
+	s := &Server{cfg: cfg, db: d, log: log, exports: make(chan struct{}, max(cfg.MaxExports, 1))}
 	res := &resolvers.Resolver{DB: d, Feed: resolvers.NewFeed(d, cfg.FeedPoll, log)}
 	exec := s.authenticate(newGraphQL(res, cfg, log))
-	gql := s.cacheReads(serveGraphQL(exec))
+	gql := withDeadline(cfg.RequestTimeout, s.cacheReads(serveGraphQL(exec)))
 	// The map page, GraphiQL and their files (package web, embedded in the binary).
 	site := web.New()
 	graphiql := site.GraphiQL()
@@ -85,10 +125,11 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	}))
 	mux.Handle("GET /playground", graphiql)
 	mux.HandleFunc("GET /export/{file}", s.exportPlatforms)
-	mux.HandleFunc("GET /tiles.json", s.tileJSON)
-	mux.HandleFunc("GET /tiles/{z}/{x}/{y}", s.tile)
-	mux.HandleFunc("GET /geojson/platforms", s.geoJSONPlatforms)
-	mux.HandleFunc("GET /geojson/townships", s.geoJSONTownships)
+	bounded := func(h http.HandlerFunc) http.Handler { return withDeadline(cfg.RequestTimeout, h) }
+	mux.Handle("GET /tiles.json", bounded(s.tileJSON))
+	mux.Handle("GET /tiles/{z}/{x}/{y}", bounded(s.tile))
+	mux.Handle("GET /geojson/platforms", bounded(s.geoJSONPlatforms))
+	mux.Handle("GET /geojson/townships", bounded(s.geoJSONTownships))
 	mux.Handle("GET /{$}", site.Page())
 	mux.Handle("GET /static/", site.Static("/static/"))
 	mux.Handle("GET /glyphs/{fontstack}/{range}", web.Glyphs())
@@ -102,9 +143,14 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Serve serves on ln until ctx is done, then stops accepting connections and
 // lets in-flight requests finish (up to ShutdownGrace) before it returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	// No ReadTimeout: it would also bound the requests without a body, whose
+	// connection net/http watches with a read that would then cancel a long
+	// export or subscription. bodyDeadline bounds bodies instead.
 	hs := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		Handler:           bodyDeadline(s.cfg.BodyTimeout, s.handler),
+		ReadHeaderTimeout: s.cfg.HeaderTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
@@ -122,6 +168,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		err = serr
 	}
 	return err
+}
+
+// withDeadline gives each request d to finish: its context, and with it every
+// statement it runs, is cancelled then. Subscriptions and exports are not
+// bounded this way: they last as long as their client reads.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	if d <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // isWebsocket reports whether r asks to become a WebSocket.

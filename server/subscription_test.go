@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -233,21 +232,27 @@ func TestSubscriptionLateSubscriber(t *testing.T) {
 	data2(t, f.h, f.admin, createMutation, map[string]any{"in": f.workstation(t, "WS-LATE-1", "350481100", "350481")}, &struct{}{})
 	p := f.platformByExternalID(t, "WS-LATE-1")
 	const writes = 30 // the create, then updates, some before and some after the subscription starts
+	const before = 8  // updates written before the subscription starts
 	done := make(chan error, 1)
+	subscribed := make(chan struct{})
 	go func() {
 		for v := 1; v < writes; v++ {
+			if v == before+1 {
+				<-subscribed // the rest race the subscription's replay
+			}
 			r := postAuth(t, f.h, f.admin, updateMutation, map[string]any{"id": p.ID, "in": with(p.Input, "name", "版本 "+time.Now().String()), "v": v})
 			if len(r.Errors) > 0 {
 				done <- errorsOf(r)
 				return
 			}
-			time.Sleep(20 * time.Millisecond)
 		}
 		done <- nil
 	}()
-	time.Sleep(150 * time.Millisecond)
+	// Subscribe once the first updates are written (or the writer failed).
+	eventually(t, "the first updates", func() bool { return f.platformByExternalID(t, "WS-LATE-1").Version > before || len(done) > 0 })
 	c := dialGraphQL(t, srv, nil)
 	c.subscribe("late", changedSubscription, map[string]any{"after": cursor})
+	close(subscribed)
 
 	var versions []int
 	var cursors []string
@@ -374,7 +379,8 @@ func TestSubscriptionRetriesAFailedRead(t *testing.T) {
 	f := newSyncFixture(t)
 	cfg := server.DefaultConfig()
 	cfg.FeedPoll = 50 * time.Millisecond
-	srv := httptest.NewServer(server.New(cfg, f.db, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler())
+	var logs logBuffer
+	srv := httptest.NewServer(server.New(cfg, f.db, slog.New(slog.NewTextHandler(&logs, nil))).Handler())
 	defer srv.Close()
 	live := dialGraphQL(t, srv, nil)
 	live.subscribe("live", changedSubscription, nil) // keeps the poller running, as it would in production
@@ -390,7 +396,7 @@ func TestSubscriptionRetriesAFailedRead(t *testing.T) {
 	exec(`ALTER TABLE township RENAME TO township_away`)
 	c := dialGraphQL(t, srv, nil)
 	c.subscribe("replay", changedSubscription, map[string]any{"after": resolvers.ChangeCursor(0)})
-	time.Sleep(300 * time.Millisecond) // several failed reads
+	eventually(t, "several failed reads", func() bool { return strings.Count(logs.String(), "read of the change feed failed") >= 3 })
 	exec(`ALTER TABLE township_away RENAME TO township`)
 
 	// A few intervals, and no write in between.

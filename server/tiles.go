@@ -49,7 +49,7 @@ var tileLayers = []tileLayer{
 	}},
 	{ID: "platforms", Description: "Live platforms with a known position. Feature id: the platform's database id.", Fields: map[string]string{
 		"gid":              "the GraphQL global ID, for platform(id:)",
-		"kind":             "LIAISON_GROUP, WORKSTATION or SECTOR_HALL",
+		"kind":             db.PlatformKindNames(),
 		"name":             "name (Chinese)",
 		"provenance":       "REAL, or ILLUSTRATIVE: written by the project, not a real record",
 		"status":           "ACTIVE, SUSPENDED or CLOSED",

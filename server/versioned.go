@@ -3,6 +3,7 @@ package server
 import (
 	"compress/gzip"
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -103,6 +104,7 @@ func etagMatches(header, tag string) bool {
 // writeError answers a failed read of a plain HTTP endpoint as JSON with the
 // error's code and public message; the cause is logged.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	err = deadlineAware(r.Context(), err)
 	code := errcode.Classify(err)
 	status := http.StatusInternalServerError
 	switch code {
@@ -113,8 +115,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, what string,
 	case errcode.Timeout, errcode.ServiceUnavailable:
 		status = http.StatusServiceUnavailable
 	}
-	if status >= 500 {
-		s.log.ErrorContext(r.Context(), what+" failed", "err", err)
+	switch {
+	case errors.Is(err, context.Canceled):
+		s.log.InfoContext(r.Context(), "client disconnected before the answer", "request_id", requestID(r.Context()), "what", what)
+		return
+	case status >= 500:
+		s.log.ErrorContext(r.Context(), what+" failed", "request_id", requestID(r.Context()), "err", err)
 	}
 	writeJSON(w, status, map[string]string{"error": errcode.PublicMessage(err), "code": string(code)})
 }

@@ -8,7 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
+	"runtime/debug"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -38,8 +41,11 @@ type App struct {
 	Server *server.Config
 
 	cluster *pgcluster.Cluster
+	url     string
 	pool    *pgxpool.Pool
-	ln      net.Listener
+	// heavy and health are the server's other pools (db.Pools), opened by Serve.
+	heavy, health *pgxpool.Pool
+	ln            net.Listener
 }
 
 // Run opens the database, prepares it when prepare is set (migrate and load),
@@ -94,18 +100,56 @@ func (a *App) Serve(ctx context.Context) error {
 	if origins != nil {
 		cfg.CORSOrigins = origins
 	}
-	srv := server.New(cfg, db.New(a.pool), a.Log)
+	if a.Config.DBHeavyConns > 0 {
+		cfg.MaxHeavy = a.Config.DBHeavyConns // one heavy query per heavy connection
+	}
+	if a.Config.RequestTimeout > 0 {
+		cfg.RequestTimeout = a.Config.RequestTimeout
+	}
+	pools, err := a.servePools(ctx)
+	if err != nil {
+		return err
+	}
+	a.limitMemory()
+	go server.ReturnMemory(ctx, 10*time.Second)
+	srv := server.New(cfg, db.NewPools(pools), a.Log)
 	a.Log.Info("serving", "graphql", "http://"+a.Addr()+"/graphql", "readyz", "http://"+a.Addr()+"/readyz")
 	return srv.Serve(ctx, a.ln)
 }
 
-// Close releases the pool and stops the private cluster if this App started it.
+// limitMemory sets the runtime's soft memory limit from the config, unless
+// GOMEMLIMIT sets it. Past the limit the runtime collects more often rather
+// than grow; the cost limits keep any one request far below it.
+func (a *App) limitMemory() {
+	if os.Getenv("GOMEMLIMIT") != "" || a.Config.MemoryLimitMiB <= 0 {
+		return
+	}
+	debug.SetMemoryLimit(int64(a.Config.MemoryLimitMiB) << 20)
+	a.Log.Info("memory limit", "mib", a.Config.MemoryLimitMiB)
+}
+
+// servePools opens the heavy and health pools beside the main one. Health
+// has one connection, used by /readyz alone.
+func (a *App) servePools(ctx context.Context) (db.Pools, error) {
+	var err error
+	if a.heavy, err = db.Open(ctx, a.url, db.Options{StatementTimeout: a.Config.StatementTimeout, MaxConns: int32(a.Config.DBHeavyConns)}); err != nil {
+		return db.Pools{}, err
+	}
+	if a.health, err = db.Open(ctx, a.url, db.Options{StatementTimeout: a.Config.StatementTimeout, MaxConns: 1}); err != nil {
+		return db.Pools{}, err
+	}
+	return db.Pools{Main: a.pool, Heavy: a.heavy, Health: a.health}, nil
+}
+
+// Close releases the pools and stops the private cluster if this App started it.
 func (a *App) Close() {
 	if a.ln != nil {
 		a.ln.Close()
 	}
-	if a.pool != nil {
-		a.pool.Close()
+	for _, p := range []*pgxpool.Pool{a.pool, a.heavy, a.health} {
+		if p != nil {
+			p.Close()
+		}
 	}
 	if a.cluster != nil {
 		if err := a.cluster.Stop(context.Background()); err != nil {
@@ -155,11 +199,11 @@ func (a *App) openDB(ctx context.Context) error {
 			return err
 		}
 	}
-	pool, err := db.Open(ctx, url, db.Options{StatementTimeout: a.Config.StatementTimeout})
+	pool, err := db.Open(ctx, url, db.Options{StatementTimeout: a.Config.StatementTimeout, MaxConns: int32(a.Config.DBMaxConns)})
 	if err != nil {
 		return err
 	}
-	a.pool = pool
+	a.url, a.pool = url, pool
 	return nil
 }
 

@@ -20,7 +20,18 @@ type config struct {
 	LocalDBDir       string
 	LocalDBPort      int
 	StatementTimeout time.Duration
-	LogFormat        string
+	// RequestTimeout bounds all of one request's work (server.Config); 0
+	// keeps the server's default.
+	RequestTimeout time.Duration
+	// DBMaxConns and DBHeavyConns size the server's main and heavy pools
+	// (db.Pools): cheap reads and writes on one, costly queries and exports
+	// on the other, so neither can starve the other. 0 is pgx's default.
+	DBMaxConns   int
+	DBHeavyConns int
+	// MemoryLimitMiB is the Go runtime's soft memory limit (GOMEMLIMIT), in
+	// MiB; 0 for none. GOMEMLIMIT, when set, wins.
+	MemoryLimitMiB int
+	LogFormat      string
 	// CORSOrigins is the comma-separated origins whose pages may read the
 	// API (server.Config.CORSOrigins): "*", "none", or "" for the server's
 	// default.
@@ -40,6 +51,14 @@ func (c *config) flags(fs *flag.FlagSet) {
 		"port (and socket name) of the private cluster (CIVICMAP_LOCALDB_PORT)")
 	fs.DurationVar(&c.StatementTimeout, "statement-timeout", envDuration("CIVICMAP_STATEMENT_TIMEOUT", 5*time.Second),
 		"longest any one SQL statement may run (CIVICMAP_STATEMENT_TIMEOUT)")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("CIVICMAP_REQUEST_TIMEOUT", 15*time.Second),
+		"longest one request may run, all its statements together; then it answers TIMEOUT (CIVICMAP_REQUEST_TIMEOUT)")
+	fs.IntVar(&c.DBMaxConns, "db-max-conns", envInt("CIVICMAP_DB_MAX_CONNS", 8),
+		"database connections for cheap reads and writes (CIVICMAP_DB_MAX_CONNS)")
+	fs.IntVar(&c.DBHeavyConns, "db-heavy-conns", envInt("CIVICMAP_DB_HEAVY_CONNS", 3),
+		"database connections for costly queries and exports, apart from the others (CIVICMAP_DB_HEAVY_CONNS)")
+	fs.IntVar(&c.MemoryLimitMiB, "memory-limit-mib", envInt("CIVICMAP_MEMORY_LIMIT_MIB", 256),
+		"soft memory limit of the Go runtime in MiB, 0 for none; GOMEMLIMIT wins when set (CIVICMAP_MEMORY_LIMIT_MIB)")
 	fs.StringVar(&c.LogFormat, "log-format", env("CIVICMAP_LOG_FORMAT", "text"), "text or json (CIVICMAP_LOG_FORMAT)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", env("CIVICMAP_CORS_ORIGINS", "*"),
 		"origins whose web pages may read the API, comma-separated (https://map.example.org), * for any, none for CORS off (CIVICMAP_CORS_ORIGINS)")
@@ -72,6 +91,15 @@ func (c *config) check() error {
 	}
 	if c.StatementTimeout <= 0 {
 		return fmt.Errorf("-statement-timeout: must be positive, got %s", c.StatementTimeout)
+	}
+	if c.RequestTimeout < 0 {
+		return fmt.Errorf("-request-timeout: must not be negative, got %s", c.RequestTimeout)
+	}
+	if c.MemoryLimitMiB < 0 {
+		return fmt.Errorf("-memory-limit-mib: want a size in MiB, or 0 for none, got %d", c.MemoryLimitMiB)
+	}
+	if c.DBMaxConns < 0 || c.DBHeavyConns < 0 {
+		return fmt.Errorf("-db-max-conns and -db-heavy-conns: want a number of connections, got %d and %d", c.DBMaxConns, c.DBHeavyConns)
 	}
 	_, err := c.corsOrigins()
 	return err

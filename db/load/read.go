@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"civicmap/db"
 	"civicmap/db/rowfile"
 )
 
@@ -42,7 +43,6 @@ type townshipRow struct {
 }
 
 var (
-	countyCodeRe   = regexp.MustCompile(`^[0-9]{6}$`)
 	townshipCodeRe = regexp.MustCompile(`^[0-9]{9}$`)
 	// point_type in the data → township.position_quality.
 	positionQuality = map[string]string{"seat_geocode": "REAL", "approx_village_mean": "APPROXIMATE", "missing": "UNKNOWN"}
@@ -68,7 +68,7 @@ type featureCollection struct {
 func readCounties(dir string) ([]countyRow, error) {
 	kinds := map[string]string{}
 	err := readCSV(dir, countiesCSVFile, []string{"code", "kind"}, func(r rowfile.Row) error {
-		if !countyCodeRe.MatchString(r.Get("code")) {
+		if !db.IsCountyCode(r.Get("code")) {
 			return r.Fail("code", errors.New("want 6 digits"))
 		}
 		kinds[r.Get("code")] = r.Get("kind")
@@ -95,7 +95,7 @@ func readCounties(dir string) ([]countyRow, error) {
 			return &rowfile.Error{File: countiesGeoJSONFile, Row: row, Field: field, Err: err}
 		}
 		switch {
-		case !countyCodeRe.MatchString(p.Code):
+		case !db.IsCountyCode(p.Code):
 			return nil, fail("code", errors.New("want 6 digits"))
 		case kinds[p.Code] == "":
 			return nil, fail("code", fmt.Errorf("county %s has no kind in %s", p.Code, countiesCSVFile))

@@ -13,9 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
+	"civicmap/db"
 	"civicmap/db/rowfile"
 )
 
@@ -64,13 +66,11 @@ var platformHeader = []string{"external_id", "kind", "name", "organiser_code", "
 var (
 	sectorCodeRe  = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 	externalIDRe  = regexp.MustCompile(`^(LG|WS|SH)-[0-9]+$`)
-	organiserRe   = regexp.MustCompile(`^[0-9]{6}$`)
 	townshipRe    = regexp.MustCompile(`^[0-9]{9}$`)
-	kinds         = set("LIAISON_GROUP", "WORKSTATION", "SECTOR_HALL")
 	hostTypes     = set("PUBLIC_UNIT", "TOWNSHIP", "SUBDISTRICT", "VILLAGE_COMMUNITY", "ENTERPRISE", "SECTOR_BODY")
 	statuses      = set("ACTIVE", "SUSPENDED", "CLOSED")
 	provenances   = set("REAL", "ILLUSTRATIVE")
-	kindIDPrefix  = map[string]string{"LIAISON_GROUP": "LG-", "WORKSTATION": "WS-", "SECTOR_HALL": "SH-"}
+	kindIDPrefix  = map[db.PlatformKind]string{db.LiaisonGroup: "LG-", db.Workstation: "WS-", db.SectorHall: "SH-"}
 	errEmpty      = errors.New("must not be empty")
 	errDuplicate  = errors.New("duplicate value")
 	errBadPattern = errors.New("has the wrong form")
@@ -136,13 +136,13 @@ func ParsePlatforms(name string, data []byte) ([]Platform, error) {
 			return r.Fail("external_id", errBadPattern)
 		case ids[p.ExternalID]:
 			return r.Fail("external_id", errDuplicate)
-		case !kinds[p.Kind]:
+		case !slices.Contains(db.PlatformKinds, db.PlatformKind(p.Kind)):
 			return r.Fail("kind", fmt.Errorf("unknown kind %q", p.Kind))
-		case p.ExternalID[:3] != kindIDPrefix[p.Kind]:
+		case p.ExternalID[:3] != kindIDPrefix[db.PlatformKind(p.Kind)]:
 			return r.Fail("external_id", fmt.Errorf("prefix does not match kind %s", p.Kind))
 		case p.Name == "":
 			return r.Fail("name", errEmpty)
-		case !organiserRe.MatchString(p.OrganiserCode):
+		case !db.IsCountyCode(p.OrganiserCode):
 			return r.Fail("organiser_code", errBadPattern)
 		case !townshipRe.MatchString(p.TownshipCode):
 			return r.Fail("township_code", errBadPattern)

@@ -5,12 +5,27 @@ package relay
 
 import (
 	"encoding/base64"
+	"strconv"
 	"strings"
 )
 
 // Node is the Go type of the GraphQL Node interface. The objects that implement it
 // are db's row structs, which know nothing of GraphQL, so it asks for no methods.
 type Node interface{}
+
+// The type names inside global IDs. db/tile.go builds a platform's ID in SQL
+// too, for the vector tiles; TestGlobalIDsAgree holds it to PlatformID.
+const (
+	CountyType   = "County"
+	TownshipType = "Township"
+	PlatformType = "Platform"
+	SectorType   = "Sector"
+)
+
+// PlatformID returns the global ID of the platform with database ID id.
+func PlatformID(id int64) string {
+	return ID(PlatformType, strconv.FormatInt(id, 10))
+}
 
 // ID returns the global ID of the object of type typ with key key.
 func ID(typ, key string) string {

@@ -109,6 +109,12 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("DateTime: want RFC 3339 with a time zone (2026-11-25T08:00:00Z), got %q", s)
 	}
+	// 9999-12-31T23:59:59-23:59 is 10000-01-01 in UTC, which RFC 3339 cannot
+	// write: it would be answered as a time no client reads back (found by
+	// FuzzDateTime).
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return time.Time{}, fmt.Errorf("DateTime: %q is outside RFC 3339's years 0000 to 9999 in UTC", s)
+	}
 	return t, nil
 }
 

@@ -1,0 +1,109 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"civicmap/db"
+	"civicmap/db/dbtest"
+	"civicmap/server"
+)
+
+// logBuffer is a log destination safe for concurrent writes.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestInternalErrorsAreTraceable: the cause of an internal error is logged
+// with a request id; the client gets the generic message and the same id, in
+// extensions.requestId and the X-Request-Id header. Before, the presenter
+// replaced the message of the error it then logged: the cause was lost.
+func TestInternalErrorsAreTraceable(t *testing.T) {
+	pool := dbtest.NewDB(t)
+	var logs logBuffer
+	h := server.New(server.DefaultConfig(), db.New(pool), slog.New(slog.NewJSONHandler(&logs, nil))).Handler()
+	if _, err := pool.Exec(t.Context(), `ALTER TABLE sector RENAME TO sector_gone`); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"query": `{ sectors { nodes { name } } }`})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var r result
+	if err := json.Unmarshal(rec.Body.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, r, "INTERNAL_SERVER_ERROR", "", "internal server error")
+	id, _ := r.Errors[0].Extensions["requestId"].(string)
+	if id == "" || rec.Header().Get("X-Request-Id") != id {
+		t.Fatalf("requestId %q, header %q: want the same id in both", id, rec.Header().Get("X-Request-Id"))
+	}
+	var logged bool
+	for line := range strings.Lines(logs.String()) {
+		var l map[string]any
+		if json.Unmarshal([]byte(line), &l) == nil && l["level"] == "ERROR" && l["request_id"] == id &&
+			strings.Contains(l["err"].(string), `relation "sector" does not exist`) {
+			logged = true
+		}
+	}
+	if !logged {
+		t.Errorf("no ERROR line with request_id %s and the cause:\n%s", id, logs.String())
+	}
+}
+
+// TestClientDisconnectIsNoError: a client that goes away mid-query is logged
+// at INFO as a disconnect, never at ERROR as an internal error.
+func TestClientDisconnectIsNoError(t *testing.T) {
+	var logs logBuffer
+	h := server.New(server.DefaultConfig(), db.New(dbtest.NewDB(t)), slog.New(slog.NewJSONHandler(&logs, nil))).Handler()
+	ctx, cancel := context.WithCancel(t.Context())
+	// The client leaves 50 ms into a query that runs about a second.
+	time.AfterFunc(50*time.Millisecond, cancel)
+	body, _ := json.Marshal(map[string]any{"query": `{ coverage(kinds: [WORKSTATION, LIAISON_GROUP, SECTOR_HALL], radiusMetres: 200000) {
+		townships { coveredBy { distanceMetres } } } }`})
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	out := logs.String()
+	if strings.Contains(out, `"level":"ERROR"`) {
+		t.Errorf("a disconnect logged as an error:\n%s", out)
+	}
+	if !strings.Contains(out, "client disconnected") {
+		t.Errorf("the disconnect is not logged:\n%s", out)
+	}
+}
+
+// TestRESTClientDisconnectIsNoError: a client gone before a map layer is read
+// is logged at INFO, not as a failed read at ERROR.
+func TestRESTClientDisconnectIsNoError(t *testing.T) {
+	var logs logBuffer
+	h := server.New(server.DefaultConfig(), db.New(dbtest.NewDB(t)), slog.New(slog.NewJSONHandler(&logs, nil))).Handler()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(ctx, http.MethodGet, "/geojson/townships", nil))
+	if out := logs.String(); strings.Contains(out, `"level":"ERROR"`) || !strings.Contains(out, "client disconnected") {
+		t.Errorf("want an INFO line on the disconnect and no ERROR:\n%s", out)
+	}
+}
