@@ -35,6 +35,9 @@ func BenchmarkQueries(b *testing.B) {
 		{"covered_area_city", `{ coverage(kinds: [WORKSTATION], radiusMetres: 5000) { counties { areaRatio coveredAreaKm2 } } }`},
 		{"uncovered_city", `{ uncoveredTownships(kinds: [WORKSTATION], radiusMetres: 5000, first: 500) {
 			totalCount nodes { township { name county { name } } nearest { distanceMetres platform { name } } } } }`},
+		// The issue 11 worklist, answered from the coverage cache after the first.
+		{"worklist", `{ uncoveredTownships(kinds: [WORKSTATION], radiusMetres: 5000, first: 200) {
+			totalCount nodes { township { code name } } } }`},
 		{"township_layer", `{ townshipFeatures(simplifyMetres: 100) }`},
 		{"sector_matrix_city", `{ sectorCoverage { counties { county { name } servedCount sectors { served halls { name } } } } }`},
 	}
