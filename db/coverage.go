@@ -232,14 +232,14 @@ func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) 
 		return nil, fmt.Errorf("coverage: %w", err)
 	}
 	key := q.key()
-	if cov := db.coverage.get(version, key); cov != nil {
+	if cov, ok := db.coverage.Get(version, key); ok {
 		return cov, nil
 	}
 	cov, version, err := db.measureCoverage(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("coverage: %w", err)
 	}
-	db.coverage.put(version, key, cov)
+	db.coverage.Put(version, key, cov, 1)
 	return cov, nil
 }
 

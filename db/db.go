@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"civicmap/cache"
 	"civicmap/db/migrations"
 )
 
@@ -17,8 +18,12 @@ import (
 type DB struct {
 	pool *lanes
 	// health is the pool Ready uses; nil for the main one.
-	health   *pgxpool.Pool
-	coverage coverageCache
+	health *pgxpool.Pool
+	// coverage keeps coverage answers for the current data version: the
+	// kinds (7 sets), a few radii and the counties make a few hundred
+	// distinct questions on the map; a client asking for thousands of
+	// radii only empties it (NewPools sets the bound).
+	coverage cache.ByVersion[*Coverage]
 }
 
 // The SQLSTATEs that db turns into errors a client can act on.

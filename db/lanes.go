@@ -5,6 +5,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"civicmap/cache"
 )
 
 // Pools are the database connections of a server, kept apart so that one kind
@@ -25,7 +27,8 @@ type Pools struct {
 
 // NewPools returns a DB over p.
 func NewPools(p Pools) *DB {
-	return &DB{pool: &lanes{main: p.Main, heavy: p.Heavy}, health: p.Health}
+	return &DB{pool: &lanes{main: p.Main, heavy: p.Heavy}, health: p.Health,
+		coverage: cache.ByVersion[*Coverage]{MaxEntries: 512}}
 }
 
 type heavyKey struct{}

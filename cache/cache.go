@@ -1,0 +1,49 @@
+// Package cache keeps answers for as long as the data they were read from is
+// current: one data version at a time, bounded in count and in size.
+package cache
+
+import "sync"
+
+// ByVersion keeps values under a key for one data version, the one last put:
+// after a write, the first value put at the new version empties it of the
+// old ones, which no request can be served any more. A value is shared by
+// every caller that gets it: nothing may change it after Put.
+type ByVersion[T any] struct {
+	// MaxEntries and MaxBytes bound what is kept; a Put past either empties
+	// the cache first. Zero means no bound.
+	MaxEntries int
+	MaxBytes   int
+
+	mu      sync.Mutex
+	version string
+	bytes   int
+	values  map[string]T
+}
+
+// Get returns the value of key at version, and whether there is one.
+func (c *ByVersion[T]) Get(version, key string) (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if version != c.version {
+		var zero T
+		return zero, false
+	}
+	v, ok := c.values[key]
+	return v, ok
+}
+
+// Put keeps v, of about size bytes, as the value of key at version. An
+// empty version is never kept: it names no data.
+func (c *ByVersion[T]) Put(version, key string, v T, size int) {
+	if version == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	full := c.MaxEntries > 0 && len(c.values) >= c.MaxEntries || c.MaxBytes > 0 && c.bytes+size > c.MaxBytes
+	if version != c.version || full || c.values == nil {
+		c.version, c.bytes, c.values = version, 0, make(map[string]T)
+	}
+	c.values[key] = v
+	c.bytes += size
+}
