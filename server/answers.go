@@ -64,7 +64,7 @@ func (a *answers) InterceptOperation(ctx context.Context, next graphql.Operation
 	if r, ok := a.kept.Get(version, key); ok {
 		return graphql.OneShot(r)
 	}
-	rh := next(ctx)
+	rh := next(db.WithDataVersion(ctx, version))
 	return func(ctx context.Context) *graphql.Response {
 		r := rh(ctx)
 		if r != nil && len(r.Errors) == 0 && len(r.Data) <= maxAnswer {

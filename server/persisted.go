@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"civicmap/db"
 	"civicmap/errcode"
 )
 
@@ -88,7 +89,7 @@ func (s *Server) cacheReads(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
-		next.ServeHTTP(&versionedWriter{ResponseWriter: w, r: r, version: v}, r)
+		next.ServeHTTP(&versionedWriter{ResponseWriter: w, r: r, version: v}, r.WithContext(db.WithDataVersion(r.Context(), v)))
 	})
 }
 
