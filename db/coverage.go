@@ -239,7 +239,12 @@ func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) 
 	if err != nil {
 		return nil, fmt.Errorf("coverage: %w", err)
 	}
-	db.coverage.Put(version, key, cov, 1)
+	if !q.CoveredBy {
+		// Answers that list every covering platform are rare and can be tens
+		// of thousands of entries: kept, they turned a heavy client's repeat
+		// into a burst of executor work that starved cheap queries of CPU.
+		db.coverage.Put(version, key, cov, 1)
+	}
 	return cov, nil
 }
 
