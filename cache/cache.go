@@ -10,7 +10,8 @@ import "sync"
 // every caller that gets it: nothing may change it after Put.
 type ByVersion[T any] struct {
 	// MaxEntries and MaxBytes bound what is kept; a Put past either empties
-	// the cache first. Zero means no bound.
+	// the cache first. Zero means no bound; a negative MaxEntries keeps
+	// nothing.
 	MaxEntries int
 	MaxBytes   int
 
@@ -35,7 +36,7 @@ func (c *ByVersion[T]) Get(version, key string) (T, bool) {
 // Put keeps v, of about size bytes, as the value of key at version. An
 // empty version is never kept: it names no data.
 func (c *ByVersion[T]) Put(version, key string, v T, size int) {
-	if version == "" {
+	if version == "" || c.MaxEntries < 0 {
 		return
 	}
 	c.mu.Lock()

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -35,6 +36,8 @@ type CoverageQuery struct {
 	RadiusMetres float64
 	// CountyCode narrows the question to one county; nil asks about all.
 	CountyCode *string
+	// Townships asks for every township's coverage, not only the totals.
+	Townships bool
 	// CoveredBy asks for every covering platform of each township, not only the
 	// nearest one. At large radii that is most of the work, so only when wanted.
 	CoveredBy bool
@@ -44,21 +47,14 @@ type CoverageQuery struct {
 	Platforms bool
 }
 
-func (q CoverageQuery) args() []any {
-	return []any{kindStrings(q.Kinds), q.RadiusMetres, q.CountyCode, q.CoveredBy}
-}
-
-// key names the answer to q in coverageCache: the same kinds in any order
-// and repeated are the same question.
+// key names the answer to q in the coverage cache.
 func (q CoverageQuery) key() string {
-	kinds := slices.Clone(kindStrings(q.Kinds))
-	slices.Sort(kinds)
 	county := ""
 	if q.CountyCode != nil {
 		county = *q.CountyCode
 	}
-	return fmt.Sprintf("%s|%x|%s|%t|%t", strings.Join(slices.Compact(kinds), ","),
-		math.Float64bits(q.RadiusMetres), county, q.CoveredBy, q.Platforms)
+	return fmt.Sprintf("%s|%x|%s|%t|%t|%t", kindsKey(q.Kinds), math.Float64bits(q.RadiusMetres), county,
+		q.Townships, q.CoveredBy, q.Platforms)
 }
 
 // Coverage is how well platforms of some kinds cover the townships of Sanming,
@@ -67,12 +63,15 @@ type Coverage struct {
 	Kinds        []PlatformKind
 	RadiusMetres float64
 	Totals       CoverageCounts
-	// Counties are ordered by code, and so are Townships.
+	// Counties are ordered by code, and so are Townships. Townships is empty
+	// unless the query asked for them.
 	Counties  []CountyCoverage
 	Townships []TownshipCoverage
 	area      areaOnce
-	// uncovered is the worklist: the uncovered townships in worklistLess order.
-	uncovered []*TownshipCoverage
+	// table is what the answer was cut from; uncovered is the worklist, the
+	// indexes of the uncovered townships in it in worklistLess order.
+	table     *nearestTable
+	uncovered []int
 }
 
 // Definition says in words what Coverage counts.
@@ -140,92 +139,45 @@ type TownshipCoverage struct {
 // Covered reports whether the status is COVERED.
 func (t *TownshipCoverage) Covered() bool { return t.Status == CoverageCovered }
 
-// coverageRow is a row of coverageSQL: the platforms are IDs, read afterwards.
-type coverageRow struct {
-	Version string `db:"version"`
-	Township
-	Status          CoverageStatus `db:"status"`
-	NearestID       *int64         `db:"nearest_id"`
-	NearestMetres   *float64       `db:"nearest_metres"`
-	CoveredByIDs    []int64        `db:"covered_by_ids"`
-	CoveredByMetres []float64      `db:"covered_by_metres"`
-}
-
 // worklistLess is the order of the planners' worklist: no distance (no such
 // platform anywhere) first, then farthest first, then by code.
-func worklistLess(a, b *TownshipCoverage) bool {
-	am, bm := a.nearestMetres(), b.nearestMetres()
+func worklistLess(am *float64, acode string, bm *float64, bcode string) bool {
 	switch {
 	case (am == nil) != (bm == nil):
 		return am == nil
 	case am != nil && *am != *bm:
 		return *am > *bm
 	}
-	return a.Code < b.Code
+	return acode < bcode
 }
 
-// follows reports whether t comes after the township keyed (metres, code) in
-// worklistLess order.
-func (t *TownshipCoverage) follows(metres *float64, code string) bool {
-	key := TownshipCoverage{Township: Township{Code: code}}
-	if metres != nil {
-		key.Nearest = &PlatformDistance{DistanceMetres: *metres}
-	}
-	return worklistLess(&key, t)
-}
-
-func (t *TownshipCoverage) nearestMetres() *float64 {
-	if t.Nearest == nil {
-		return nil
-	}
-	return &t.Nearest.DistanceMetres
-}
-
-// Parameters of coverageSQL: $1 kinds (text[]), $2 radius in metres, $3 a county
-// code or NULL for all, $4 whether to list every covering platform.
+// activePlatform is a platform p that can cover a township: live (not
+// deleted), ACTIVE and with a known position (platform_covers, 0005).
+// activeOfKinds is one of the kinds $1.
 const (
-	// activePlatform is a platform p that can cover a township: live (not
-	// deleted), ACTIVE and with a known position (platform_covers, 0005).
 	activePlatform = `p.status = 'ACTIVE' AND p.location IS NOT NULL AND p.deleted_at IS NULL`
-	// activeOfKinds is an activePlatform of the kinds.
-	activeOfKinds = `p.kind = ANY($1) AND ` + activePlatform
-
-	// coverageSQL is the one source of coverage: a row per township, by code,
-	// each with the data version it was read at. The nearest platform of the
-	// kinds is the nearest of each kind's (township_nearest), so a township is
-	// covered when that is within the radius, and uncovered means "nearest
-	// farther than the radius" by construction. The covering platforms, when
-	// asked for, are measured as the index measures (cell_metres): those in a
-	// box around the cell that holds the radius, kept when within it; OFFSET 0
-	// keeps the planner from measuring twice, for the filter and the list.
-	coverageSQL = `WITH v (version) AS MATERIALIZED (` + dataVersionSQL + `)
-	SELECT v.version, ` + townshipColumns + `,
-		CASE WHEN t.boundary IS NULL THEN 'UNKNOWN_POSITION' WHEN n.metres <= $2 THEN 'COVERED' ELSE 'UNCOVERED' END AS status,
-		n.platform_id AS nearest_id, n.metres AS nearest_metres,
-		coalesce(b.ids, '{}') AS covered_by_ids, coalesce(b.metres, '{}') AS covered_by_metres
-	FROM v, township t
-	LEFT JOIN LATERAL (
-		SELECT n.platform_id, n.metres FROM township_nearest n
-		WHERE n.township_code = t.code AND n.kind = ANY($1) AND n.platform_id IS NOT NULL
-		ORDER BY n.metres, n.platform_id LIMIT 1
-	) n ON true
-	LEFT JOIN LATERAL (
-		SELECT array_agg(d.id ORDER BY d.metres, d.id) AS ids, array_agg(d.metres ORDER BY d.metres, d.id) AS metres
-		FROM (
-			SELECT p.id, cell_metres(t.boundary_utm, p.location) AS metres
-			FROM platform p
-			WHERE $4 AND n.metres <= $2 AND ` + activeOfKinds + ` AND p.location && within_reach(t.boundary, $2)
-			OFFSET 0
-		) d
-		WHERE d.metres <= $2
-	) b ON true
-	WHERE $3::text IS NULL OR t.county_code = $3
-	ORDER BY t.code`
+	activeOfKinds  = `p.kind = ANY($1) AND ` + activePlatform
 )
 
+// coveredBySQL measures, for the townships $3 (text[]), every platform of the
+// kinds $1 within $2 metres, as the index measures (cell_metres): those in a
+// box around the cell that holds the radius, kept when within it. OFFSET 0
+// keeps the planner from measuring twice, for the filter and the list.
+const coveredBySQL = `SELECT t.code, array_agg(d.id ORDER BY d.metres, d.id) AS ids,
+		array_agg(d.metres ORDER BY d.metres, d.id) AS metres
+	FROM township t
+	CROSS JOIN LATERAL (
+		SELECT p.id, cell_metres(t.boundary_utm, p.location) AS metres
+		FROM platform p
+		WHERE ` + activeOfKinds + ` AND p.location && within_reach(t.boundary, $2)
+		OFFSET 0
+	) d
+	WHERE t.code = ANY($3) AND d.metres <= $2
+	GROUP BY t.code`
+
 // Coverage measures q for every township of Sanming, or of q.CountyCode, with
-// totals per county and in all. An answer is kept in memory for as long as the
-// data version it was read at is current.
+// totals per county and in all. It is cut from the coverage index as read at
+// the current data version (nearestTable), and kept while that is current.
 func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) {
 	version, err := db.DataVersion(ctx)
 	if err != nil {
@@ -235,59 +187,114 @@ func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) 
 	if cov, ok := db.coverage.Get(version, key); ok {
 		return cov, nil
 	}
-	cov, version, err := db.measureCoverage(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("coverage: %w", err)
+	// A write while an answer's statements run can make them disagree; the
+	// answer is read again, in one snapshot.
+	for attempt := 0; ; attempt++ {
+		cov, err := db.measureCoverage(ctx, version, q)
+		if errors.Is(err, errMoved) && attempt < 2 {
+			version = ""
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("coverage: %w", err)
+		}
+		if !q.CoveredBy {
+			// Answers that list every covering platform are rare and can be
+			// tens of thousands of entries: kept, they turned a heavy client's
+			// repeat into a burst of executor work that starved cheap queries
+			// of CPU.
+			db.coverage.Put(cov.table.version, key, cov, 1)
+		}
+		return cov, nil
 	}
-	if !q.CoveredBy {
-		// Answers that list every covering platform are rare and can be tens
-		// of thousands of entries: kept, they turned a heavy client's repeat
-		// into a burst of executor work that starved cheap queries of CPU.
-		db.coverage.Put(version, key, cov, 1)
+}
+
+// measureCoverage cuts q's answer from the table of q.Kinds at version.
+func (db *DB) measureCoverage(ctx context.Context, version string, q CoverageQuery) (*Coverage, error) {
+	t, err := db.nearestTable(ctx, version, q.Kinds)
+	if err != nil {
+		return nil, err
+	}
+	cov := t.coverage(q)
+	if q.CoveredBy {
+		if err := db.measureCoveredBy(ctx, cov); err != nil {
+			return nil, err
+		}
+	}
+	if q.Platforms {
+		if err := db.wholePlatforms(ctx, cov.Townships); err != nil {
+			return nil, err
+		}
 	}
 	return cov, nil
 }
 
-// measureCoverage reads q's answer from the index, and the data version it was
-// read at.
-func (db *DB) measureCoverage(ctx context.Context, q CoverageQuery) (*Coverage, string, error) {
-	var counties []County
-	var rows []coverageRow
-	var b pgx.Batch
-	queueRows(&b, &counties, countiesOneOrAllSQL, q.CountyCode)
-	queueRows(&b, &rows, coverageSQL, q.args()...)
-	if err := db.pool.SendBatch(ctx, &b).Close(); err != nil {
-		return nil, "", err
-	}
-	ts, err := db.withPlatforms(ctx, rows, q.Platforms)
-	if err != nil {
-		return nil, "", err
-	}
-	cov := &Coverage{Kinds: q.Kinds, RadiusMetres: q.RadiusMetres, Townships: ts}
-	cov.Counties = make([]CountyCoverage, len(counties))
-	totals := make(map[string]*CoverageCounts, len(counties))
-	for i, c := range counties {
-		cov.Counties[i] = CountyCoverage{County: c, coverage: cov}
-		totals[c.Code] = &cov.Counties[i].Totals
-	}
-	for i := range ts {
-		cov.Totals.add(ts[i].Status)
-		totals[ts[i].CountyCode].add(ts[i].Status)
-		if ts[i].Status == CoverageUncovered {
-			cov.uncovered = append(cov.uncovered, &ts[i])
+// coverage cuts q's answer from t: the counts, and the townships when asked
+// for.
+func (t *nearestTable) coverage(q CoverageQuery) *Coverage {
+	cov := &Coverage{Kinds: q.Kinds, RadiusMetres: q.RadiusMetres, table: t}
+	// inCounty[i] is the index in cov.Counties of county i of the geography.
+	inCounty := make([]int, len(t.geo.counties))
+	for i, c := range t.geo.counties {
+		inCounty[i] = -1
+		if q.CountyCode == nil || *q.CountyCode == c.Code {
+			inCounty[i] = len(cov.Counties)
+			cov.Counties = append(cov.Counties, CountyCoverage{County: c, coverage: cov})
 		}
 	}
-	slices.SortFunc(cov.uncovered, func(a, b *TownshipCoverage) int {
-		if worklistLess(a, b) {
-			return -1
+	for i := range t.geo.townships {
+		c := inCounty[t.geo.countyOf[i]]
+		if c < 0 {
+			continue
 		}
-		return 1
+		s := t.status(i, q.RadiusMetres)
+		cov.Totals.add(s)
+		cov.Counties[c].Totals.add(s)
+		if q.Townships {
+			cov.Townships = append(cov.Townships, t.township(i, q.RadiusMetres))
+		}
+	}
+	for _, i := range t.worklist {
+		if t.status(i, q.RadiusMetres) == CoverageCovered {
+			break // the rest are nearer still
+		}
+		if inCounty[t.geo.countyOf[i]] >= 0 {
+			cov.uncovered = append(cov.uncovered, i)
+		}
+	}
+	return cov
+}
+
+// measureCoveredBy lists the covering platforms of cov's covered townships.
+func (db *DB) measureCoveredBy(ctx context.Context, cov *Coverage) error {
+	var codes []string
+	at := make(map[string]*TownshipCoverage)
+	for i := range cov.Townships {
+		if tc := &cov.Townships[i]; tc.Covered() {
+			codes = append(codes, tc.Code)
+			at[tc.Code] = tc
+		}
+	}
+	type row struct {
+		Code   string    `db:"code"`
+		IDs    []int64   `db:"ids"`
+		Metres []float64 `db:"metres"`
+	}
+	var rows []row
+	_, err := db.atVersion(ctx, cov.table.version, func(b *pgx.Batch) {
+		queueRows(b, &rows, coveredBySQL, kindStrings(cov.Kinds), cov.RadiusMetres, codes)
 	})
-	version := ""
-	if len(rows) > 0 {
-		version = rows[0].Version
+	if err != nil {
+		return fmt.Errorf("covering platforms: %w", err)
 	}
-	return cov, version, nil
+	for _, r := range rows {
+		tc := at[r.Code]
+		tc.CoveredBy = make([]PlatformDistance, len(r.IDs))
+		for j, id := range r.IDs {
+			tc.CoveredBy[j] = PlatformDistance{Platform: Platform{ID: id}, DistanceMetres: r.Metres[j]}
+		}
+	}
+	return nil
 }
 
 // UncoveredTownships returns a page of the townships q leaves uncovered in
@@ -295,19 +302,22 @@ func (db *DB) measureCoverage(ctx context.Context, q CoverageQuery) (*Coverage, 
 // the code. The worklist is cut from the coverage of q, so both share one
 // answer in memory.
 func (db *DB) UncoveredTownships(ctx context.Context, q CoverageQuery, page Page) (List[TownshipCoverage], error) {
-	q.CoveredBy = false // an uncovered township has no covering platform
-	cov, err := db.Coverage(ctx, q)
+	// An uncovered township has no covering platform, and the page is read
+	// from the worklist, not the townships.
+	cq := q
+	cq.CoveredBy, cq.Townships, cq.Platforms = false, false, false
+	cov, err := db.Coverage(ctx, cq)
 	if err != nil {
 		return List[TownshipCoverage]{}, fmt.Errorf("uncovered townships: %w", err)
 	}
-	start := 0
+	t, start := cov.table, 0
 	if page.After != "" {
 		metres, code, err := ParseDistanceKey(page.After)
 		if err != nil {
 			return List[TownshipCoverage]{}, fmt.Errorf("uncovered townships: %w", err)
 		}
-		start, _ = slices.BinarySearchFunc(cov.uncovered, 0, func(t *TownshipCoverage, _ int) int {
-			if t.follows(metres, code) {
+		start, _ = slices.BinarySearchFunc(cov.uncovered, 0, func(i int, _ int) int {
+			if worklistLess(metres, code, t.metres(i), t.geo.townships[i].Code) {
 				return 1
 			}
 			return -1
@@ -315,80 +325,60 @@ func (db *DB) UncoveredTownships(ctx context.Context, q CoverageQuery, page Page
 	}
 	onPage, hasNext := cut(cov.uncovered[start:], page)
 	ts := make([]TownshipCoverage, len(onPage))
-	for i, t := range onPage {
-		ts[i] = *t
+	for i, j := range onPage {
+		ts[i] = t.township(j, q.RadiusMetres)
+	}
+	if q.Platforms {
+		if err := db.wholePlatforms(ctx, ts); err != nil {
+			return List[TownshipCoverage]{}, fmt.Errorf("uncovered townships: %w", err)
+		}
 	}
 	return List[TownshipCoverage]{Rows: ts, HasNext: hasNext, Total: len(cov.uncovered)}, nil
 }
 
-// withPlatforms returns the townships' coverage with the platforms rows name:
-// read whole, in one query, when whole is set; else each only by its ID.
-func (db *DB) withPlatforms(ctx context.Context, rows []coverageRow, whole bool) ([]TownshipCoverage, error) {
-	byID := map[int64]*Platform{}
-	if whole {
-		var err error
-		if byID, err = db.platformsOf(ctx, rows); err != nil {
-			return nil, err
-		}
-	}
-	at := func(id int64, metres float64) (PlatformDistance, error) {
-		if !whole {
-			return PlatformDistance{Platform: Platform{ID: id}, DistanceMetres: metres}, nil
-		}
-		p, ok := byID[id]
-		if !ok {
-			return PlatformDistance{}, fmt.Errorf("platform %d was deleted while coverage was measured", id)
-		}
-		return PlatformDistance{Platform: *p, DistanceMetres: metres}, nil
-	}
-	ts := make([]TownshipCoverage, len(rows))
-	for i, r := range rows {
-		t := TownshipCoverage{Township: r.Township, Status: r.Status, CoveredBy: make([]PlatformDistance, len(r.CoveredByIDs))}
-		for j, id := range r.CoveredByIDs {
-			pd, err := at(id, r.CoveredByMetres[j])
-			if err != nil {
-				return nil, err
-			}
-			t.CoveredBy[j] = pd
-		}
-		if r.NearestID != nil {
-			pd, err := at(*r.NearestID, *r.NearestMetres)
-			if err != nil {
-				return nil, err
-			}
-			t.Nearest = &pd
-		}
-		ts[i] = t
-	}
-	return ts, nil
-}
-
-// platformsOf reads every platform that rows name, by ID.
-func (db *DB) platformsOf(ctx context.Context, rows []coverageRow) (map[int64]*Platform, error) {
-	seen := map[int64]bool{}
+// wholePlatforms reads whole the nearest and covering platforms of ts, which
+// carry only their IDs, in one query.
+func (db *DB) wholePlatforms(ctx context.Context, ts []TownshipCoverage) error {
 	var ids []int64
-	for _, r := range rows {
-		for _, id := range r.CoveredByIDs {
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
+	for i := range ts {
+		for _, pd := range ts[i].CoveredBy {
+			ids = append(ids, pd.ID)
 		}
-		if r.NearestID != nil && !seen[*r.NearestID] {
-			seen[*r.NearestID] = true
-			ids = append(ids, *r.NearestID)
+		if n := ts[i].Nearest; n != nil {
+			ids = append(ids, n.ID)
 		}
 	}
-	byID := make(map[int64]*Platform, len(ids))
 	if len(ids) == 0 {
-		return byID, nil
+		return nil
 	}
-	ps, err := db.PlatformsByID(ctx, ids)
+	slices.Sort(ids)
+	ps, err := db.PlatformsByID(ctx, slices.Compact(ids))
 	if err != nil {
-		return nil, err
+		return err
 	}
+	byID := make(map[int64]*Platform, len(ps))
 	for i := range ps {
 		byID[ps[i].ID] = &ps[i]
 	}
-	return byID, nil
+	whole := func(pd *PlatformDistance) error {
+		p, ok := byID[pd.ID]
+		if !ok {
+			return fmt.Errorf("platform %d: %w", pd.ID, errMoved)
+		}
+		pd.Platform = *p
+		return nil
+	}
+	for i := range ts {
+		for j := range ts[i].CoveredBy {
+			if err := whole(&ts[i].CoveredBy[j]); err != nil {
+				return err
+			}
+		}
+		if n := ts[i].Nearest; n != nil {
+			if err := whole(n); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

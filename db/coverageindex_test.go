@@ -253,7 +253,7 @@ func checkAnswer(t *testing.T, d *db.DB, pool *pgxpool.Pool, rng *rand.Rand) {
 		kinds = all[1:2]
 	}
 	radius := []float64{0, 5000, 20000, 50000, 80000}[rng.IntN(5)]
-	cov, err := d.Coverage(t.Context(), db.CoverageQuery{Kinds: kinds, RadiusMetres: radius})
+	cov, err := d.Coverage(t.Context(), db.CoverageQuery{Kinds: kinds, RadiusMetres: radius, Townships: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,12 @@ type DB struct {
 	// distinct questions on the map; a client asking for thousands of
 	// radii only empties it (NewPools sets the bound).
 	coverage cache.ByVersion[*Coverage]
+	// nearest keeps the coverage index as read for each set of kinds (7 at
+	// most), and geo the townships and counties it names.
+	nearest cache.ByVersion[*nearestTable]
+	geo     cache.ByVersion[*geography]
+	// versions shares the reads of the data version among requests.
+	versions versionReads
 }
 
 // The SQLSTATEs that db turns into errors a client can act on.

@@ -23,13 +23,29 @@ type Pools struct {
 	// Health serves Ready only, so a probe never queues behind user work.
 	// Nil uses Main.
 	Health *pgxpool.Pool
+	// NoCache keeps no answers in memory: every request reads the database
+	// (the coverage index, not the townships it names). It is for measuring
+	// what the caches save.
+	NoCache bool
 }
 
 // NewPools returns a DB over p.
 func NewPools(p Pools) *DB {
-	return &DB{pool: &lanes{main: p.Main, heavy: p.Heavy}, health: p.Health,
-		coverage: cache.ByVersion[*Coverage]{MaxEntries: 512}}
+	db := &DB{pool: &lanes{main: p.Main, heavy: p.Heavy}, health: p.Health,
+		coverage: cache.ByVersion[*Coverage]{MaxEntries: 512},
+		nearest:  cache.ByVersion[*nearestTable]{MaxEntries: 8},
+		geo:      cache.ByVersion[*geography]{MaxEntries: 1}}
+	if p.NoCache {
+		// The townships and counties are kept still: they are the rows
+		// answers name, not answers, and change only with the geography.
+		db.coverage.MaxEntries, db.nearest.MaxEntries = -1, -1
+	}
+	return db
 }
+
+// Caching reports whether answers are kept in memory by data version: by db,
+// and by the server's caches above it.
+func (db *DB) Caching() bool { return db.coverage.MaxEntries >= 0 }
 
 type heavyKey struct{}
 

@@ -28,34 +28,33 @@ func TestParseDistanceKeyRefuses(t *testing.T) {
 	}
 }
 
-// TestFollowsIsTheWorklistOrder: sorted by the worklist's order (no distance
-// first, then farthest first, then by code), each row follows every key before
-// it and none after it.
-func TestFollowsIsTheWorklistOrder(t *testing.T) {
-	metres := func(m float64) *PlatformDistance { return &PlatformDistance{DistanceMetres: m} }
-	rows := []TownshipCoverage{
-		{Township: Township{Code: "350424002"}},
-		{Township: Township{Code: "350424001"}},
-		{Township: Township{Code: "350424003"}, Nearest: metres(500)},
-		{Township: Township{Code: "350424004"}, Nearest: metres(31000.25)},
-		{Township: Township{Code: "350424005"}, Nearest: metres(500)},
-		{Township: Township{Code: "350424006"}, Nearest: metres(0.5)},
+// TestWorklistLessIsTheWorklistOrder: sorted by the worklist's order (no
+// distance first, then farthest first, then by code), each row comes after
+// every key before it and none after it, which is how a page finds its start.
+func TestWorklistLessIsTheWorklistOrder(t *testing.T) {
+	type row struct {
+		metres *float64
+		code   string
+	}
+	m := func(v float64) *float64 { return &v }
+	rows := []row{
+		{nil, "350424002"}, {nil, "350424001"}, {m(500), "350424003"},
+		{m(31000.25), "350424004"}, {m(500), "350424005"}, {m(0.5), "350424006"},
 	}
 	sort.Slice(rows, func(i, j int) bool {
-		a, b := rows[i].nearestMetres(), rows[j].nearestMetres()
+		a, b := rows[i].metres, rows[j].metres
 		switch {
 		case (a == nil) != (b == nil):
 			return a == nil
 		case a != nil && *a != *b:
 			return *a > *b
 		}
-		return rows[i].Code < rows[j].Code
+		return rows[i].code < rows[j].code
 	})
-	for i := range rows {
-		key := rows[i]
-		for j := range rows {
-			if got, want := rows[j].follows(key.nearestMetres(), key.Code), j > i; got != want {
-				t.Errorf("row %d (%s) follows the key of row %d: %v, want %v", j, rows[j].Code, i, got, want)
+	for i, key := range rows {
+		for j, r := range rows {
+			if got, want := worklistLess(key.metres, key.code, r.metres, r.code), j > i; got != want {
+				t.Errorf("row %d (%s) after the key of row %d: %v, want %v", j, r.code, i, got, want)
 			}
 		}
 	}

@@ -15,36 +15,6 @@ import (
 // enough for z14; deeper tiles only cut the same geometry finer.
 const MaxTileZoom = 22
 
-// dataVersionSQL is the data version (migration 0004): the geography's version
-// and the last platform change, "g.s".
-const dataVersionSQL = `SELECT geography_version || '.' || coalesce((SELECT max(seq) FROM platform_change), 0)
-	FROM change_queue`
-
-// versionKey carries a data version in a context (WithDataVersion).
-type versionKey struct{}
-
-// WithDataVersion returns ctx carrying version, which its caller has just read
-// with DataVersion at the start of a request: the caches that the request
-// then passes through (whole answers, coverage) check against that one
-// version instead of each reading it again.
-func WithDataVersion(ctx context.Context, version string) context.Context {
-	return context.WithValue(ctx, versionKey{}, version)
-}
-
-// DataVersion returns the version of everything the map shows. It changes with
-// every committed write, and only then. Within a request that read it already
-// (WithDataVersion), it is that version.
-func (db *DB) DataVersion(ctx context.Context) (string, error) {
-	if v, ok := ctx.Value(versionKey{}).(string); ok {
-		return v, nil
-	}
-	var v string
-	if err := db.pool.QueryRow(ctx, dataVersionSQL).Scan(&v); err != nil {
-		return "", fmt.Errorf("data version: %w", err)
-	}
-	return v, nil
-}
-
 // Parameters of tileSQL: $1 z, $2 x, $3 y. Features are found with the GiST
 // indexes on the WGS84 geometries, by the tile's envelope in WGS84 (a Web
 // Mercator box is a longitude/latitude box too), and cut to the tile with a

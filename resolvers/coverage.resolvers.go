@@ -30,6 +30,7 @@ func (r *queryResolver) Coverage(ctx context.Context, kinds []db.PlatformKind, r
 	if err != nil {
 		return nil, err
 	}
+	q.Townships = len(selectionsAt(ctx, "townships")) > 0
 	q.CoveredBy = len(selectionsAt(ctx, "townships", "coveredBy")) > 0
 	platforms := coveragePlatforms(ctx, []string{"townships"})
 	q.Platforms = len(platforms) > 0

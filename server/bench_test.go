@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"civicmap/db/dbtest"
 )
 
 // BenchmarkQueries measures whole GraphQL requests through the handler, on the
@@ -181,35 +183,66 @@ func BenchmarkGeoJSON(b *testing.B) {
 	}
 }
 
-// BenchmarkCoverageWholeCountry asks for the coverage totals of every
-// township of each dataset, from the coverage index: the same question again
-// (served from memory while the data version holds) and a new radius every
-// time (read from the index).
+// BenchmarkCoverageWholeCountry asks for the coverage of every township of
+// each dataset, from the coverage index: the totals alone, and with every
+// county's totals. Each is asked the same again (an answer kept while the
+// data version holds), with a new radius every time (cut from the index as
+// read at this version), and with a new radius of a server that keeps no
+// answers (the index read every time).
 func BenchmarkCoverageWholeCountry(b *testing.B) {
-	const query = `query($r: Float) { coverage(kinds: [WORKSTATION, SECTOR_HALL], radiusMetres: $r) {
-		totals { townships covered uncovered unknownPosition ratio } counties { totals { covered uncovered } } } }`
+	const totals = `totals { townships covered uncovered unknownPosition ratio }`
+	queries := []struct{ name, query string }{
+		{"totals", `query($r: Float) { coverage(kinds: [WORKSTATION, SECTOR_HALL], radiusMetres: $r) { ` + totals + ` } }`},
+		{"counties", `query($r: Float) { coverage(kinds: [WORKSTATION, SECTOR_HALL], radiusMetres: $r) { ` + totals + `
+			counties { totals { covered uncovered } } } }`},
+	}
+	sanming, nationwide := dbtest.NewDB(b), nationwide(b)
 	for _, d := range []struct {
-		name string
-		h    http.Handler
-	}{{"sanming", newHandler(b, nil)}, {"nationwide", newHandler(b, nationwide(b))}} {
-		b.Run(d.name+"/cached", func(b *testing.B) { benchQuery(b, d.h, query, map[string]any{"r": 5000}) })
-		b.Run(d.name+"/uncached", func(b *testing.B) {
-			r := 0
-			for b.Loop() {
-				r = (r + 7919) % 50000 // a radius not asked for just before
-				body, err := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"r": r}})
-				if err != nil {
-					b.Fatal(err)
-				}
-				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				rec := httptest.NewRecorder()
-				d.h.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
-					b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
-				}
-			}
-		})
+		name        string
+		h, uncached http.Handler
+	}{
+		{"sanming", newHandler(b, sanming), uncachedHandler(b, sanming)},
+		{"nationwide", newHandler(b, nationwide), uncachedHandler(b, nationwide)},
+	} {
+		for _, q := range queries {
+			name := d.name + "/" + q.name
+			b.Run(name+"/cached", func(b *testing.B) { benchQuery(b, d.h, q.query, map[string]any{"r": 5000}) })
+			b.Run(name+"/fresh_radius", func(b *testing.B) { benchRadii(b, d.h, q.query) })
+			b.Run(name+"/uncached", func(b *testing.B) { benchRadii(b, d.uncached, q.query) })
+		}
+	}
+}
+
+// BenchmarkWorklist is the planners' worklist on Sanming (cmd/benchload's
+// worklist queries): the same again, a new radius each time, and a new
+// radius on a server that keeps nothing.
+func BenchmarkWorklist(b *testing.B) {
+	const query = `query($r: Float!) { uncoveredTownships(kinds: [WORKSTATION], radiusMetres: $r, first: 200) {
+		totalCount nodes { township { code name } } } }`
+	pool := dbtest.NewDB(b)
+	h := newHandler(b, pool)
+	b.Run("cached", func(b *testing.B) { benchQuery(b, h, query, map[string]any{"r": 5000}) })
+	b.Run("fresh_radius", func(b *testing.B) { benchRadii(b, h, query) })
+	b.Run("uncached", func(b *testing.B) { benchRadii(b, uncachedHandler(b, pool), query) })
+}
+
+// benchRadii posts query to h in a loop with a radius $r not asked for just
+// before; any error fails the benchmark.
+func benchRadii(b *testing.B, h http.Handler, query string) {
+	r := 0
+	for b.Loop() {
+		r = (r + 7919) % 50000
+		body, err := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"r": r}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+			b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+		}
 	}
 }
 

@@ -44,7 +44,9 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	srv.Use(&limits{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxComplexity: cfg.MaxComplexity,
 		heavyCost: cfg.HeavyCost, heavy: make(chan struct{}, max(cfg.MaxHeavy, 1)), cache: cache})
 	// After the limits, which price the query: only costly ones are kept.
-	srv.Use(newAnswers(res.DB, coverageCost))
+	if res.DB.Caching() {
+		srv.Use(newAnswers(res.DB, coverageCost))
+	}
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
 	// Fresh loaders for each response, not each HTTP request: a subscription

@@ -31,6 +31,13 @@ func newHandler(t testing.TB, pool *pgxpool.Pool) http.Handler {
 	return server.New(server.DefaultConfig(), db.New(pool), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
 }
 
+// uncachedHandler is newHandler's server keeping no answers in memory
+// (civicmap -answer-cache=false).
+func uncachedHandler(t testing.TB, pool *pgxpool.Pool) http.Handler {
+	d := db.NewPools(db.Pools{Main: pool, NoCache: true})
+	return server.New(server.DefaultConfig(), d, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+}
+
 // gqlError is one error of a GraphQL response.
 type gqlError struct {
 	Message    string         `json:"message"`

@@ -35,10 +35,11 @@ type sent struct {
 }
 
 // capturer answers queries in-process with statement logging on, and reads the
-// statements from the cluster's log.
+// statements from the cluster's log: on a server that keeps answers in memory,
+// or, for uncached queries, on one that keeps none.
 type capturer struct {
-	handler http.Handler
-	logFile string
+	cached, uncached http.Handler
+	logFile          string
 }
 
 // newCapturer returns a capturer over the database at connString, whose
@@ -48,34 +49,53 @@ func newCapturer(ctx context.Context, connString, logFile string) (*capturer, fu
 	if err != nil {
 		return nil, nil, fmt.Errorf("capture pool: %w", err)
 	}
-	h := server.New(server.DefaultConfig(), db.New(pool), slog.New(slog.DiscardHandler)).Handler()
-	return &capturer{handler: h, logFile: logFile}, pool.Close, nil
+	handler := func(noCache bool) http.Handler {
+		d := db.NewPools(db.Pools{Main: pool, NoCache: noCache})
+		return server.New(server.DefaultConfig(), d, slog.New(slog.DiscardHandler)).Handler()
+	}
+	return &capturer{cached: handler(false), uncached: handler(true), logFile: logFile}, pool.Close, nil
 }
 
-// capture answers q once with variables drawn in e and returns the statements
-// it sent, with the variables it used.
+// capture answers q with variables drawn in e and returns the statements it
+// sent, with the variables it used. It answers twice and keeps the second's:
+// the statements of a server that has answered before, as under load.
 func (c *capturer) capture(q query, e extent) ([]sent, map[string]any, error) {
 	vars := q.values(rand.New(rand.NewPCG(1, 2)), e)
+	h := c.cached
+	if q.uncached {
+		h = c.uncached
+	}
+	if err := answer(h, q, vars); err != nil {
+		return nil, nil, err
+	}
 	before, err := fileSize(c.logFile)
 	if err != nil {
 		return nil, nil, err
 	}
-	body, err := requestBody(q, vars)
-	if err != nil {
+	if err := answer(h, q, vars); err != nil {
 		return nil, nil, err
-	}
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	c.handler.ServeHTTP(rec, req)
-	if err := checkAnswer(rec.Code, rec.Body.Bytes()); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", q.name, err)
 	}
 	stmts, err := readStatements(c.logFile, before)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", q.name, err)
 	}
 	return stmts, vars, nil
+}
+
+// answer posts q with vars to h and checks the answer.
+func answer(h http.Handler, q query, vars map[string]any) error {
+	body, err := requestBody(q, vars)
+	if err != nil {
+		return err
+	}
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if err := checkAnswer(rec.Code, rec.Body.Bytes()); err != nil {
+		return fmt.Errorf("%s: %w", q.name, err)
+	}
+	return nil
 }
 
 // requestBody is the JSON body of a POST of q with vars.

@@ -92,16 +92,30 @@ func (h *harness) measure(ctx context.Context, d dataset, qs []query) ([]row, er
 	if err != nil {
 		return nil, err
 	}
-	srv, err := startServer(ctx, h.o.civicmap, strings.TrimSpace(connString+" "+h.o.serverParams), filepath.Join(h.dir, d.name+"-server.log"))
+	conn := strings.TrimSpace(connString + " " + h.o.serverParams)
+	srv, err := startServer(ctx, h.o.civicmap, conn, filepath.Join(h.dir, d.name+"-server.log"))
 	if err != nil {
 		return nil, err
 	}
 	defer srv.stop()
+	// The uncached queries go to a second server that keeps no answers.
+	uncached := srv
+	if slices.ContainsFunc(qs, func(q query) bool { return q.uncached }) {
+		if uncached, err = startServer(ctx, h.o.civicmap, conn, filepath.Join(h.dir, d.name+"-uncached-server.log"),
+			"CIVICMAP_ANSWER_CACHE=false"); err != nil {
+			return nil, err
+		}
+		defer uncached.stop()
+	}
 	var rows []row
 	for _, c := range h.o.clients {
 		var floorRate float64
 		for _, t := range targets {
-			r, err := h.measureOne(ctx, srv, d.name, e, t, c)
+			s := srv
+			if t.q.uncached {
+				s = uncached
+			}
+			r, err := h.measureOne(ctx, s, d.name, e, t, c)
 			if err != nil {
 				return nil, err
 			}

@@ -56,8 +56,8 @@ func newScript(q query, e extent, stmts []sent, vars map[string]any) (pgbenchScr
 		}
 		s.text += strings.TrimRight(strings.TrimSpace(sql), ";") + ";\n"
 	}
-	for name := range vars {
-		if !used[name] {
+	for _, d := range q.vars {
+		if name := d.name; !used[name] && !d.inMemory {
 			return s, fmt.Errorf("%s: variable $%s reached no statement as it was sent, so pgbench could not vary it", q.name, name)
 		}
 	}

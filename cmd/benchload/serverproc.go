@@ -21,8 +21,9 @@ type serverProc struct {
 }
 
 // startServer runs `civicmap serve` on a free loopback port over the database
-// at connString, with its request log in logPath, and waits until it is ready.
-func startServer(ctx context.Context, bin, connString, logPath string) (*serverProc, error) {
+// at connString, with its request log in logPath and env added to its
+// environment, and waits until it is ready.
+func startServer(ctx context.Context, bin, connString, logPath string, env ...string) (*serverProc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -34,6 +35,7 @@ func startServer(ctx context.Context, bin, connString, logPath string) (*serverP
 	defer logFile.Close() // the child keeps its own descriptor
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "CIVICMAP_DATABASE_URL="+connString, "CIVICMAP_ADDR="+addr)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s serve: %w", bin, err)

@@ -138,7 +138,7 @@ func (a *App) servePools(ctx context.Context) (db.Pools, error) {
 	if a.health, err = db.Open(ctx, a.url, db.Options{StatementTimeout: a.Config.StatementTimeout, MaxConns: 1}); err != nil {
 		return db.Pools{}, err
 	}
-	return db.Pools{Main: a.pool, Heavy: a.heavy, Health: a.health}, nil
+	return db.Pools{Main: a.pool, Heavy: a.heavy, Health: a.health, NoCache: !a.Config.AnswerCache}, nil
 }
 
 // Close releases the pools and stops the private cluster if this App started it.

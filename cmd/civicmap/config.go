@@ -31,7 +31,10 @@ type config struct {
 	// MemoryLimitMiB is the Go runtime's soft memory limit (GOMEMLIMIT), in
 	// MiB; 0 for none. GOMEMLIMIT, when set, wins.
 	MemoryLimitMiB int
-	LogFormat      string
+	// AnswerCache keeps answers in memory by data version (db.Pools.NoCache
+	// when off); off, for measuring, every request reads the database.
+	AnswerCache bool
+	LogFormat   string
 	// CORSOrigins is the comma-separated origins whose pages may read the
 	// API (server.Config.CORSOrigins): "*", "none", or "" for the server's
 	// default.
@@ -59,6 +62,8 @@ func (c *config) flags(fs *flag.FlagSet) {
 		"database connections for costly queries and exports, apart from the others (CIVICMAP_DB_HEAVY_CONNS)")
 	fs.IntVar(&c.MemoryLimitMiB, "memory-limit-mib", envInt("CIVICMAP_MEMORY_LIMIT_MIB", 256),
 		"soft memory limit of the Go runtime in MiB, 0 for none; GOMEMLIMIT wins when set (CIVICMAP_MEMORY_LIMIT_MIB)")
+	fs.BoolVar(&c.AnswerCache, "answer-cache", envBool("CIVICMAP_ANSWER_CACHE", true),
+		"keep answers in memory while the data version holds; false makes every request read the database, to measure what that saves (CIVICMAP_ANSWER_CACHE)")
 	fs.StringVar(&c.LogFormat, "log-format", env("CIVICMAP_LOG_FORMAT", "text"), "text or json (CIVICMAP_LOG_FORMAT)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", env("CIVICMAP_CORS_ORIGINS", "*"),
 		"origins whose web pages may read the API, comma-separated (https://map.example.org), * for any, none for CORS off (CIVICMAP_CORS_ORIGINS)")
@@ -66,6 +71,13 @@ func (c *config) flags(fs *flag.FlagSet) {
 
 func env(key, def string) string {
 	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(key string, def bool) bool {
+	if v, err := strconv.ParseBool(env(key, "")); err == nil {
 		return v
 	}
 	return def

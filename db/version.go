@@ -1,0 +1,98 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// dataVersionSQL is the data version (migration 0004): the geography's version
+// and the last platform change, "g.s".
+const dataVersionSQL = `SELECT geography_version || '.' || coalesce((SELECT max(seq) FROM platform_change), 0)
+	FROM change_queue`
+
+// versionKey carries a data version in a context (WithDataVersion).
+type versionKey struct{}
+
+// WithDataVersion returns ctx carrying version, which its caller has just read
+// with DataVersion at the start of a request: the caches that the request
+// then passes through (whole answers, coverage) check against that one
+// version instead of each reading it again.
+func WithDataVersion(ctx context.Context, version string) context.Context {
+	return context.WithValue(ctx, versionKey{}, version)
+}
+
+// DataVersion returns the version of everything the map shows. It changes with
+// every committed write, and only then. Within a request that read it already
+// (WithDataVersion), it is that version.
+func (db *DB) DataVersion(ctx context.Context) (string, error) {
+	if v, ok := ctx.Value(versionKey{}).(string); ok {
+		return v, nil
+	}
+	r := db.versions.join(db)
+	select {
+	case <-r.done:
+		if r.err != nil {
+			return "", fmt.Errorf("data version: %w", r.err)
+		}
+		return r.version, nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("data version: %w", ctx.Err())
+	}
+}
+
+// versionReads shares the reads of the data version among requests. Each
+// request waits for a read that begins after it asked, so its version counts
+// every write committed before it asked (a client that wrote and then reads
+// sees its write), and every request that asks while a read runs shares the
+// next one. Under load one round trip serves many requests: a cached answer
+// otherwise cost a round trip each, three times a bare request's work.
+type versionReads struct {
+	mu      sync.Mutex
+	running bool
+	next    *versionRead // the read that begins when the running one ends
+}
+
+// versionReadTimeout bounds one read of the data version, waiting for a
+// connection included.
+const versionReadTimeout = 10 * time.Second
+
+// versionRead is one read of the data version; done closes when it has one.
+type versionRead struct {
+	done    chan struct{}
+	version string
+	err     error
+}
+
+// join returns the read that the caller waits for, starting it when no read
+// runs.
+func (vr *versionReads) join(db *DB) *versionRead {
+	vr.mu.Lock()
+	defer vr.mu.Unlock()
+	if vr.next == nil {
+		vr.next = &versionRead{done: make(chan struct{})}
+	}
+	r := vr.next
+	if !vr.running {
+		vr.running, vr.next = true, nil
+		go vr.run(db, r)
+	}
+	return r
+}
+
+// run reads the version for r, then for each read that was joined meanwhile,
+// until none waits. A read belongs to no one request, so none's cancellation
+// stops it; versionReadTimeout does, when the database is slow to answer.
+func (vr *versionReads) run(db *DB, r *versionRead) {
+	for r != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), versionReadTimeout)
+		r.err = db.pool.main.QueryRow(ctx, dataVersionSQL).Scan(&r.version)
+		cancel()
+		close(r.done)
+		vr.mu.Lock()
+		r, vr.next = vr.next, nil
+		vr.running = r != nil
+		vr.mu.Unlock()
+	}
+}
