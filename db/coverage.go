@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -68,10 +69,13 @@ type Coverage struct {
 	Counties  []CountyCoverage
 	Townships []TownshipCoverage
 	area      areaOnce
-	// table is what the answer was cut from; uncovered is the worklist, the
-	// indexes of the uncovered townships in it in worklistLess order.
-	table     *nearestTable
-	uncovered []int
+	// table is what the answer was cut from, for the townships of county (nil
+	// for all). uncovered is the worklist, the indexes in table of the
+	// uncovered townships in worklistLess order, cut when first needed.
+	table         *nearestTable
+	county        *string
+	uncovered     []int
+	uncoveredOnce sync.Once
 }
 
 // Definition says in words what Coverage counts.
@@ -232,7 +236,7 @@ func (db *DB) measureCoverage(ctx context.Context, version string, q CoverageQue
 // coverage cuts q's answer from t: the counts, and the townships when asked
 // for.
 func (t *nearestTable) coverage(q CoverageQuery) *Coverage {
-	cov := &Coverage{Kinds: q.Kinds, RadiusMetres: q.RadiusMetres, table: t}
+	cov := &Coverage{Kinds: q.Kinds, RadiusMetres: q.RadiusMetres, table: t, county: q.CountyCode}
 	// inCounty[i] is the index in cov.Counties of county i of the geography.
 	inCounty := make([]int, len(t.geo.counties))
 	for i, c := range t.geo.counties {
@@ -254,15 +258,24 @@ func (t *nearestTable) coverage(q CoverageQuery) *Coverage {
 			cov.Townships = append(cov.Townships, t.township(i, q.RadiusMetres))
 		}
 	}
-	for _, i := range t.worklist {
-		if t.status(i, q.RadiusMetres) == CoverageCovered {
-			break // the rest are nearer still
-		}
-		if inCounty[t.geo.countyOf[i]] >= 0 {
-			cov.uncovered = append(cov.uncovered, i)
-		}
-	}
 	return cov
+}
+
+// worklist returns the indexes in c.table of the townships c leaves
+// uncovered, in worklistLess order.
+func (c *Coverage) worklist() []int {
+	c.uncoveredOnce.Do(func() {
+		t := c.table
+		for _, i := range t.sorted() {
+			if t.status(i, c.RadiusMetres) == CoverageCovered {
+				break // the rest are nearer still
+			}
+			if c.county == nil || *c.county == t.geo.townships[i].CountyCode {
+				c.uncovered = append(c.uncovered, i)
+			}
+		}
+	})
+	return c.uncovered
 }
 
 // measureCoveredBy lists the covering platforms of cov's covered townships.
@@ -310,20 +323,20 @@ func (db *DB) UncoveredTownships(ctx context.Context, q CoverageQuery, page Page
 	if err != nil {
 		return List[TownshipCoverage]{}, fmt.Errorf("uncovered townships: %w", err)
 	}
-	t, start := cov.table, 0
+	t, uncovered, start := cov.table, cov.worklist(), 0
 	if page.After != "" {
 		metres, code, err := ParseDistanceKey(page.After)
 		if err != nil {
 			return List[TownshipCoverage]{}, fmt.Errorf("uncovered townships: %w", err)
 		}
-		start, _ = slices.BinarySearchFunc(cov.uncovered, 0, func(i int, _ int) int {
+		start, _ = slices.BinarySearchFunc(uncovered, 0, func(i int, _ int) int {
 			if worklistLess(metres, code, t.metres(i), t.geo.townships[i].Code) {
 				return 1
 			}
 			return -1
 		})
 	}
-	onPage, hasNext := cut(cov.uncovered[start:], page)
+	onPage, hasNext := cut(uncovered[start:], page)
 	ts := make([]TownshipCoverage, len(onPage))
 	for i, j := range onPage {
 		ts[i] = t.township(j, q.RadiusMetres)
@@ -333,7 +346,7 @@ func (db *DB) UncoveredTownships(ctx context.Context, q CoverageQuery, page Page
 			return List[TownshipCoverage]{}, fmt.Errorf("uncovered townships: %w", err)
 		}
 	}
-	return List[TownshipCoverage]{Rows: ts, HasNext: hasNext, Total: len(cov.uncovered)}, nil
+	return List[TownshipCoverage]{Rows: ts, HasNext: hasNext, Total: len(uncovered)}, nil
 }
 
 // wholePlatforms reads whole the nearest and covering platforms of ts, which
