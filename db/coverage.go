@@ -66,7 +66,9 @@ func (q CoverageQuery) key() string {
 type Coverage struct {
 	Kinds        []PlatformKind
 	RadiusMetres float64
-	Totals       CoverageCounts
+	// Version is the data version the answer was read at.
+	Version string
+	Totals  CoverageCounts
 	// Counties are ordered by code, and so are Townships.
 	Counties  []CountyCoverage
 	Townships []TownshipCoverage
@@ -283,11 +285,10 @@ func (db *DB) measureCoverage(ctx context.Context, q CoverageQuery) (*Coverage, 
 		}
 		return 1
 	})
-	version := ""
 	if len(rows) > 0 {
-		version = rows[0].Version
+		cov.Version = rows[0].Version
 	}
-	return cov, version, nil
+	return cov, cov.Version, nil
 }
 
 // UncoveredTownships returns a page of the townships q leaves uncovered in

@@ -177,6 +177,47 @@ func CheckLat(field string, lat float64) error {
 	return nil
 }
 
+// MaxRadiusMetres bounds every radius: 200 km spans Sanming several times over,
+// and a larger circle only costs the database time.
+const MaxRadiusMetres = 200_000
+
+// CheckRadiusMetres refuses a radius outside (0, 200 km], or [0, 200 km] when
+// zero has a meaning (coverage: inside the cell only).
+func CheckRadiusMetres(field string, metres float64, zeroAllowed bool) error {
+	low := "more than 0"
+	if zeroAllowed {
+		low = "at least 0"
+	}
+	if math.IsNaN(metres) || metres > MaxRadiusMetres || metres < 0 || metres == 0 && !zeroAllowed {
+		return errcode.Invalid(field, "a radius in metres must be %s and at most %d (200 km), got %v", low, MaxRadiusMetres, metres)
+	}
+	return nil
+}
+
+// CheckBBox refuses a box off the globe, empty or inside out; its sides are
+// named field.west, field.south and so on. West >= east is refused rather
+// than read as a box across the antimeridian, which the envelope queries do
+// not support and Sanming does not need.
+func CheckBBox(field string, b BBox) error {
+	for _, err := range []error{
+		CheckLon(field+".west", b.West),
+		CheckLat(field+".south", b.South),
+		CheckLon(field+".east", b.East),
+		CheckLat(field+".north", b.North),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if b.West >= b.East {
+		return errcode.Invalid(field, "west (%v) must be less than east (%v); boxes across the antimeridian are not supported", b.West, b.East)
+	}
+	if b.South >= b.North {
+		return errcode.Invalid(field, "south (%v) must be less than north (%v)", b.South, b.North)
+	}
+	return nil
+}
+
 // checkText refuses text longer than max characters, or blank when required.
 func checkText(field, s string, max int, required bool) error {
 	if n := utf8.RuneCountInString(s); n > max {
