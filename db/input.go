@@ -181,8 +181,9 @@ func CheckLat(field string, lat float64) error {
 // and a larger circle only costs the database time.
 const MaxRadiusMetres = 200_000
 
-// CheckRadiusMetres refuses a radius outside (0, 200 km], or [0, 200 km] when
-// zero has a meaning (coverage: inside the cell only).
+// CheckRadiusMetres returns BAD_USER_INPUT naming field for a radius outside
+// (0, 200 km], or [0, 200 km] when zero has a meaning (coverage: inside the
+// cell only).
 func CheckRadiusMetres(field string, metres float64, zeroAllowed bool) error {
 	low := "more than 0"
 	if zeroAllowed {
@@ -194,8 +195,8 @@ func CheckRadiusMetres(field string, metres float64, zeroAllowed bool) error {
 	return nil
 }
 
-// CheckBBox refuses a box off the globe, empty or inside out; its sides are
-// named field.west, field.south and so on. West >= east is refused rather
+// CheckBBox returns BAD_USER_INPUT for a box off the globe, empty or inside
+// out, naming field, or a side as field.west, field.south and so on. West >= east is refused rather
 // than read as a box across the antimeridian, which the envelope queries do
 // not support and Sanming does not need.
 func CheckBBox(field string, b BBox) error {
