@@ -68,18 +68,27 @@ func (c *ogcCollection) openAPIParams(one bool) []map[string]any {
 	return out
 }
 
-// openAPIGet is a GET operation answering mediaType, 400 for a bad parameter
-// and 404 for what is not there.
+// openAPIGet is a GET operation answering mediaType, with every status the
+// server may answer it with.
 func openAPIGet(id, summary string, params []map[string]any, mediaType string) map[string]any {
-	problem := map[string]any{"description": "a JSON object: error (a message naming the parameter) and code",
-		"content": map[string]any{mediaJSON: map[string]any{"schema": map[string]any{"type": "object"}}}}
+	problem := func(when string) map[string]any {
+		return map[string]any{"description": when + ": a JSON object, error (a message naming the parameter) and code",
+			"content": map[string]any{mediaJSON: map[string]any{"schema": map[string]any{"type": "object"}}}}
+	}
+	body := func(what string) map[string]any {
+		return map[string]any{"description": what, "content": map[string]any{mediaType: map[string]any{"schema": map[string]any{"type": "object"}}}}
+	}
 	op := map[string]any{
 		"operationId": id,
 		"summary":     summary,
 		"responses": map[string]any{
-			"200": map[string]any{"description": "OK", "content": map[string]any{mediaType: map[string]any{"schema": map[string]any{"type": "object"}}}},
-			"400": problem,
-			"404": problem,
+			"200":     body("OK"),
+			"206":     body("the bytes of a Range request"),
+			"304":     map[string]any{"description": "not modified: If-None-Match names the current data version"},
+			"400":     problem("a bad parameter"),
+			"404":     problem("no such collection, feature or county"),
+			"503":     problem("the database is away or the request took too long (TIMEOUT)"),
+			"default": problem("an unexpected error (500)"),
 		},
 	}
 	if len(params) > 0 {
