@@ -119,8 +119,9 @@ func (in *PlatformInput) checkEnums() error {
 		return err
 	case !slices.Contains([]HostType{HostPublicUnit, HostTownship, HostSubdistrict, HostVillageCommunity, HostEnterprise, HostSectorBody}, in.HostType):
 		return errcode.Invalid("input.hostType", "want PUBLIC_UNIT, TOWNSHIP, SUBDISTRICT, VILLAGE_COMMUNITY, ENTERPRISE or SECTOR_BODY, got %q", in.HostType)
-	case !slices.Contains([]PlatformStatus{StatusActive, StatusSuspended, StatusClosed}, in.Status):
-		return errcode.Invalid("input.status", "want ACTIVE, SUSPENDED or CLOSED, got %q", in.Status)
+	case !slices.Contains(PlatformStatuses, in.Status):
+		_, err := ParsePlatformStatus("input.status", string(in.Status))
+		return err
 	case !slices.Contains([]Provenance{ProvenanceReal, ProvenanceIllustrative}, in.Provenance):
 		return errcode.Invalid("input.provenance", "want REAL or ILLUSTRATIVE, got %q", in.Provenance)
 	case in.PositionQuality != nil && !slices.Contains([]PositionQuality{PositionReal, PositionApproximate, PositionUnknown}, *in.PositionQuality):
