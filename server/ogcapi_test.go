@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"civicmap/db/dbtest"
+	"civicmap/graph/relay"
 )
 
 // ogcBase is the host of httptest's requests, which the links carry.
@@ -396,5 +397,39 @@ func TestOGCBadInput(t *testing.T) {
 		if d := getOGC(t, h, "/collections/counties/items?datetime="+url.QueryEscape(dt), "application/geo+json"); d.NumberMatched != 11 {
 			t.Errorf("datetime %s: %d counties", dt, d.NumberMatched)
 		}
+	}
+}
+
+// TestOGCCoverageFollowsWrites: a write made in SQL changes the coverage
+// collection's answer and its ETag at once, as it changes GraphQL's.
+func TestOGCCoverageFollowsWrites(t *testing.T) {
+	pool := dbtest.NewDB(t)
+	h := newHandler(t, pool)
+	var code string
+	for _, f := range allItems(t, h, "/collections/coverage/items?kinds=WORKSTATION&limit=1000") {
+		if f.Properties["coverage"] == "UNCOVERED" {
+			code = f.ID.(string)
+			break
+		}
+	}
+	path := "/collections/coverage/items/" + code + "?kinds=WORKSTATION"
+	before := get(t, h, path)
+	var id int64
+	err := pool.QueryRow(t.Context(), `UPDATE platform SET location = (SELECT seat FROM township WHERE code = $1)
+		WHERE id = (SELECT min(id) FROM platform WHERE kind = 'WORKSTATION' AND status = 'ACTIVE' AND location IS NOT NULL)
+		RETURNING id`, code).Scan(&id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := get(t, h, path, "If-None-Match", before.Header().Get("ETag"))
+	var f ogcFeature
+	if err := json.Unmarshal(after.Body.Bytes(), &f); err != nil || after.Code != http.StatusOK {
+		t.Fatalf("after the write: %d %v: %s", after.Code, err, after.Body)
+	}
+	p := f.Properties
+	if p["coverage"] != "COVERED" || p["covered"] != true || p["nearestDistanceMetres"] != 0.0 ||
+		p["nearestPlatformId"] != relay.PlatformID(id) || after.Header().Get("ETag") == before.Header().Get("ETag") {
+		t.Errorf("township %s after a workstation moved to its seat: %v, ETag %s (before %s)", code, p,
+			after.Header().Get("ETag"), before.Header().Get("ETag"))
 	}
 }
