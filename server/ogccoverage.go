@@ -91,39 +91,54 @@ func (s *Server) coveragePage(ctx context.Context, cq db.CoverageQuery, f db.Tow
 	return ogcPage{}, errcode.Errorf(errcode.ServiceUnavailable, "the data changed %d times while the coverage was read: try again", coverageReads)
 }
 
-// townshipFeature is a township feature, its properties open to additions.
+// townshipFeature is a township feature but its geometry, its properties
+// open to additions.
 type townshipFeature struct {
 	Type       string                     `json:"type"`
 	ID         string                     `json:"id"`
-	Geometry   json.RawMessage            `json:"geometry"`
 	Properties map[string]json.RawMessage `json:"properties"`
 }
 
 // withCoverage adds to each township feature of features (a JSON array) its
 // coverage in cov: coverage (COVERED, UNCOVERED or UNKNOWN_POSITION), covered
 // (null when the position is UNKNOWN), and the nearest platform's id, name,
-// kind and distance in metres (null when there is none).
+// kind and distance in metres (null when there is none). The geometries are
+// passed on as PostGIS wrote them (appendMember).
 func withCoverage(features []byte, cov *db.Coverage) ([]byte, error) {
-	var fs []townshipFeature
+	var fs []struct {
+		townshipFeature
+		Geometry json.RawMessage `json:"geometry"`
+	}
 	if err := json.Unmarshal(features, &fs); err != nil {
 		return nil, err
 	}
+	out := make([]byte, 0, len(features)+len(fs)*256)
+	out = append(out, '[')
 	for i := range fs {
-		at, ok := slices.BinarySearchFunc(cov.Townships, fs[i].ID, func(t db.TownshipCoverage, code string) int {
+		f := &fs[i].townshipFeature
+		at, ok := slices.BinarySearchFunc(cov.Townships, f.ID, func(t db.TownshipCoverage, code string) int {
 			return strings.Compare(t.Code, code)
 		})
 		if !ok {
-			return nil, fmt.Errorf("township %s has no coverage", fs[i].ID)
+			return nil, fmt.Errorf("township %s has no coverage", f.ID)
 		}
 		for k, v := range coverageProperties(&cov.Townships[at]) {
 			raw, err := json.Marshal(v)
 			if err != nil {
 				return nil, err
 			}
-			fs[i].Properties[k] = raw
+			f.Properties[k] = raw
 		}
+		obj, err := json.Marshal(f)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, appendMember(obj, "geometry", fs[i].Geometry)...)
 	}
-	return json.Marshal(fs)
+	return append(out, ']'), nil
 }
 
 // coverageProperties are the properties that say how t is covered.
