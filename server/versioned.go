@@ -31,9 +31,10 @@ const gzipAbove = 1024
 // snapshot.
 type versionedRead func(ctx context.Context) (version string, body []byte, err error)
 
-// serveVersioned answers a GET of a body read at a data version. It answers
-// 304 without reading when the client's copy is current, and gzips the body
-// when the client accepts it.
+// serveVersioned answers a GET or HEAD of a body read at a data version. It
+// answers 304 without reading when the client's copy is current, and serves
+// the body with serveBody: its length, ranges, and gzip for clients that
+// accept it.
 func (s *Server) serveVersioned(w http.ResponseWriter, r *http.Request, mediaType string, read versionedRead) {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		v, err := s.db.DataVersion(r.Context())
