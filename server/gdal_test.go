@@ -110,6 +110,13 @@ func TestGDALReadsOGCAPI(t *testing.T) {
 		t.Errorf("列东街道's nearest workstation: %q", got)
 	}
 
+	// The same page as a plain GeoJSON source, as QGIS's Add Vector Layer
+	// opens it (the README's way to a coverage question in QGIS).
+	items := srv.URL + "/collections/coverage/items?kinds=WORKSTATION&radius=5000&limit=1000"
+	if n := featureCounts(t, gdal(t, "ogrinfo", "-ro", "-so", "-al", items))["OGRGeoJSON"]; n != 141 {
+		t.Errorf("%s as GeoJSON: %d features, want 141", items, n)
+	}
+
 	// A spatial filter goes to the server as bbox; an attribute filter on
 	// status as its query parameter (the API definition lists it).
 	out = gdal(t, "ogrinfo", "-ro", "-so", "-spat", "117.2", "25.8", "117.6", "26.1", root, "townships")
