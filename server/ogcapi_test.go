@@ -367,6 +367,8 @@ func TestOGCBadInput(t *testing.T) {
 		{"/collections/townships/items?bbox=118,26,117,27", 400, "bbox", ""},
 		{"/collections/townships/items?bbox=117,26,118,91", 400, "bbox.north", ""},
 		{"/collections/townships/items?datetime=yesterday", 400, "datetime", ""},
+		{"/collections/townships/items?datetime=../..", 400, "datetime", ""},
+		{"/collections/townships/items?datetime=2024-04-06/2024-05-06/2024-06-06", 400, "datetime", ""},
 		{"/collections/townships/items?radius=5000", 400, "radius", ""},
 		{"/collections/townships/items?f=html", 400, "f", ""},
 		{"/collections/townships/items/350404001?limit=5", 400, "limit", ""},

@@ -239,12 +239,16 @@ func bboxParam(q url.Values) (*db.BBox, error) {
 	if !ok {
 		return nil, nil
 	}
+	bad := errcode.Invalid("bbox", "want four numbers, west,south,east,north in WGS84 degrees, got %q", v)
 	parts := strings.Split(v, ",")
+	if len(parts) != 4 && len(parts) != 6 {
+		return nil, bad
+	}
 	nums := make([]float64, len(parts))
 	for i, p := range parts {
 		n, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || len(parts) != 4 && len(parts) != 6 {
-			return nil, errcode.Invalid("bbox", "want four numbers, west,south,east,north in WGS84 degrees, got %q", v)
+		if err != nil {
+			return nil, bad
 		}
 		nums[i] = n
 	}
@@ -256,30 +260,28 @@ func bboxParam(q url.Values) (*db.BBox, error) {
 }
 
 // checkDatetime returns BAD_USER_INPUT naming datetime unless it is absent,
-// an RFC 3339 date or date-time, or an interval of two such, either end open
-// ("..", or empty).
+// an RFC 3339 date or date-time, or an interval of two such with at most one
+// end open ("..", or empty).
 func checkDatetime(q url.Values) error {
 	v, ok := param(q, "datetime")
-	if !ok {
+	if !ok || isInstant(v) || isInterval(v) {
 		return nil
 	}
-	ends := strings.Split(v, "/")
-	if len(ends) > 2 {
-		ends = nil
+	return errcode.Invalid("datetime", "want an RFC 3339 date-time such as 2024-04-06T00:00:00Z, or an interval a/b of two (.. for an open end), got %q", v)
+}
+
+// isInterval reports whether v is start/end, each an instant or open, not both open.
+func isInterval(v string) bool {
+	start, end, ok := strings.Cut(v, "/")
+	open := func(e string) bool { return e == ".." || e == "" }
+	return ok && !(open(start) && open(end)) && (open(start) || isInstant(start)) && (open(end) || isInstant(end))
+}
+
+// isInstant reports whether v is an RFC 3339 date-time or date.
+func isInstant(v string) bool {
+	_, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		_, err = time.Parse(time.DateOnly, v)
 	}
-	for _, e := range ends {
-		if len(ends) == 2 && (e == ".." || e == "") {
-			continue
-		}
-		if _, err := time.Parse(time.RFC3339, e); err != nil {
-			if _, err := time.Parse(time.DateOnly, e); err != nil {
-				ends = nil
-				break
-			}
-		}
-	}
-	if ends == nil {
-		return errcode.Invalid("datetime", "want an RFC 3339 date-time such as 2024-04-06T00:00:00Z, or an interval a/b of two (.. for an open end), got %q", v)
-	}
-	return nil
+	return err == nil
 }
