@@ -15,6 +15,9 @@ NODE_MAJOR    := 20
 # the GraphQL IDE and the map's browser test are pinned by web/package.json and web/package-lock.json (npm ci). The browser is
 # Debian's chromium; the CJK font makes the page's Chinese readable in it.
 BROWSER_PKGS  := chromium fonts-wqy-zenhei
+# GDAL's command-line tools (ogrinfo, ogr2ogr) for the tests that open the OGC
+# API and the layers as QGIS and GDAL users do: Debian's package.
+GDAL_PKGS     := gdal-bin
 # -----------------------------------------------------------------------------
 
 SHELL         := bash
@@ -41,14 +44,15 @@ GO_FILES         = $(shell find . -name '*.go' -not -path './.git/*' -not -path 
 # seed corpora (f.Add and testdata/fuzz/) run with every `go test`.
 FUZZ_TIME    ?= 10s
 FUZZ_TARGETS := ./graph/scalar:FuzzUnmarshalGeoJSON ./graph/scalar:FuzzDate ./graph/scalar:FuzzDateTime \
-	./graph/relay:FuzzParseID ./exchange:FuzzRead ./server:FuzzTileCoords ./server:FuzzKindsParam
+	./graph/relay:FuzzParseID ./exchange:FuzzRead ./server:FuzzTileCoords ./server:FuzzKindsParam \
+	./server:FuzzItemsParams
 
 # Extra arguments for `make run`, e.g. make run RUN_ARGS='--addr :9000'.
 # CIVICMAP_* variables (CIVICMAP_ADDR, CIVICMAP_DATA_DIR, …) pass through from
 # the environment unchanged.
 RUN_ARGS ?=
 
-.PHONY: help run test fuzz bench bench-load lint generate audit audit-deps web browser tools versions go-toolchain postgis cc node fmt-check
+.PHONY: help run test fuzz bench bench-load lint generate audit audit-deps web browser gdal tools versions go-toolchain postgis cc node fmt-check
 
 help: ## list the targets
 	@echo 'usage: make <target>'
@@ -58,10 +62,11 @@ run: postgis go-toolchain web ## start the server on a private PostgreSQL in .lo
 	go build -o bin/civicmap ./cmd/civicmap
 	./bin/civicmap run $(RUN_ARGS)
 
-# The GraphQL-over-HTTP audit and the map page's browser test run inside go test
-# (cmd/civicmap/audit_test.go, map_test.go), so their node packages, the browser
-# and the embedded map library are installed first.
-test: postgis go-toolchain cc audit-deps web browser ## vet, gofmt check, go test -race with the audit (what .ci/run calls)
+# The GraphQL-over-HTTP audit, the map page's browser test and the GDAL tests
+# run inside go test (cmd/civicmap/audit_test.go, map_test.go,
+# server/ogcgdal_test.go), so their node packages, the browser, GDAL and the
+# embedded map library are installed first.
+test: postgis go-toolchain cc audit-deps web browser gdal ## vet, gofmt check, go test -race with the audit (what .ci/run calls)
 	go vet ./...
 	$(MAKE) fmt-check
 	go test -race -count=1 -timeout 30m ./...
@@ -130,7 +135,16 @@ browser:
 		$(APT_INSTALL) $(BROWSER_PKGS); \
 	fi
 
-tools: go-toolchain postgis cc node browser ## install everything that test and lint need
+# gdal installs Debian's GDAL tools for the OGC API and /vsicurl/ tests, only
+# when they are missing.
+gdal:
+	@if ! command -v ogrinfo >/dev/null || ! command -v ogr2ogr >/dev/null; then \
+		echo "installing $(GDAL_PKGS)"; \
+		$(SUDO) apt-get update; \
+		$(APT_INSTALL) $(GDAL_PKGS); \
+	fi
+
+tools: go-toolchain postgis cc node browser gdal ## install everything that test and lint need
 
 versions: ## print the toolchain versions
 	@go version
@@ -139,6 +153,7 @@ versions: ## print the toolchain versions
 	@echo "gcc: $$(gcc -dumpfullversion 2>/dev/null || echo 'not installed')"
 	@echo "node: $$(node --version 2>/dev/null || echo 'not installed'), npm: $$(npm --version 2>/dev/null || echo 'not installed')"
 	@echo "chromium: $$(chromium --version 2>/dev/null || echo 'not installed')"
+	@echo "gdal: $$(ogrinfo --version 2>/dev/null || echo 'not installed')"
 	@git --version
 
 fmt-check:

@@ -36,6 +36,18 @@ func ParsePlatformKind(field, s string) (PlatformKind, error) {
 	return "", errcode.Invalid(field, "want %s, got %q", PlatformKindNames(), s)
 }
 
+// PlatformStatuses are the statuses of a platform, in the schema's order.
+var PlatformStatuses = []PlatformStatus{StatusActive, StatusSuspended, StatusClosed}
+
+// ParsePlatformStatus returns the status s names, exactly as the schema
+// spells it, or BAD_USER_INPUT naming field.
+func ParsePlatformStatus(field, s string) (PlatformStatus, error) {
+	if st := PlatformStatus(s); slices.Contains(PlatformStatuses, st) {
+		return st, nil
+	}
+	return "", errcode.Invalid(field, "want ACTIVE, SUSPENDED or CLOSED, got %q", s)
+}
+
 // countyCodePattern is the form of a county-level code (GB/T 2260): six
 // digits, 350481 for 永安市.
 var countyCodePattern = regexp.MustCompile(`^[0-9]{6}$`)

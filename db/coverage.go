@@ -63,7 +63,9 @@ func (q CoverageQuery) key() string {
 type Coverage struct {
 	Kinds        []PlatformKind
 	RadiusMetres float64
-	Totals       CoverageCounts
+	// Version is the data version the answer was read at.
+	Version string
+	Totals  CoverageCounts
 	// Counties are ordered by code, and so are Townships. Townships is empty
 	// unless the query asked for them.
 	Counties  []CountyCoverage
@@ -207,7 +209,7 @@ func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) 
 			// tens of thousands of entries: kept, they turned a heavy client's
 			// repeat into a burst of executor work that starved cheap queries
 			// of CPU.
-			db.coverage.Put(cov.table.version, key, cov, 1)
+			db.coverage.Put(cov.Version, key, cov, 1)
 		}
 		return cov, nil
 	}
@@ -236,7 +238,7 @@ func (db *DB) measureCoverage(ctx context.Context, version string, q CoverageQue
 // coverage cuts q's answer from t: the counts, and the townships when asked
 // for.
 func (t *nearestTable) coverage(q CoverageQuery) *Coverage {
-	cov := &Coverage{Kinds: q.Kinds, RadiusMetres: q.RadiusMetres, table: t, county: q.CountyCode}
+	cov := &Coverage{Kinds: q.Kinds, RadiusMetres: q.RadiusMetres, Version: t.version, table: t, county: q.CountyCode}
 	// inCounty[i] is the index in cov.Counties of county i of the geography.
 	inCounty := make([]int, len(t.geo.counties))
 	for i, c := range t.geo.counties {
@@ -294,7 +296,7 @@ func (db *DB) measureCoveredBy(ctx context.Context, cov *Coverage) error {
 		Metres []float64 `db:"metres"`
 	}
 	var rows []row
-	_, err := db.atVersion(ctx, cov.table.version, func(b *pgx.Batch) {
+	_, err := db.atVersion(ctx, cov.Version, func(b *pgx.Batch) {
 		queueRows(b, &rows, coveredBySQL, kindStrings(cov.Kinds), cov.RadiusMetres, codes)
 	})
 	if err != nil {

@@ -70,10 +70,32 @@ type TownshipFeatureFilter struct {
 	SimplifyMetres float64
 	// CountyCode, when set, keeps the townships of that county only.
 	CountyCode *string
+	// Code, when set, keeps that township only: an OGC API single item.
+	Code *string
+	// BBox, when set, keeps the townships whose cell meets the box; a
+	// township whose position is UNKNOWN has no cell and never does.
+	BBox *BBox
 }
 
-// townshipFeaturesSQL is the features of every township ($2: of one county,
-// when not null), its cell simplified by $1 metres.
+// where returns the filter as SQL predicates over t (township), with their
+// arguments numbered after $1, the tolerance.
+func (f TownshipFeatureFilter) where() (string, []any) {
+	p := predicates{args: []any{f.SimplifyMetres}}
+	if f.CountyCode != nil {
+		p.add("t.county_code = $?", *f.CountyCode)
+	}
+	if f.Code != nil {
+		p.add("t.code = $?", *f.Code)
+	}
+	if b := f.BBox; b != nil {
+		p.add("ST_Intersects(t.boundary, ST_MakeEnvelope($?, $?, $?, $?, 4326))", b.West, b.South, b.East, b.North)
+	}
+	return p.sql()
+}
+
+// townshipFeaturesSQL is the features of the townships that match a
+// TownshipFeatureFilter's predicates (%s, over t), each cell simplified by $1
+// metres.
 //
 // The cells are simplified in their own UTM zone (township.boundary_utm, the
 // zone of the cell's centre: 50N, where Sanming's were drawn), where the
@@ -96,14 +118,15 @@ const townshipFeaturesSQL = `SELECT t.code AS ord, row_to_json(f) AS feature
 			ST_X(t.seat) AS lon, ST_Y(t.seat) AS lat) props
 		) AS properties
 	) f
-	WHERE $2::text IS NULL OR t.county_code = $2`
+	WHERE %s`
 
 // TownshipFeatures returns the townships as a GeoJSON FeatureCollection of
 // (Multi)Polygons ordered by code, each with its code as its id; and the data
 // version it was read at. Townships whose position is UNKNOWN have a null
 // geometry.
 func (db *DB) TownshipFeatures(ctx context.Context, f TownshipFeatureFilter) (version string, body []byte, err error) {
-	err = db.pool.QueryRow(ctx, featureCollectionSQL(townshipFeaturesSQL), f.SimplifyMetres, f.CountyCode).Scan(&version, &body)
+	where, args := f.where()
+	err = db.pool.QueryRow(ctx, featureCollectionSQL(fmt.Sprintf(townshipFeaturesSQL, where)), args...).Scan(&version, &body)
 	if err != nil {
 		return "", nil, fmt.Errorf("township features: %w", err)
 	}

@@ -119,8 +119,9 @@ func (in *PlatformInput) checkEnums() error {
 		return err
 	case !slices.Contains([]HostType{HostPublicUnit, HostTownship, HostSubdistrict, HostVillageCommunity, HostEnterprise, HostSectorBody}, in.HostType):
 		return errcode.Invalid("input.hostType", "want PUBLIC_UNIT, TOWNSHIP, SUBDISTRICT, VILLAGE_COMMUNITY, ENTERPRISE or SECTOR_BODY, got %q", in.HostType)
-	case !slices.Contains([]PlatformStatus{StatusActive, StatusSuspended, StatusClosed}, in.Status):
-		return errcode.Invalid("input.status", "want ACTIVE, SUSPENDED or CLOSED, got %q", in.Status)
+	case !slices.Contains(PlatformStatuses, in.Status):
+		_, err := ParsePlatformStatus("input.status", string(in.Status))
+		return err
 	case !slices.Contains([]Provenance{ProvenanceReal, ProvenanceIllustrative}, in.Provenance):
 		return errcode.Invalid("input.provenance", "want REAL or ILLUSTRATIVE, got %q", in.Provenance)
 	case in.PositionQuality != nil && !slices.Contains([]PositionQuality{PositionReal, PositionApproximate, PositionUnknown}, *in.PositionQuality):
@@ -173,6 +174,48 @@ func CheckLon(field string, lon float64) error {
 func CheckLat(field string, lat float64) error {
 	if math.IsNaN(lat) || lat < -90 || lat > 90 {
 		return errcode.Invalid(field, "latitude must be in [-90, 90], got %v; coordinates are [lon, lat] WGS84", lat)
+	}
+	return nil
+}
+
+// MaxRadiusMetres bounds every radius: 200 km spans Sanming several times over,
+// and a larger circle only costs the database time.
+const MaxRadiusMetres = 200_000
+
+// CheckRadiusMetres returns BAD_USER_INPUT naming field for a radius outside
+// (0, 200 km], or [0, 200 km] when zero has a meaning (coverage: inside the
+// cell only).
+func CheckRadiusMetres(field string, metres float64, zeroAllowed bool) error {
+	low := "more than 0"
+	if zeroAllowed {
+		low = "at least 0"
+	}
+	if math.IsNaN(metres) || metres > MaxRadiusMetres || metres < 0 || metres == 0 && !zeroAllowed {
+		return errcode.Invalid(field, "a radius in metres must be %s and at most %d (200 km), got %v", low, MaxRadiusMetres, metres)
+	}
+	return nil
+}
+
+// CheckBBox returns BAD_USER_INPUT for a box off the globe, empty or inside
+// out, naming field, or a side as field.west, field.south and so on. West >= east is refused rather
+// than read as a box across the antimeridian, which the envelope queries do
+// not support and Sanming does not need.
+func CheckBBox(field string, b BBox) error {
+	for _, err := range []error{
+		CheckLon(field+".west", b.West),
+		CheckLat(field+".south", b.South),
+		CheckLon(field+".east", b.East),
+		CheckLat(field+".north", b.North),
+	} {
+		if err != nil {
+			return err
+		}
+	}
+	if b.West >= b.East {
+		return errcode.Invalid(field, "west (%v) must be less than east (%v); boxes across the antimeridian are not supported", b.West, b.East)
+	}
+	if b.South >= b.North {
+		return errcode.Invalid(field, "south (%v) must be less than north (%v)", b.South, b.North)
 	}
 	return nil
 }

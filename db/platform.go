@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,6 +54,9 @@ type PlatformFilter struct {
 	// whose position is UNKNOWN match neither.
 	Within geom.T // a Polygon or MultiPolygon (WGS84)
 	BBox   *BBox
+	// ID, when set, keeps the platform with that database ID only: an OGC
+	// API single item, read as the layer reads its features.
+	ID *int64
 }
 
 const platformColumns = `p.id, p.external_id, p.kind, p.name, p.organiser_code, p.township_code,
@@ -74,17 +76,13 @@ const (
 // where returns the filter as SQL predicates over p (platform) and t (township),
 // with their arguments appended to args and numbered after them.
 func (f PlatformFilter) where(args ...any) (string, []any) {
-	var preds []string
-	// add appends a predicate whose $? placeholders take vals, in order.
-	add := func(pred string, vals ...any) {
-		for _, v := range vals {
-			args = append(args, v)
-			pred = strings.Replace(pred, "$?", "$"+strconv.Itoa(len(args)), 1)
-		}
-		preds = append(preds, pred)
-	}
+	p := predicates{args: args}
+	add := p.add
 	if len(f.Kinds) > 0 {
 		add("p.kind = ANY($?)", kindStrings(f.Kinds))
+	}
+	if f.ID != nil {
+		add("p.id = $?", *f.ID)
 	}
 	if f.CountyCode != nil {
 		add("t.county_code = $?", *f.CountyCode)
@@ -113,10 +111,7 @@ func (f PlatformFilter) where(args ...any) (string, []any) {
 	if b := f.BBox; b != nil {
 		add("ST_Intersects(p.location, ST_MakeEnvelope($?, $?, $?, $?, 4326))", b.West, b.South, b.East, b.North)
 	}
-	if len(preds) == 0 {
-		return "true", args
-	}
-	return strings.Join(preds, " AND "), args
+	return p.sql()
 }
 
 // kindStrings returns kinds as the text[] that p.kind is compared with.

@@ -19,7 +19,7 @@ func (r *Resolver) coverageQuery(ctx context.Context, kinds []db.PlatformKind, r
 	if radiusMetres != nil {
 		q.RadiusMetres = *radiusMetres
 	}
-	if err := checkRadius("radiusMetres", q.RadiusMetres, true); err != nil {
+	if err := db.CheckRadiusMetres("radiusMetres", q.RadiusMetres, true); err != nil {
 		return q, err
 	}
 	if countyCode != nil {

@@ -24,7 +24,7 @@ func (r *Resolver) platformFilter(ctx context.Context, filter *db.PlatformFilter
 		}
 	}
 	if bbox != nil {
-		if err := checkBBox("bbox", *bbox); err != nil {
+		if err := db.CheckBBox("bbox", *bbox); err != nil {
 			return f, err
 		}
 	}

@@ -3,7 +3,6 @@ package resolvers
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/twpayne/go-geom"
@@ -12,10 +11,6 @@ import (
 	"civicmap/errcode"
 	"civicmap/graph/scalar"
 )
-
-// maxRadiusMetres bounds every radius: 200 km spans Sanming several times over,
-// and a larger circle only costs the database time.
-const maxRadiusMetres = 200_000
 
 // maxVertices bounds an area: a county's boundary has a few thousand vertices,
 // and every one more costs time to check and to test points against.
@@ -30,48 +25,12 @@ func checkLonLat(field string, lon, lat float64) error {
 	return db.CheckLat(join(field, "lat"), lat)
 }
 
-// checkRadius refuses a radius outside (0, 200 km], or [0, 200 km] when zero
-// has a meaning (coverage: inside the cell only).
-func checkRadius(field string, metres float64, zeroAllowed bool) error {
-	low := "more than 0"
-	if zeroAllowed {
-		low = "at least 0"
-	}
-	if math.IsNaN(metres) || metres > maxRadiusMetres || metres < 0 || metres == 0 && !zeroAllowed {
-		return errcode.Invalid(field, "a radius in metres must be %s and at most %d (200 km), got %v", low, maxRadiusMetres, metres)
-	}
-	return nil
-}
-
 // checkNear refuses a circle off the globe or with a radius out of bounds.
 func checkNear(field string, n db.Near) error {
 	if err := checkLonLat(field, n.Lon, n.Lat); err != nil {
 		return err
 	}
-	return checkRadius(join(field, "radiusMetres"), n.RadiusMetres, false)
-}
-
-// checkBBox refuses a box off the globe, empty or inside out. West >= east is
-// refused rather than read as a box across the antimeridian, which the
-// envelope query does not support and Sanming does not need.
-func checkBBox(field string, b db.BBox) error {
-	for _, err := range []error{
-		db.CheckLon(join(field, "west"), b.West),
-		db.CheckLat(join(field, "south"), b.South),
-		db.CheckLon(join(field, "east"), b.East),
-		db.CheckLat(join(field, "north"), b.North),
-	} {
-		if err != nil {
-			return err
-		}
-	}
-	if b.West >= b.East {
-		return errcode.Invalid(field, "west (%v) must be less than east (%v); boxes across the antimeridian are not supported", b.West, b.East)
-	}
-	if b.South >= b.North {
-		return errcode.Invalid(field, "south (%v) must be less than north (%v)", b.South, b.North)
-	}
-	return nil
+	return db.CheckRadiusMetres(join(field, "radiusMetres"), n.RadiusMetres, false)
 }
 
 // checkArea refuses an area that is not a Polygon or MultiPolygon on the globe

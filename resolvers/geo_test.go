@@ -22,8 +22,8 @@ func TestChecksRefuseNotANumber(t *testing.T) {
 		{"near.lon", checkNear("near", db.Near{Lon: -inf, Lat: 26, RadiusMetres: 10})},
 		{"near.radiusMetres", checkNear("near", db.Near{Lon: 117, Lat: 26, RadiusMetres: nan})},
 		{"near.radiusMetres", checkNear("near", db.Near{Lon: 117, Lat: 26, RadiusMetres: inf})},
-		{"bbox.east", checkBBox("bbox", db.BBox{West: 116, South: 25, East: nan, North: 27})},
-		{"bbox.south", checkBBox("bbox", db.BBox{West: 116, South: nan, East: 117, North: 27})},
+		{"bbox.east", db.CheckBBox("bbox", db.BBox{West: 116, South: 25, East: nan, North: 27})},
+		{"bbox.south", db.CheckBBox("bbox", db.BBox{West: 116, South: nan, East: 117, North: 27})},
 	} {
 		var e *errcode.Error
 		if !errors.As(c.err, &e) || e.Code != errcode.BadUserInput || e.Field != c.field {

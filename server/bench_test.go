@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -180,6 +181,40 @@ func BenchmarkGeoJSON(b *testing.B) {
 				b.ReportMetric(float64(size), "resp_bytes")
 			})
 		}
+	}
+}
+
+// BenchmarkOGCItems measures pages of the OGC API's collections through the
+// handler, plain, and reports the bytes sent. coverage/fresh asks a radius
+// not asked before every time, so the coverage is read from the index.
+func BenchmarkOGCItems(b *testing.B) {
+	h := newHandler(b, nil)
+	for _, c := range []struct{ name, path string }{
+		{"townships/10", "/collections/townships/items?limit=10"},
+		{"townships/all", "/collections/townships/items?limit=1000"},
+		{"platforms/all", "/collections/platforms/items?limit=1000"},
+		{"counties/all", "/collections/counties/items?limit=1000"},
+		{"coverage/10", "/collections/coverage/items?limit=10&kinds=WORKSTATION&radius=5000"},
+		{"coverage/all", "/collections/coverage/items?limit=1000&kinds=WORKSTATION&radius=5000"},
+		{"coverage/fresh", "/collections/coverage/items?limit=10&kinds=WORKSTATION&radius="},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var size, n int
+			for b.Loop() {
+				path := c.path
+				if strings.HasSuffix(path, "=") {
+					n++
+					path += strconv.Itoa(n)
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+				}
+				size = rec.Body.Len()
+			}
+			b.ReportMetric(float64(size), "resp_bytes")
+		})
 	}
 }
 

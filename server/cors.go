@@ -21,6 +21,10 @@ var corsPaths = []struct{ prefix, methods string }{
 	{"/tiles/", "GET"},
 	{"/geojson/", "GET"},
 	{"/export/", "GET"},
+	{"/conformance", "GET"},
+	{"/api", "GET"},
+	{"/collections", "GET"},
+	{"/collections/", "GET"},
 }
 
 const (

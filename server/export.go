@@ -28,6 +28,10 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "exports are /export/platforms.ndjson, .csv and .geojson"})
 		return
 	}
+	if r.Method == http.MethodHead {
+		exportHead(w, mediaType, format)
+		return
+	}
 	select {
 	case s.exports <- struct{}{}:
 		defer func() { <-s.exports }()
@@ -69,6 +73,18 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 	w.Header().Del(cursorHeader)
 	w.Header().Del("Content-Disposition")
 	s.writeError(w, r, "export "+format, err)
+}
+
+// exportHead answers a HEAD of an export without running it: an export is
+// streamed from a snapshot, so its length is not known before it is written,
+// and it is not kept, so it has no ranges. The cursor belongs to the snapshot
+// a GET reads, and is not sent either.
+func exportHead(w http.ResponseWriter, mediaType, format string) {
+	h := w.Header()
+	h.Set("Content-Type", mediaType)
+	h.Set("Content-Disposition", `attachment; filename="platforms.`+format+`"`)
+	h.Set("Accept-Ranges", "none")
+	w.WriteHeader(http.StatusOK)
 }
 
 // deadlineWriter writes an export's body, each write due within timeout: a

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"testing"
 
+	"civicmap/db"
 	"civicmap/errcode"
 )
 
@@ -53,6 +54,37 @@ func FuzzKindsParam(f *testing.F) {
 			if k != "LIAISON_GROUP" && k != "WORKSTATION" && k != "SECTOR_HALL" {
 				t.Fatalf("%q gave kind %q", raw, k)
 			}
+		}
+	})
+}
+
+// FuzzItemsParams: any query string gives a page, a box and a datetime that
+// the items accept, or BAD_USER_INPUT; it never panics.
+func FuzzItemsParams(f *testing.F) {
+	f.Add("limit=10&offset=20&bbox=117.2,25.8,117.6,26.1&datetime=2024-04-06")
+	f.Add("limit=0&bbox=118,26,117,27&datetime=../..")
+	f.Add("limit=99999999999999999999&bbox=1,2,3,4,5,6&datetime=2024-04-06T00:00:00Z/..")
+	f.Add("offset=+1&bbox=NaN,1,2,3&datetime=a/b/c")
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		page, err := pageParams(q)
+		if err == nil {
+			if page.Limit < 1 || page.Limit > db.MaxFeaturePage || page.Offset < 0 {
+				t.Fatalf("%q gave page %+v", raw, page)
+			}
+			var box *db.BBox
+			if box, err = bboxParam(q); err == nil && box != nil && db.CheckBBox("bbox", *box) != nil {
+				t.Fatalf("%q gave box %+v", raw, *box)
+			}
+		}
+		if err == nil {
+			err = checkDatetime(q)
+		}
+		if err != nil {
+			wantCode(t, err, errcode.BadUserInput)
 		}
 	})
 }

@@ -40,14 +40,7 @@ func (s *Server) geoJSONTownships(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var f db.TownshipFeatureFilter
 	var err error
-	if v, ok := param(q, "simplify"); ok {
-		f.SimplifyMetres, err = strconv.ParseFloat(v, 64)
-		if err != nil {
-			err = errcode.Invalid("simplify", "want a tolerance in metres from 0 to %d, got %q", db.MaxSimplifyMetres, v)
-		} else {
-			err = db.CheckSimplifyMetres("simplify", f.SimplifyMetres)
-		}
-	}
+	f.SimplifyMetres, err = simplifyParam(q)
 	if err == nil {
 		f.CountyCode, err = s.countyParam(r.Context(), q)
 	}
@@ -66,6 +59,20 @@ func param(q url.Values, name string) (string, bool) {
 		return "", false
 	}
 	return q.Get(name), true
+}
+
+// simplifyParam reads ?simplify=<metres>: 0 (every vertex) when absent,
+// BAD_USER_INPUT unless a tolerance from 0 to db.MaxSimplifyMetres.
+func simplifyParam(q url.Values) (float64, error) {
+	v, ok := param(q, "simplify")
+	if !ok {
+		return 0, nil
+	}
+	metres, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, errcode.Invalid("simplify", "want a tolerance in metres from 0 to %d, got %q", db.MaxSimplifyMetres, v)
+	}
+	return metres, db.CheckSimplifyMetres("simplify", metres)
 }
 
 // kindsParam reads ?kinds=A,B (or kinds=A&kinds=B): nil when absent,

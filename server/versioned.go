@@ -1,11 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"civicmap/errcode"
 	"civicmap/web"
@@ -28,9 +31,10 @@ const gzipAbove = 1024
 // snapshot.
 type versionedRead func(ctx context.Context) (version string, body []byte, err error)
 
-// serveVersioned answers a GET of a body read at a data version. It answers
-// 304 without reading when the client's copy is current, and gzips the body
-// when the client accepts it.
+// serveVersioned answers a GET or HEAD of a body read at a data version. It
+// answers 304 without reading when the client's copy is current, and serves
+// the body with serveBody: its length, ranges, and gzip for clients that
+// accept it.
 func (s *Server) serveVersioned(w http.ResponseWriter, r *http.Request, mediaType string, read versionedRead) {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		v, err := s.db.DataVersion(r.Context())
@@ -50,15 +54,33 @@ func (s *Server) serveVersioned(w http.ResponseWriter, r *http.Request, mediaTyp
 		return
 	}
 	setValidators(w, r, v)
+	serveBody(w, r, mediaType, body)
+}
+
+// serveBody answers with body, whole and known: with its Content-Length, to
+// HEAD with the headers alone, and to a Range request with those bytes
+// (http.ServeContent), so that GDAL's /vsicurl/ can read it. It is gzipped
+// when the client accepts it and asks for no range: ranges are of the plain
+// body.
+func serveBody(w http.ResponseWriter, r *http.Request, mediaType string, body []byte) {
 	w.Header().Set("Content-Type", mediaType)
-	if len(body) < gzipAbove || !web.AcceptsGzip(r) {
-		w.Write(body)
-		return
+	if len(body) >= gzipAbove && r.Header.Get("Range") == "" && web.AcceptsGzip(r) {
+		body = gzipped(body)
+		w.Header().Set("Content-Encoding", "gzip")
+		// ServeContent leaves the length of an encoded body to the caller.
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	}
-	w.Header().Set("Content-Encoding", "gzip")
-	zw, _ := gzip.NewWriterLevel(w, gzipLevel(len(body)))
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+// gzipped returns body compressed at gzipLevel.
+func gzipped(body []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(body) / 3)
+	zw, _ := gzip.NewWriterLevel(&buf, gzipLevel(len(body)))
 	zw.Write(body)
 	zw.Close()
+	return buf.Bytes()
 }
 
 // gzipLevel is the compression level for a body of n bytes. Tiles are small,
