@@ -64,6 +64,16 @@ func (c CRS) FromWGS84(lon, lat float64) (float64, float64) {
 	return lon, lat
 }
 
+// FromWGS84Optional is FromWGS84 for a position that may be unknown: nil, nil
+// when either coordinate is nil.
+func (c CRS) FromWGS84Optional(lon, lat *float64) (*float64, *float64) {
+	if lon == nil || lat == nil {
+		return nil, nil
+	}
+	x, y := c.FromWGS84(*lon, *lat)
+	return &x, &y
+}
+
 // ToWGS84 returns the WGS84 position of lon, lat given in c.
 func (c CRS) ToWGS84(lon, lat float64) (float64, float64) {
 	if c == WGS84 || c == "" {

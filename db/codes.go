@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -67,4 +68,31 @@ func (db *DB) County(ctx context.Context, field, code string) (*County, error) {
 		return nil, errcode.Errorf(errcode.NotFound, "%s: no county-level unit of Sanming has code %s", field, code)
 	}
 	return &cs[0], nil
+}
+
+// MaxRadiusMetres bounds every radius: 200 km spans Sanming several times
+// over, and a larger circle only costs the database time.
+const MaxRadiusMetres = 200_000
+
+// CheckRadius returns BAD_USER_INPUT naming field unless metres is in
+// (0, 200 km], or [0, 200 km] when zero has a meaning (coverage: inside the
+// cell only).
+func CheckRadius(field string, metres float64, zeroAllowed bool) error {
+	low := "more than 0"
+	if zeroAllowed {
+		low = "at least 0"
+	}
+	if math.IsNaN(metres) || metres > MaxRadiusMetres || metres < 0 || metres == 0 && !zeroAllowed {
+		return errcode.Invalid(field, "a radius in metres must be %s and at most %d (200 km), got %v", low, MaxRadiusMetres, metres)
+	}
+	return nil
+}
+
+// CheckCoverageKinds returns BAD_USER_INPUT naming field when kinds, the
+// kinds of platform a coverage question counts, names none.
+func CheckCoverageKinds(field string, kinds []PlatformKind) error {
+	if len(kinds) == 0 {
+		return errcode.Invalid(field, "name at least one kind of platform: %s", PlatformKindNames())
+	}
+	return nil
 }

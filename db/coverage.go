@@ -88,6 +88,10 @@ func (c *Coverage) Definition() string {
 		"point of the cell, 0 inside it.", strings.Join(kindStrings(c.Kinds), ", "), where)
 }
 
+// Uncovered is the planners' worklist: the uncovered townships in the order
+// of UncoveredTownships, farthest from a platform of the kinds first.
+func (c *Coverage) Uncovered() []*TownshipCoverage { return c.uncovered }
+
 // CountyCoverage is the coverage within one county.
 type CountyCoverage struct {
 	County County

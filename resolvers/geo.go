@@ -3,19 +3,15 @@ package resolvers
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/twpayne/go-geom"
 
+	"civicmap/crs"
 	"civicmap/db"
 	"civicmap/errcode"
 	"civicmap/graph/scalar"
 )
-
-// maxRadiusMetres bounds every radius: 200 km spans Sanming several times over,
-// and a larger circle only costs the database time.
-const maxRadiusMetres = 200_000
 
 // maxVertices bounds an area: a county's boundary has a few thousand vertices,
 // and every one more costs time to check and to test points against.
@@ -30,25 +26,12 @@ func checkLonLat(field string, lon, lat float64) error {
 	return db.CheckLat(join(field, "lat"), lat)
 }
 
-// checkRadius refuses a radius outside (0, 200 km], or [0, 200 km] when zero
-// has a meaning (coverage: inside the cell only).
-func checkRadius(field string, metres float64, zeroAllowed bool) error {
-	low := "more than 0"
-	if zeroAllowed {
-		low = "at least 0"
-	}
-	if math.IsNaN(metres) || metres > maxRadiusMetres || metres < 0 || metres == 0 && !zeroAllowed {
-		return errcode.Invalid(field, "a radius in metres must be %s and at most %d (200 km), got %v", low, maxRadiusMetres, metres)
-	}
-	return nil
-}
-
 // checkNear refuses a circle off the globe or with a radius out of bounds.
 func checkNear(field string, n db.Near) error {
 	if err := checkLonLat(field, n.Lon, n.Lat); err != nil {
 		return err
 	}
-	return checkRadius(join(field, "radiusMetres"), n.RadiusMetres, false)
+	return db.CheckRadius(join(field, "radiusMetres"), n.RadiusMetres, false)
 }
 
 // checkBBox refuses a box off the globe, empty or inside out. West >= east is
@@ -152,6 +135,16 @@ func geometry(g geom.T, err error) (*scalar.Geometry, error) {
 		return nil, err
 	}
 	return &scalar.Geometry{T: g}, nil
+}
+
+// geometryIn is geometry for a geometry converted from WGS84 to c.
+func geometryIn(c crs.CRS) func(g geom.T, err error) (*scalar.Geometry, error) {
+	return func(g geom.T, err error) (*scalar.Geometry, error) {
+		if err != nil || g == nil {
+			return nil, err
+		}
+		return geometry(c.FromWGS84Geometry(g))
+	}
 }
 
 // join names a field inside an input object: join("near", "lon") = "near.lon".

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"civicmap/crs"
 	"civicmap/db"
 	"civicmap/errcode"
 )
@@ -24,12 +25,13 @@ func (s *Server) geoJSONPlatforms(w http.ResponseWriter, r *http.Request) {
 		f.Kinds = kinds
 		f.CountyCode, err = s.countyParam(r.Context(), q)
 	}
+	c, err := crsParam(q, err)
 	if err != nil {
 		s.writeError(w, r, "geojson platforms", err)
 		return
 	}
 	s.serveVersioned(w, r, mediaGeoJSON, func(ctx context.Context) (string, []byte, error) {
-		return s.db.PlatformFeatures(ctx, f)
+		return inSystem(c)(s.db.PlatformFeatures(ctx, f))
 	})
 }
 
@@ -51,13 +53,40 @@ func (s *Server) geoJSONTownships(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f.CountyCode, err = s.countyParam(r.Context(), q)
 	}
+	c, err := crsParam(q, err)
 	if err != nil {
 		s.writeError(w, r, "geojson townships", err)
 		return
 	}
 	s.serveVersioned(w, r, mediaGeoJSON, func(ctx context.Context) (string, []byte, error) {
-		return s.db.TownshipFeatures(ctx, f)
+		return inSystem(c)(s.db.TownshipFeatures(ctx, f))
 	})
+}
+
+// crsParam reads ?crs=WGS84|GCJ02|BD09 (crs.Parse, the one parser of the
+// choice): WGS84 when absent, BAD_USER_INPUT for any other value, an empty
+// one included. It passes an earlier parameter's error on unchanged, so that
+// a handler reports its parameters in order.
+func crsParam(q url.Values, earlier error) (crs.CRS, error) {
+	if earlier != nil {
+		return "", earlier
+	}
+	v, ok := param(q, "crs")
+	if !ok {
+		return crs.WGS84, nil
+	}
+	return crs.Parse("crs", v)
+}
+
+// inSystem converts a GeoJSON layer read in WGS84 to c.
+func inSystem(c crs.CRS) func(version string, body []byte, err error) (string, []byte, error) {
+	return func(version string, body []byte, err error) (string, []byte, error) {
+		if err != nil {
+			return "", nil, err
+		}
+		body, err = c.FromWGS84GeoJSON(body)
+		return version, body, err
+	}
 }
 
 // param returns the query parameter name, and whether it is given at all.

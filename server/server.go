@@ -124,7 +124,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 		}
 	}))
 	mux.Handle("GET /playground", graphiql)
-	mux.HandleFunc("GET /export/{file}", s.exportPlatforms)
+	mux.HandleFunc("GET /export/{file}", s.exportFile)
 	bounded := func(h http.HandlerFunc) http.Handler { return withDeadline(cfg.RequestTimeout, h) }
 	mux.Handle("GET /tiles.json", bounded(s.tileJSON))
 	mux.Handle("GET /tiles/{z}/{x}/{y}", bounded(s.tile))
