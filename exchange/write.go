@@ -17,6 +17,7 @@ var mediaTypes = map[string]string{
 	"ndjson":  "application/x-ndjson",
 	"csv":     "text/csv; charset=utf-8",
 	"geojson": "application/geo+json",
+	"shp.zip": "application/zip",
 }
 
 // MediaType returns the media type of format, and false for an unknown format.
@@ -47,6 +48,8 @@ type Writer interface {
 //     members before its features, one Point feature per platform (a null
 //     geometry when the position is UNKNOWN), the record's other fields as
 //     properties.
+//   - shp.zip: a zipped Point Shapefile with a .cpg saying UTF-8 (see
+//     shapefileWriter), written whole at Close.
 func NewWriter(format string, w io.Writer, cursor string, c crs.CRS) (Writer, error) {
 	switch format {
 	case "ndjson":
@@ -57,11 +60,13 @@ func NewWriter(format string, w io.Writer, cursor string, c crs.CRS) (Writer, er
 		// that fails before its first row has then written nothing.
 		cw := &csvWriter{w: csv.NewWriter(w), crs: c}
 		return cw, cw.w.Write(slices.Concat([]string{utf8BOM + csvHeader[0]}, csvHeader[1:]))
+	case "shp.zip":
+		return &shapefileWriter{w: w, crs: c}, nil
 	case "geojson":
 		_, err := fmt.Fprintf(w, `{"type":"FeatureCollection",%q:%q,"cursor":%s,"features":[`, crs.SystemMember, c, strconv.Quote(cursor))
 		return &geojsonWriter{w: w, crs: c}, err
 	}
-	return nil, fmt.Errorf("unknown export format %q: want ndjson, csv or geojson", format)
+	return nil, fmt.Errorf("unknown export format %q: want ndjson, csv, geojson or shp.zip", format)
 }
 
 // utf8BOM opens a CSV file for spreadsheets.

@@ -25,7 +25,7 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 	format, ok := strings.CutPrefix(r.PathValue("file"), "platforms.")
 	mediaType, known := exchange.MediaType(format)
 	if !ok || !known {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "exports are /export/platforms.ndjson, .csv and .geojson, and /export/uncovered.csv and .xlsx"})
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "exports are /export/platforms.ndjson, .csv, .geojson and .shp.zip, and /export/uncovered.csv and .xlsx"})
 		return
 	}
 	c, err := crsParam(r.URL.Query(), nil)

@@ -1,12 +1,17 @@
 package server_test
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -246,5 +251,30 @@ func TestUncoveredExportBadInput(t *testing.T) {
 	}
 	if rec := get(t, h, "/export/uncovered.pdf?kinds=WORKSTATION"); rec.Code != http.StatusNotFound {
 		t.Errorf("an unknown format: status %d, want 404", rec.Code)
+	}
+}
+
+// TestExportShapefile: /export/platforms.shp.zip is a zip of a Shapefile of
+// every platform whose .cpg says UTF-8, so desktop GIS reads the names.
+func TestExportShapefile(t *testing.T) {
+	h := newHandler(t, nil)
+	rec := get(t, h, "/export/platforms.shp.zip")
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/zip" {
+		t.Fatalf("status %d, %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	zr, err := zip.NewReader(bytes.NewReader(rec.Body.Bytes()), int64(rec.Body.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		files[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	dbf := files["platforms.dbf"]
+	if string(files["platforms.cpg"]) != "UTF-8" || len(dbf) < 8 || binary.LittleEndian.Uint32(dbf[4:]) != 207 ||
+		!bytes.Contains(dbf, []byte("永安市政协民盟界别议政厅")) {
+		t.Errorf("files %v: want a .cpg saying UTF-8 and 207 records in the .dbf, names in UTF-8", slices.Sorted(maps.Keys(files)))
 	}
 }
