@@ -2,12 +2,15 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
 	"civicmap/crs"
+	"civicmap/db/dbtest"
 )
 
 // positioned is a platform or township seat with its position in the three
@@ -321,5 +324,27 @@ func firstPosition(t *testing.T, raw json.RawMessage) []float64 {
 			return []float64{arr[0].(float64), arr[1].(float64)}
 		}
 		v = arr[0]
+	}
+}
+
+// TestConvertedLayerFollowsWrites: a layer kept converted is converted again
+// once a write changes the data version.
+func TestConvertedLayerFollowsWrites(t *testing.T) {
+	pool := dbtest.NewDB(t)
+	h := newHandler(t, pool)
+	const path = "/geojson/platforms?kinds=WORKSTATION&crs=GCJ02"
+	before := get(t, h, path).Body.String()
+	if again := get(t, h, path).Body.String(); again != before {
+		t.Fatal("two reads at one version differ")
+	}
+	if _, err := pool.Exec(t.Context(), `UPDATE platform SET location = ST_SetSRID(ST_MakePoint(117.7, 26.3), 4326)
+		WHERE id = (SELECT min(id) FROM platform WHERE kind = 'WORKSTATION')`); err != nil {
+		t.Fatal(err)
+	}
+	after := get(t, h, path).Body.String()
+	x, y := crs.GCJ02.FromWGS84(117.7, 26.3)
+	want := fmt.Sprintf(`"coordinates":[%s,%s]`, strconv.FormatFloat(math.Round(x*1e6)/1e6, 'f', -1, 64), strconv.FormatFloat(math.Round(y*1e6)/1e6, 'f', -1, 64))
+	if after == before || !strings.Contains(after, want) {
+		t.Errorf("after the move, the layer lacks %s", want)
 	}
 }
