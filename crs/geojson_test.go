@@ -75,3 +75,21 @@ func TestGeometry(t *testing.T) {
 		t.Errorf("nil: %v, %v", g, err)
 	}
 }
+
+// FuzzFromWGS84GeoJSON: any JSON text converts without a panic into JSON
+// text, or is refused with an error.
+func FuzzFromWGS84GeoJSON(f *testing.F) {
+	f.Add([]byte(`{"type":"Point","coordinates":[117.6,26.2]}`))
+	f.Add([]byte(`{"type":"FeatureCollection","coordinateSystem":"WGS84","features":[{"geometry":null,"properties":{"lon":1,"lat":null}}]}`))
+	f.Add([]byte(`{"coordinates":[[[117.6,26.2,5],[1e400,2]]]}`))
+	f.Add([]byte(`{"coordinates":[[],[[]]],"lon":"x","lat":2}`))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		if !json.Valid(src) {
+			return
+		}
+		out, err := BD09.FromWGS84GeoJSON(src)
+		if err == nil && !json.Valid(out) {
+			t.Errorf("%s became %s, not JSON", src, out)
+		}
+	})
+}
