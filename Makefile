@@ -45,7 +45,8 @@ GO_FILES         = $(shell find . -name '*.go' -not -path './.git/*' -not -path 
 FUZZ_TIME    ?= 10s
 FUZZ_TARGETS := ./graph/scalar:FuzzUnmarshalGeoJSON ./graph/scalar:FuzzDate ./graph/scalar:FuzzDateTime \
 	./graph/relay:FuzzParseID ./exchange:FuzzRead ./server:FuzzTileCoords ./server:FuzzKindsParam \
-	./server:FuzzItemsParams
+	./server:FuzzItemsParams \
+	./crs:FuzzFromWGS84GeoJSON
 
 # Extra arguments for `make run`, e.g. make run RUN_ARGS='--addr :9000'.
 # CIVICMAP_* variables (CIVICMAP_ADDR, CIVICMAP_DATA_DIR, …) pass through from

@@ -20,9 +20,6 @@ type County struct {
 	SourceNote      string          `db:"source_note"`
 }
 
-// Seat is the seat of government, nil when unknown.
-func (c *County) Seat() geom.T { return point(c.Lon, c.Lat) }
-
 // Township is a township-level unit. Its boundary (cell) is loaded only when asked
 // for, through TownshipBoundaries.
 type Township struct {
@@ -36,9 +33,6 @@ type Township struct {
 	BoundaryQuality *BoundaryQuality `db:"boundary_quality"`
 	SourceNote      string           `db:"source_note"`
 }
-
-// Seat is the township government's position, nil when UNKNOWN.
-func (t *Township) Seat() geom.T { return point(t.Lon, t.Lat) }
 
 // Code12 is the 12-digit form of the code.
 func (t *Township) Code12() string { return t.Code + "000" }

@@ -80,3 +80,12 @@ func (db *DB) County(ctx context.Context, field, code string) (*County, error) {
 	}
 	return &cs[0], nil
 }
+
+// CheckCoverageKinds returns BAD_USER_INPUT naming field when kinds, the
+// kinds of platform a coverage question counts, names none.
+func CheckCoverageKinds(field string, kinds []PlatformKind) error {
+	if len(kinds) == 0 {
+		return errcode.Invalid(field, "name at least one kind of platform: %s", PlatformKindNames())
+	}
+	return nil
+}

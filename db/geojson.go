@@ -11,10 +11,11 @@ import (
 // The map's GeoJSON layers are RFC 7946 FeatureCollections that PostGIS builds
 // whole (ST_AsGeoJSON, json_build_object, json_agg) and the server passes on
 // as bytes, over HTTP and GraphQL alike. Each is read in one statement with the
-// data version, like a tile, and carries it and the attribution as foreign
-// members before its features:
+// data version, like a tile, and carries it, the attribution and its system
+// (crs.SystemMember: WGS84 here, changed by a conversion at the edge) as
+// foreign members before its features:
 //
-//	{"type": "FeatureCollection", "attribution": "…", "version": "3.207", "features": [ … ]}
+//	{"type": "FeatureCollection", "coordinateSystem": "WGS84", "attribution": "…", "version": "3.207", "features": [ … ]}
 //
 // Properties are named as the GraphQL fields are (camelCase, the enums'
 // values). Coordinates have 6 decimals, about 0.1 m (RFC 7946, 11.2).
@@ -33,7 +34,7 @@ const MaxSimplifyMetres = 5000
 func featureCollectionSQL(features string) string {
 	return `WITH v (version) AS MATERIALIZED (` + dataVersionSQL + `)
 	SELECT c.version, row_to_json(c)::text FROM (
-		SELECT 'FeatureCollection' AS type, (SELECT attribution FROM dataset) AS attribution, v.version,
+		SELECT 'FeatureCollection' AS type, 'WGS84' AS "coordinateSystem", (SELECT attribution FROM dataset) AS attribution, v.version,
 			coalesce((SELECT array_to_json(array_agg(f.feature ORDER BY f.ord)) FROM (` + features + `) f), '[]'::json) AS features
 		FROM v
 	) c`

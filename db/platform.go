@@ -36,9 +36,6 @@ type Platform struct {
 	Version         int             `db:"version"`
 }
 
-// Location is the platform's position, nil when UNKNOWN.
-func (p *Platform) Location() geom.T { return point(p.Lon, p.Lat) }
-
 // PlatformFilter selects platforms; nil or empty fields select everything.
 type PlatformFilter struct {
 	Kinds        []PlatformKind
@@ -57,6 +54,9 @@ type PlatformFilter struct {
 	// ID, when set, keeps the platform with that database ID only: an OGC
 	// API single item, read as the layer reads its features.
 	ID *int64
+	// BBoxArea is a box given in GCJ-02 or BD-09: the WGS84 polygon it
+	// covers, which no WGS84 box equals. It is set instead of BBox.
+	BBoxArea geom.T
 }
 
 const platformColumns = `p.id, p.external_id, p.kind, p.name, p.organiser_code, p.township_code,
@@ -107,6 +107,9 @@ func (f PlatformFilter) where(args ...any) (string, []any) {
 	// the edge is inside.
 	if f.Within != nil {
 		add("ST_Intersects(p.location, $?::geometry)", geometryArg{f.Within})
+	}
+	if f.BBoxArea != nil {
+		add("ST_Intersects(p.location, $?::geometry)", geometryArg{f.BBoxArea})
 	}
 	if b := f.BBox; b != nil {
 		add("ST_Intersects(p.location, ST_MakeEnvelope($?, $?, $?, $?, 4326))", b.West, b.South, b.East, b.North)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"time"
 
+	"civicmap/crs"
 	"civicmap/db"
 )
 
@@ -179,9 +180,29 @@ func (rec *Record) emit(where string, each func(db.ImportRow) error) error {
 	return each(row)
 }
 
+// toWGS84 converts the record's position to WGS84 from the system its
+// coordinateSystem names; empty is WGS84.
+func (rec *Record) toWGS84(where string) error {
+	if rec.CoordinateSystem == "" {
+		return nil
+	}
+	c, err := crs.Parse("coordinateSystem", rec.CoordinateSystem)
+	if err != nil {
+		return readError(where, "coordinateSystem", "want WGS84, GCJ02 or BD09 (case as written), got %q", rec.CoordinateSystem)
+	}
+	if rec.Lon != nil && rec.Lat != nil {
+		lon, lat := c.ToWGS84(*rec.Lon, *rec.Lat)
+		rec.Lon, rec.Lat = &lon, &lat
+	}
+	return nil
+}
+
 // importRow is the import row of the record, read at where.
 func (rec *Record) importRow(where string) (db.ImportRow, error) {
 	ext, quality := rec.ExternalID, rec.PositionQuality
+	if err := rec.toWGS84(where); err != nil {
+		return db.ImportRow{}, err
+	}
 	in := db.PlatformInput{ExternalID: &ext, Kind: rec.Kind, Name: rec.Name, OrganiserCode: rec.OrganiserCode,
 		TownshipCode: rec.TownshipCode, HostName: rec.HostName, HostType: rec.HostType, SectorCode: rec.SectorCode,
 		Address: rec.Address, Lon: rec.Lon, Lat: rec.Lat, Status: rec.Status, Provenance: rec.Provenance,

@@ -17,7 +17,9 @@ import (
 // record per row. The columns are csvHeader's; a file written by hand may
 // leave out those an import ignores and those whose value is empty. An empty
 // cell of an optional column (sectorCode, address, lon, lat, establishedOn,
-// positionQuality, createdAt, updatedAt, version) is no value.
+// positionQuality, createdAt, updatedAt, version) is no value; so is an
+// empty coordinateSystem, which is WGS84. townshipName and countyName are
+// for people, and ignored.
 func readCSV(r io.Reader, each func(db.ImportRow) error) error {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
@@ -112,7 +114,8 @@ func csvRecord(where string, cols map[string]int, cells []string) (Record, error
 		OrganiserCode: get("organiserCode"), TownshipCode: get("townshipCode"), HostName: get("hostName"),
 		HostType: db.HostType(get("hostType")), SectorCode: optional(get("sectorCode")), Address: optional(get("address")),
 		PositionQuality: db.PositionQuality(get("positionQuality")), EstablishedOn: optional(get("establishedOn")),
-		Status: db.PlatformStatus(get("status")), Provenance: db.Provenance(get("provenance")), SourceNote: get("sourceNote")}
+		Status: db.PlatformStatus(get("status")), Provenance: db.Provenance(get("provenance")), SourceNote: get("sourceNote"),
+		CoordinateSystem: get("coordinateSystem")}
 	var err error
 	if rec.Lon, err = csvNumber(where, "lon", get("lon")); err != nil {
 		return rec, err

@@ -4,6 +4,7 @@ package graph
 
 import (
 	"bytes"
+	"civicmap/crs"
 	"civicmap/db"
 	"civicmap/graph/model"
 	"civicmap/graph/relay"
@@ -36,6 +37,7 @@ type ResolverRoot interface {
 	Change() ChangeResolver
 	County() CountyResolver
 	CountyCoverage() CountyCoverageResolver
+	Location() LocationResolver
 	Mutation() MutationResolver
 	Organiser() OrganiserResolver
 	Platform() PlatformResolver
@@ -74,16 +76,16 @@ type ComplexityRoot struct {
 
 	County struct {
 		AreaKm2         func(childComplexity int) int
-		Boundary        func(childComplexity int) int
+		Boundary        func(childComplexity int, crs crs.CRS) int
 		BoundaryQuality func(childComplexity int) int
 		Code            func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Kind            func(childComplexity int) int
-		Lat             func(childComplexity int) int
-		Lon             func(childComplexity int) int
+		LatIn           func(childComplexity int, crs crs.CRS) int
+		LonIn           func(childComplexity int, crs crs.CRS) int
 		Name            func(childComplexity int) int
 		Organiser       func(childComplexity int) int
-		Seat            func(childComplexity int) int
+		SeatIn          func(childComplexity int, crs crs.CRS) int
 		SourceNote      func(childComplexity int) int
 		Townships       func(childComplexity int, first *int, after *string) int
 	}
@@ -153,8 +155,8 @@ type ComplexityRoot struct {
 
 	Location struct {
 		County                  func(childComplexity int) int
-		Lat                     func(childComplexity int) int
-		Lon                     func(childComplexity int) int
+		Lat                     func(childComplexity int, crs crs.CRS) int
+		Lon                     func(childComplexity int, crs crs.CRS) int
 		Message                 func(childComplexity int) int
 		Nearest                 func(childComplexity int) int
 		Township                func(childComplexity int) int
@@ -194,9 +196,9 @@ type ComplexityRoot struct {
 		HostType        func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Kind            func(childComplexity int) int
-		Lat             func(childComplexity int) int
-		Location        func(childComplexity int) int
-		Lon             func(childComplexity int) int
+		LatIn           func(childComplexity int, crs crs.CRS) int
+		LocationIn      func(childComplexity int, crs crs.CRS) int
+		LonIn           func(childComplexity int, crs crs.CRS) int
 		Name            func(childComplexity int) int
 		Organiser       func(childComplexity int) int
 		PositionQuality func(childComplexity int) int
@@ -240,16 +242,16 @@ type ComplexityRoot struct {
 		County             func(childComplexity int, code string) int
 		Coverage           func(childComplexity int, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) int
 		Dataset            func(childComplexity int) int
-		Locate             func(childComplexity int, lon float64, lat float64) int
-		NearestPlatforms   func(childComplexity int, lon float64, lat float64, kinds []db.PlatformKind, limit *int) int
+		Locate             func(childComplexity int, lon float64, lat float64, crs crs.CRS) int
+		NearestPlatforms   func(childComplexity int, lon float64, lat float64, crs crs.CRS, kinds []db.PlatformKind, limit *int) int
 		Node               func(childComplexity int, id string) int
 		Platform           func(childComplexity int, id string) int
-		PlatformFeatures   func(childComplexity int, filter *db.PlatformFilter) int
-		Platforms          func(childComplexity int, filter *db.PlatformFilter, near *db.Near, within *scalar.Geometry, bbox *db.BBox, first *int, after *string) int
+		PlatformFeatures   func(childComplexity int, filter *db.PlatformFilter, crs crs.CRS) int
+		Platforms          func(childComplexity int, filter *db.PlatformFilter, near *db.Near, within *scalar.Geometry, bbox *db.BBox, crs crs.CRS, first *int, after *string) int
 		SectorCoverage     func(childComplexity int, countyCode *string) int
 		Sectors            func(childComplexity int, first *int, after *string) int
 		Township           func(childComplexity int, code string) int
-		TownshipFeatures   func(childComplexity int, simplifyMetres *float64, countyCode *string) int
+		TownshipFeatures   func(childComplexity int, simplifyMetres *float64, countyCode *string, crs crs.CRS) int
 		Townships          func(childComplexity int, countyCode *string, first *int, after *string) int
 		UncoveredTownships func(childComplexity int, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, first *int, after *string) int
 	}
@@ -289,19 +291,19 @@ type ComplexityRoot struct {
 	}
 
 	Township struct {
-		Boundary        func(childComplexity int) int
+		Boundary        func(childComplexity int, crs crs.CRS) int
 		BoundaryQuality func(childComplexity int) int
 		Code            func(childComplexity int) int
 		Code12          func(childComplexity int) int
 		County          func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Kind            func(childComplexity int) int
-		Lat             func(childComplexity int) int
-		Lon             func(childComplexity int) int
+		LatIn           func(childComplexity int, crs crs.CRS) int
+		LonIn           func(childComplexity int, crs crs.CRS) int
 		Name            func(childComplexity int) int
 		Platforms       func(childComplexity int, kinds []db.PlatformKind, first *int, after *string) int
 		PositionQuality func(childComplexity int) int
-		Seat            func(childComplexity int) int
+		SeatIn          func(childComplexity int, crs crs.CRS) int
 		SourceNote      func(childComplexity int) int
 	}
 
@@ -355,7 +357,7 @@ type ChangeResolver interface {
 type CountyResolver interface {
 	ID(ctx context.Context, obj *db.County) (string, error)
 
-	Boundary(ctx context.Context, obj *db.County) (*scalar.Geometry, error)
+	Boundary(ctx context.Context, obj *db.County, crs crs.CRS) (*scalar.Geometry, error)
 
 	Organiser(ctx context.Context, obj *db.County) (*db.Organiser, error)
 	Townships(ctx context.Context, obj *db.County, first *int, after *string) (*model.TownshipConnection, error)
@@ -363,6 +365,10 @@ type CountyResolver interface {
 type CountyCoverageResolver interface {
 	AreaRatio(ctx context.Context, obj *db.CountyCoverage) (float64, error)
 	CoveredAreaKm2(ctx context.Context, obj *db.CountyCoverage) (float64, error)
+}
+type LocationResolver interface {
+	Lon(ctx context.Context, obj *model.Location, crs crs.CRS) (float64, error)
+	Lat(ctx context.Context, obj *model.Location, crs crs.CRS) (float64, error)
 }
 type MutationResolver interface {
 	CreatePlatform(ctx context.Context, input db.PlatformInput) (*db.Platform, error)
@@ -389,7 +395,7 @@ type PlatformTombstoneResolver interface {
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (relay.Node, error)
-	Platforms(ctx context.Context, filter *db.PlatformFilter, near *db.Near, within *scalar.Geometry, bbox *db.BBox, first *int, after *string) (*model.PlatformConnection, error)
+	Platforms(ctx context.Context, filter *db.PlatformFilter, near *db.Near, within *scalar.Geometry, bbox *db.BBox, crs crs.CRS, first *int, after *string) (*model.PlatformConnection, error)
 	Platform(ctx context.Context, id string) (*db.Platform, error)
 	Counties(ctx context.Context, first *int, after *string) (*model.CountyConnection, error)
 	County(ctx context.Context, code string) (*db.County, error)
@@ -400,10 +406,10 @@ type QueryResolver interface {
 	Coverage(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (*db.Coverage, error)
 	UncoveredTownships(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, first *int, after *string) (*model.TownshipCoverageConnection, error)
 	SectorCoverage(ctx context.Context, countyCode *string) (*db.SectorCoverage, error)
-	PlatformFeatures(ctx context.Context, filter *db.PlatformFilter) (scalar.FeatureCollection, error)
-	TownshipFeatures(ctx context.Context, simplifyMetres *float64, countyCode *string) (scalar.FeatureCollection, error)
-	NearestPlatforms(ctx context.Context, lon float64, lat float64, kinds []db.PlatformKind, limit *int) ([]db.PlatformDistance, error)
-	Locate(ctx context.Context, lon float64, lat float64) (*model.Location, error)
+	PlatformFeatures(ctx context.Context, filter *db.PlatformFilter, crs crs.CRS) (scalar.FeatureCollection, error)
+	TownshipFeatures(ctx context.Context, simplifyMetres *float64, countyCode *string, crs crs.CRS) (scalar.FeatureCollection, error)
+	NearestPlatforms(ctx context.Context, lon float64, lat float64, crs crs.CRS, kinds []db.PlatformKind, limit *int) ([]db.PlatformDistance, error)
+	Locate(ctx context.Context, lon float64, lat float64, crs crs.CRS) (*model.Location, error)
 	Changes(ctx context.Context, after *string, first *int) (*model.ChangeConnection, error)
 }
 type SectorResolver interface {
@@ -417,7 +423,7 @@ type TownshipResolver interface {
 
 	County(ctx context.Context, obj *db.Township) (*db.County, error)
 
-	Boundary(ctx context.Context, obj *db.Township) (*scalar.Geometry, error)
+	Boundary(ctx context.Context, obj *db.Township, crs crs.CRS) (*scalar.Geometry, error)
 
 	Platforms(ctx context.Context, obj *db.Township, kinds []db.PlatformKind, first *int, after *string) (*model.PlatformConnection, error)
 }
@@ -532,7 +538,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.County.Boundary(childComplexity), true
+		args, err := ec.field_County_boundary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.County.Boundary(childComplexity, args["crs"].(crs.CRS)), true
 	case "County.boundaryQuality":
 		if e.ComplexityRoot.County.BoundaryQuality == nil {
 			break
@@ -558,17 +569,27 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.County.Kind(childComplexity), true
 	case "County.lat":
-		if e.ComplexityRoot.County.Lat == nil {
+		if e.ComplexityRoot.County.LatIn == nil {
 			break
 		}
 
-		return e.ComplexityRoot.County.Lat(childComplexity), true
+		args, err := ec.field_County_lat_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.County.LatIn(childComplexity, args["crs"].(crs.CRS)), true
 	case "County.lon":
-		if e.ComplexityRoot.County.Lon == nil {
+		if e.ComplexityRoot.County.LonIn == nil {
 			break
 		}
 
-		return e.ComplexityRoot.County.Lon(childComplexity), true
+		args, err := ec.field_County_lon_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.County.LonIn(childComplexity, args["crs"].(crs.CRS)), true
 	case "County.name":
 		if e.ComplexityRoot.County.Name == nil {
 			break
@@ -582,11 +603,16 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.County.Organiser(childComplexity), true
 	case "County.seat":
-		if e.ComplexityRoot.County.Seat == nil {
+		if e.ComplexityRoot.County.SeatIn == nil {
 			break
 		}
 
-		return e.ComplexityRoot.County.Seat(childComplexity), true
+		args, err := ec.field_County_seat_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.County.SeatIn(childComplexity, args["crs"].(crs.CRS)), true
 	case "County.sourceNote":
 		if e.ComplexityRoot.County.SourceNote == nil {
 			break
@@ -841,13 +867,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Location.Lat(childComplexity), true
+		args, err := ec.field_Location_lat_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Location.Lat(childComplexity, args["crs"].(crs.CRS)), true
 	case "Location.lon":
 		if e.ComplexityRoot.Location.Lon == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Location.Lon(childComplexity), true
+		args, err := ec.field_Location_lon_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Location.Lon(childComplexity, args["crs"].(crs.CRS)), true
 	case "Location.message":
 		if e.ComplexityRoot.Location.Message == nil {
 			break
@@ -1045,23 +1081,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Platform.Kind(childComplexity), true
 	case "Platform.lat":
-		if e.ComplexityRoot.Platform.Lat == nil {
+		if e.ComplexityRoot.Platform.LatIn == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Platform.Lat(childComplexity), true
+		args, err := ec.field_Platform_lat_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Platform.LatIn(childComplexity, args["crs"].(crs.CRS)), true
 	case "Platform.location":
-		if e.ComplexityRoot.Platform.Location == nil {
+		if e.ComplexityRoot.Platform.LocationIn == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Platform.Location(childComplexity), true
+		args, err := ec.field_Platform_location_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Platform.LocationIn(childComplexity, args["crs"].(crs.CRS)), true
 	case "Platform.lon":
-		if e.ComplexityRoot.Platform.Lon == nil {
+		if e.ComplexityRoot.Platform.LonIn == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Platform.Lon(childComplexity), true
+		args, err := ec.field_Platform_lon_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Platform.LonIn(childComplexity, args["crs"].(crs.CRS)), true
 	case "Platform.name":
 		if e.ComplexityRoot.Platform.Name == nil {
 			break
@@ -1266,7 +1317,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Locate(childComplexity, args["lon"].(float64), args["lat"].(float64)), true
+		return e.ComplexityRoot.Query.Locate(childComplexity, args["lon"].(float64), args["lat"].(float64), args["crs"].(crs.CRS)), true
 	case "Query.nearestPlatforms":
 		if e.ComplexityRoot.Query.NearestPlatforms == nil {
 			break
@@ -1277,7 +1328,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.NearestPlatforms(childComplexity, args["lon"].(float64), args["lat"].(float64), args["kinds"].([]db.PlatformKind), args["limit"].(*int)), true
+		return e.ComplexityRoot.Query.NearestPlatforms(childComplexity, args["lon"].(float64), args["lat"].(float64), args["crs"].(crs.CRS), args["kinds"].([]db.PlatformKind), args["limit"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1310,7 +1361,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.PlatformFeatures(childComplexity, args["filter"].(*db.PlatformFilter)), true
+		return e.ComplexityRoot.Query.PlatformFeatures(childComplexity, args["filter"].(*db.PlatformFilter), args["crs"].(crs.CRS)), true
 	case "Query.platforms":
 		if e.ComplexityRoot.Query.Platforms == nil {
 			break
@@ -1321,7 +1372,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Platforms(childComplexity, args["filter"].(*db.PlatformFilter), args["near"].(*db.Near), args["within"].(*scalar.Geometry), args["bbox"].(*db.BBox), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Platforms(childComplexity, args["filter"].(*db.PlatformFilter), args["near"].(*db.Near), args["within"].(*scalar.Geometry), args["bbox"].(*db.BBox), args["crs"].(crs.CRS), args["first"].(*int), args["after"].(*string)), true
 	case "Query.sectorCoverage":
 		if e.ComplexityRoot.Query.SectorCoverage == nil {
 			break
@@ -1365,7 +1416,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.TownshipFeatures(childComplexity, args["simplifyMetres"].(*float64), args["countyCode"].(*string)), true
+		return e.ComplexityRoot.Query.TownshipFeatures(childComplexity, args["simplifyMetres"].(*float64), args["countyCode"].(*string), args["crs"].(crs.CRS)), true
 	case "Query.townships":
 		if e.ComplexityRoot.Query.Townships == nil {
 			break
@@ -1501,7 +1552,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Township.Boundary(childComplexity), true
+		args, err := ec.field_Township_boundary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Township.Boundary(childComplexity, args["crs"].(crs.CRS)), true
 	case "Township.boundaryQuality":
 		if e.ComplexityRoot.Township.BoundaryQuality == nil {
 			break
@@ -1539,17 +1595,27 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Township.Kind(childComplexity), true
 	case "Township.lat":
-		if e.ComplexityRoot.Township.Lat == nil {
+		if e.ComplexityRoot.Township.LatIn == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Township.Lat(childComplexity), true
+		args, err := ec.field_Township_lat_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Township.LatIn(childComplexity, args["crs"].(crs.CRS)), true
 	case "Township.lon":
-		if e.ComplexityRoot.Township.Lon == nil {
+		if e.ComplexityRoot.Township.LonIn == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Township.Lon(childComplexity), true
+		args, err := ec.field_Township_lon_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Township.LonIn(childComplexity, args["crs"].(crs.CRS)), true
 	case "Township.name":
 		if e.ComplexityRoot.Township.Name == nil {
 			break
@@ -1574,11 +1640,16 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Township.PositionQuality(childComplexity), true
 	case "Township.seat":
-		if e.ComplexityRoot.Township.Seat == nil {
+		if e.ComplexityRoot.Township.SeatIn == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Township.Seat(childComplexity), true
+		args, err := ec.field_Township_seat_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Township.SeatIn(childComplexity, args["crs"].(crs.CRS)), true
 	case "Township.sourceNote":
 		if e.ComplexityRoot.Township.SourceNote == nil {
 			break
@@ -1822,14 +1893,26 @@ type County implements Node {
   name: String!
   "District (市辖区), county (县) or county-level city (县级市)."
   kind: CountyKind!
-  "The seat of government as a GeoJSON Point; null where no source gives one (三元区 after the 2021 merger)."
-  seat: GeoJSON
-  "The seat's longitude (WGS84), null when the seat is unknown."
-  lon: Float
-  "The seat's latitude (WGS84), null when the seat is unknown."
-  lat: Float
-  "The boundary as a GeoJSON MultiPolygon."
-  boundary: GeoJSON!
+  "The seat of government as a GeoJSON Point, in ` + "`" + `crs` + "`" + `; null where no source gives one (三元区 after the 2021 merger)."
+  seat(
+    "The coordinate system of the position returned: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
+  ): GeoJSON
+  "The seat's longitude, in ` + "`" + `crs` + "`" + ` (WGS84 by default); null when the seat is unknown."
+  lon(
+    "The coordinate system of the position returned: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
+  ): Float
+  "The seat's latitude, in ` + "`" + `crs` + "`" + ` (WGS84 by default); null when the seat is unknown."
+  lat(
+    "The coordinate system of the position returned: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
+  ): Float
+  "The boundary as a GeoJSON MultiPolygon, in ` + "`" + `crs` + "`" + `."
+  boundary(
+    "The coordinate system of the position returned: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
+  ): GeoJSON!
   "How the boundary was obtained."
   boundaryQuality: BoundaryQuality!
   "The area in square kilometres, as the source gives it."
@@ -1875,16 +1958,28 @@ type Township implements Node {
   kind: TownshipKind!
   "The county-level unit it belongs to."
   county: County!
-  "The seat of the township government as a GeoJSON Point; null when its position is UNKNOWN."
-  seat: GeoJSON
-  "The seat's longitude (WGS84), null when the position is UNKNOWN."
-  lon: Float
-  "The seat's latitude (WGS84), null when the position is UNKNOWN."
-  lat: Float
+  "The seat of the township government as a GeoJSON Point, in ` + "`" + `crs` + "`" + `; null when its position is UNKNOWN."
+  seat(
+    "The coordinate system of the position returned: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
+  ): GeoJSON
+  "The seat's longitude, in ` + "`" + `crs` + "`" + ` (WGS84 by default); null when the position is UNKNOWN."
+  lon(
+    "The coordinate system of the position returned: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
+  ): Float
+  "The seat's latitude, in ` + "`" + `crs` + "`" + ` (WGS84 by default); null when the position is UNKNOWN."
+  lat(
+    "The coordinate system of the position returned: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
+  ): Float
   "How well the seat's position is known. UNKNOWN townships are listed but have no seat and no cell."
   positionQuality: PositionQuality!
-  "The township's area as a GeoJSON MultiPolygon: an official boundary or a derived cell (see boundaryQuality)."
-  boundary: GeoJSON
+  "The township's area as a GeoJSON MultiPolygon, in ` + "`" + `crs` + "`" + `: an official boundary or a derived cell (see boundaryQuality)."
+  boundary(
+    "The coordinate system of the position returned: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
+  ): GeoJSON
   "OFFICIAL or APPROXIMATE (derived cell); null when there is no boundary at all (position UNKNOWN)."
   boundaryQuality: BoundaryQuality
   "The platforms located in this township, ordered by ID, optionally of some kinds only."
@@ -2156,6 +2251,8 @@ type SectorService {
   platformFeatures(
     "Conditions on the platforms' attributes, as for ` + "`" + `platforms` + "`" + `; all must hold."
     filter: PlatformFilter
+    "The coordinate system of the features: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
   ): FeatureCollection!
 
   """
@@ -2173,13 +2270,16 @@ type SectorService {
     simplifyMetres: Float = 0
     "Only the townships of this county (6-digit code)."
     countyCode: String
+    "The coordinate system of the features and the seats' lon and lat: WGS84 by default, GCJ02 or BD09."
+    crs: CRS! = WGS84
   ): FeatureCollection!
 }
 
 """
-A GeoJSON FeatureCollection (RFC 7946: WGS84, [lon, lat], 6 decimals) as a JSON object, with two foreign
-members before its features: ` + "`" + `attribution` + "`" + ` (the data's sources and licence, to show on the map) and ` + "`" + `version` + "`" + `
-(the data version it was read at, as in the map endpoints' ETag).
+A GeoJSON FeatureCollection (RFC 7946: [lon, lat], 6 decimals) as a JSON object, with three foreign members
+before its features: ` + "`" + `coordinateSystem` + "`" + ` (WGS84, as RFC 7946 has it, unless a ` + "`" + `crs` + "`" + ` asked for GCJ02 or BD09),
+` + "`" + `attribution` + "`" + ` (the data's sources and licence, to show on the map) and ` + "`" + `version` + "`" + ` (the data version it was read at,
+as in the map endpoints' ETag).
 """
 scalar FeatureCollection @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc7946#section-3.3")
 `, BuiltIn: false},
@@ -2211,12 +2311,21 @@ type Platform implements Node {
   sector: Sector
   "A postal address where one is known."
   address: String
-  "Its position as a GeoJSON Point; null when the position is UNKNOWN."
-  location: GeoJSON
-  "Longitude (WGS84); null when the position is UNKNOWN."
-  lon: Float
-  "Latitude (WGS84); null when the position is UNKNOWN."
-  lat: Float
+  "Its position as a GeoJSON Point, in ` + "`" + `crs` + "`" + `; null when the position is UNKNOWN."
+  location(
+    "The coordinate system of the position returned: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
+  ): GeoJSON
+  "Longitude, in ` + "`" + `crs` + "`" + ` (WGS84 by default); null when the position is UNKNOWN."
+  lon(
+    "The coordinate system of the position returned: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
+  ): Float
+  "Latitude, in ` + "`" + `crs` + "`" + ` (WGS84 by default); null when the position is UNKNOWN."
+  lat(
+    "The coordinate system of the position returned: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
+  ): Float
   "How well the position is known: liaison groups sit at their township seat; others are placed near it."
   positionQuality: PositionQuality!
   "When it was established, where the source gives a full date."
@@ -2425,12 +2534,17 @@ type Query {
     "Only platforms within this distance of a point, nearest first."
     near: NearInput
     """
-    Only platforms inside this area, its edge included: a valid GeoJSON Polygon or MultiPolygon (WGS84; closed
+    Only platforms inside this area, its edge included: a valid GeoJSON Polygon or MultiPolygon (in ` + "`" + `crs` + "`" + `; closed
     rings that do not cross) of at most 10000 vertices, given as an object or as a JSON string.
     """
     within: GeoJSON
     "Only platforms inside this longitude/latitude box, its edge included."
     bbox: BBoxInput
+    """
+    The coordinate system of ` + "`" + `near` + "`" + `, ` + "`" + `within` + "`" + ` and ` + "`" + `bbox` + "`" + `; a GCJ02 or BD09 box is the area it covers on that map, not a WGS84 box: WGS84 by default; GCJ02 for a point or area taken from an Amap/Tencent map,
+    BD09 from a Baidu map. It is converted to WGS84 before anything is measured; distances stay geodesic metres.
+    """
+    crs: CRS! = WGS84
     "How many items to return: 50 by default, at most 500."
     first: Int = 50
     "A cursor of this list (pageInfo.endCursor or an edge's cursor): the page starts after it."
@@ -2504,9 +2618,23 @@ type PageInfo {
 }
 
 """
-A geometry as GeoJSON (RFC 7946): WGS84, [lon, lat]. Points are ` + "`" + `{"type":"Point","coordinates":[lon,lat]}` + "`" + `.
+A geometry as GeoJSON (RFC 7946): [lon, lat], WGS84 unless a ` + "`" + `crs` + "`" + ` argument says otherwise. Points are ` + "`" + `{"type":"Point","coordinates":[lon,lat]}` + "`" + `.
 """
 scalar GeoJSON @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc7946")
+
+"""
+A coordinate reference system for longitude/latitude positions. civicmap stores and measures in WGS84; GCJ02 and
+BD09 are the offset systems of Chinese web maps, converted on the way in and out. Every field that takes or gives a
+position has a ` + "`" + `crs` + "`" + ` argument, WGS84 by default. Outside China the three are the same.
+"""
+enum CRS {
+  "WGS84 (GPS, OpenStreetMap, GeoJSON; Tianditu's CGCS2000 is within a metre of it): the default."
+  WGS84
+  "GCJ-02 (国测局坐标), the offset system of Amap/高德 and Tencent maps: 560–640 m from WGS84 in Sanming."
+  GCJ02
+  "BD-09 (bd09ll), Baidu's offset of GCJ-02: 1.1–1.25 km from WGS84 in Sanming."
+  BD09
+}
 
 "A calendar date, YYYY-MM-DD (RFC 3339 full-date)."
 scalar Date @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6")
@@ -2520,10 +2648,15 @@ scalar DateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
   whose position is known. ` + "`" + `limit` + "`" + ` is 5 by default and at most 100.
   """
   nearestPlatforms(
-    "Longitude (WGS84), in [-180, 180]."
+    "Longitude (in ` + "`" + `crs` + "`" + `), in [-180, 180]."
     lon: Float!
-    "Latitude (WGS84), in [-90, 90]."
+    "Latitude (in ` + "`" + `crs` + "`" + `), in [-90, 90]."
     lat: Float!
+    """
+    The coordinate system of ` + "`" + `lon` + "`" + ` and ` + "`" + `lat` + "`" + `: WGS84 by default; GCJ02 for a point or area taken from an Amap/Tencent map,
+    BD09 from a Baidu map. It is converted to WGS84 before anything is measured; distances stay geodesic metres.
+    """
+    crs: CRS! = WGS84
     "Only platforms of these kinds; every kind when omitted."
     kinds: [PlatformKind!]
     "How many platforms: 5 by default, from 1 to 100."
@@ -2535,24 +2668,32 @@ scalar DateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
   A point outside Sanming is not an error: ` + "`" + `county` + "`" + ` and ` + "`" + `township` + "`" + ` are null and ` + "`" + `message` + "`" + ` says so.
   """
   locate(
-    "Longitude (WGS84), in [-180, 180]."
+    "Longitude (in ` + "`" + `crs` + "`" + `), in [-180, 180]."
     lon: Float!
-    "Latitude (WGS84), in [-90, 90]."
+    "Latitude (in ` + "`" + `crs` + "`" + `), in [-90, 90]."
     lat: Float!
+    """
+    The coordinate system of ` + "`" + `lon` + "`" + ` and ` + "`" + `lat` + "`" + `: WGS84 by default; GCJ02 for a point or area taken from an Amap/Tencent map,
+    BD09 from a Baidu map. It is converted to WGS84 before anything is measured; distances stay geodesic metres.
+    """
+    crs: CRS! = WGS84
   ): Location!
 }
 
-"A circle on the ground: a centre and a radius in metres."
+"A circle on the ground: a centre (in the ` + "`" + `crs` + "`" + ` of the field that takes it) and a radius in metres."
 input NearInput {
-  "Longitude of the centre (WGS84), in [-180, 180]."
+  "Longitude of the centre, in [-180, 180]."
   lon: Float!
-  "Latitude of the centre (WGS84), in [-90, 90]."
+  "Latitude of the centre, in [-90, 90]."
   lat: Float!
   "The radius in metres: more than 0 and at most 200000 (200 km)."
   radiusMetres: Float!
 }
 
-"A longitude/latitude box (WGS84) with west < east and south < north. Boxes across the antimeridian are not supported."
+"""
+A longitude/latitude box (in the ` + "`" + `crs` + "`" + ` of the field that takes it) with west < east and south < north. Boxes across
+the antimeridian are not supported.
+"""
 input BBoxInput {
   "Western edge: the smallest longitude, in [-180, 180]."
   west: Float!
@@ -2574,10 +2715,16 @@ type PlatformDistance {
 
 "The answer of ` + "`" + `locate` + "`" + `: what lies at a point."
 type Location {
-  "The longitude asked about."
-  lon: Float!
-  "The latitude asked about."
-  lat: Float!
+  "The longitude asked about, in ` + "`" + `crs` + "`" + `: WGS84 by default, whatever system the question was in."
+  lon(
+    "The coordinate system of the position returned: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
+  ): Float!
+  "The latitude asked about, in ` + "`" + `crs` + "`" + `: WGS84 by default, whatever system the question was in."
+  lat(
+    "The coordinate system of the position returned: WGS84 by default, GCJ02 for Amap/Tencent maps, BD09 for Baidu."
+    crs: CRS! = WGS84
+  ): Float!
   "The county-level unit whose boundary contains the point; null outside Sanming."
   county: County
   """
@@ -3481,6 +3628,62 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_County_boundary_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_County_lat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_County_lon_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_County_seat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_County_townships_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3500,6 +3703,34 @@ func (ec *executionContext) field_County_townships_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Location_lat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Location_lon_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg0
 	return args, nil
 }
 
@@ -3643,6 +3874,48 @@ func (ec *executionContext) field_Mutation_updatePlatform_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Platform_lat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Platform_location_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Platform_lon_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3764,6 +4037,14 @@ func (ec *executionContext) field_Query_locate_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["lat"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg2
 	return args, nil
 }
 
@@ -3786,22 +4067,30 @@ func (ec *executionContext) field_Query_nearestPlatforms_args(ctx context.Contex
 		return nil, err
 	}
 	args["lat"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
 		func(ctx context.Context, v any) ([]db.PlatformKind, error) {
 			return ec.unmarshalOPlatformKind2ᚕcivicmapᚋdbᚐPlatformKindᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["kinds"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+	args["kinds"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["limit"] = arg3
+	args["limit"] = arg4
 	return args, nil
 }
 
@@ -3830,6 +4119,14 @@ func (ec *executionContext) field_Query_platformFeatures_args(ctx context.Contex
 		return nil, err
 	}
 	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg1
 	return args, nil
 }
 
@@ -3882,22 +4179,30 @@ func (ec *executionContext) field_Query_platforms_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["bbox"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg5
+	args["after"] = arg6
 	return args, nil
 }
 
@@ -3956,6 +4261,14 @@ func (ec *executionContext) field_Query_townshipFeatures_args(ctx context.Contex
 		return nil, err
 	}
 	args["countyCode"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg2
 	return args, nil
 }
 
@@ -4063,6 +4376,48 @@ func (ec *executionContext) field_Subscription_platformChanged_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Township_boundary_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Township_lat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Township_lon_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Township_platforms_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4090,6 +4445,20 @@ func (ec *executionContext) field_Township_platforms_args(ctx context.Context, r
 		return nil, err
 	}
 	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Township_seat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "crs",
+		func(ctx context.Context, v any) (crs.CRS, error) {
+			return ec.unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["crs"] = arg0
 	return args, nil
 }
 
@@ -4621,7 +4990,8 @@ func (ec *executionContext) _County_seat(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_County_seat(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Seat(), nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.SeatIn(fc.Args["crs"].(crs.CRS)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v geom.T) graphql.Marshaler {
@@ -4631,8 +5001,28 @@ func (ec *executionContext) _County_seat(ctx context.Context, field graphql.Coll
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_County_seat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("County", field, true, false, "GeoJSON")
+func (ec *executionContext) fieldContext_County_seat(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "County",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type GeoJSON does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_County_seat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _County_lon(ctx context.Context, field graphql.CollectedField, obj *db.County) (ret graphql.Marshaler) {
@@ -4644,7 +5034,8 @@ func (ec *executionContext) _County_lon(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_County_lon(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lon, nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.LonIn(fc.Args["crs"].(crs.CRS)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -4654,8 +5045,28 @@ func (ec *executionContext) _County_lon(ctx context.Context, field graphql.Colle
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_County_lon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("County", field, false, false, "Float")
+func (ec *executionContext) fieldContext_County_lon(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "County",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Float does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_County_lon_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _County_lat(ctx context.Context, field graphql.CollectedField, obj *db.County) (ret graphql.Marshaler) {
@@ -4667,7 +5078,8 @@ func (ec *executionContext) _County_lat(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_County_lat(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lat, nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.LatIn(fc.Args["crs"].(crs.CRS)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -4677,8 +5089,28 @@ func (ec *executionContext) _County_lat(ctx context.Context, field graphql.Colle
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_County_lat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("County", field, false, false, "Float")
+func (ec *executionContext) fieldContext_County_lat(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "County",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Float does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_County_lat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _County_boundary(ctx context.Context, field graphql.CollectedField, obj *db.County) (ret graphql.Marshaler) {
@@ -4690,7 +5122,8 @@ func (ec *executionContext) _County_boundary(ctx context.Context, field graphql.
 			return ec.fieldContext_County_boundary(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.County().Boundary(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.County().Boundary(ctx, obj, fc.Args["crs"].(crs.CRS))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *scalar.Geometry) graphql.Marshaler {
@@ -4700,8 +5133,28 @@ func (ec *executionContext) _County_boundary(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_County_boundary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("County", field, true, true, "GeoJSON")
+func (ec *executionContext) fieldContext_County_boundary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "County",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type GeoJSON does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_County_boundary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _County_boundaryQuality(ctx context.Context, field graphql.CollectedField, obj *db.County) (ret graphql.Marshaler) {
@@ -5794,7 +6247,8 @@ func (ec *executionContext) _Location_lon(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Location_lon(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lon, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Location().Lon(ctx, obj, fc.Args["crs"].(crs.CRS))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
@@ -5804,8 +6258,28 @@ func (ec *executionContext) _Location_lon(ctx context.Context, field graphql.Col
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Location_lon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Location", field, false, false, "Float")
+func (ec *executionContext) fieldContext_Location_lon(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Location",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Float does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Location_lon_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Location_lat(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
@@ -5817,7 +6291,8 @@ func (ec *executionContext) _Location_lat(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Location_lat(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lat, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Location().Lat(ctx, obj, fc.Args["crs"].(crs.CRS))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
@@ -5827,8 +6302,28 @@ func (ec *executionContext) _Location_lat(ctx context.Context, field graphql.Col
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Location_lat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Location", field, false, false, "Float")
+func (ec *executionContext) fieldContext_Location_lat(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Location",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Float does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Location_lat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Location_county(ctx context.Context, field graphql.CollectedField, obj *model.Location) (ret graphql.Marshaler) {
@@ -6728,7 +7223,8 @@ func (ec *executionContext) _Platform_location(ctx context.Context, field graphq
 			return ec.fieldContext_Platform_location(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Location(), nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.LocationIn(fc.Args["crs"].(crs.CRS)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v geom.T) graphql.Marshaler {
@@ -6738,8 +7234,28 @@ func (ec *executionContext) _Platform_location(ctx context.Context, field graphq
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Platform_location(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Platform", field, true, false, "GeoJSON")
+func (ec *executionContext) fieldContext_Platform_location(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Platform",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type GeoJSON does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Platform_location_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Platform_lon(ctx context.Context, field graphql.CollectedField, obj *db.Platform) (ret graphql.Marshaler) {
@@ -6751,7 +7267,8 @@ func (ec *executionContext) _Platform_lon(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Platform_lon(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lon, nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.LonIn(fc.Args["crs"].(crs.CRS)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -6761,8 +7278,28 @@ func (ec *executionContext) _Platform_lon(ctx context.Context, field graphql.Col
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Platform_lon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Platform", field, false, false, "Float")
+func (ec *executionContext) fieldContext_Platform_lon(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Platform",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Float does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Platform_lon_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Platform_lat(ctx context.Context, field graphql.CollectedField, obj *db.Platform) (ret graphql.Marshaler) {
@@ -6774,7 +7311,8 @@ func (ec *executionContext) _Platform_lat(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Platform_lat(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lat, nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.LatIn(fc.Args["crs"].(crs.CRS)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -6784,8 +7322,28 @@ func (ec *executionContext) _Platform_lat(ctx context.Context, field graphql.Col
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Platform_lat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Platform", field, false, false, "Float")
+func (ec *executionContext) fieldContext_Platform_lat(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Platform",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Float does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Platform_lat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Platform_positionQuality(ctx context.Context, field graphql.CollectedField, obj *db.Platform) (ret graphql.Marshaler) {
@@ -7370,7 +7928,7 @@ func (ec *executionContext) _Query_platforms(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Platforms(ctx, fc.Args["filter"].(*db.PlatformFilter), fc.Args["near"].(*db.Near), fc.Args["within"].(*scalar.Geometry), fc.Args["bbox"].(*db.BBox), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Platforms(ctx, fc.Args["filter"].(*db.PlatformFilter), fc.Args["near"].(*db.Near), fc.Args["within"].(*scalar.Geometry), fc.Args["bbox"].(*db.BBox), fc.Args["crs"].(crs.CRS), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PlatformConnection) graphql.Marshaler {
@@ -7842,7 +8400,7 @@ func (ec *executionContext) _Query_platformFeatures(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().PlatformFeatures(ctx, fc.Args["filter"].(*db.PlatformFilter))
+			return ec.Resolvers.Query().PlatformFeatures(ctx, fc.Args["filter"].(*db.PlatformFilter), fc.Args["crs"].(crs.CRS))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.FeatureCollection) graphql.Marshaler {
@@ -7886,7 +8444,7 @@ func (ec *executionContext) _Query_townshipFeatures(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TownshipFeatures(ctx, fc.Args["simplifyMetres"].(*float64), fc.Args["countyCode"].(*string))
+			return ec.Resolvers.Query().TownshipFeatures(ctx, fc.Args["simplifyMetres"].(*float64), fc.Args["countyCode"].(*string), fc.Args["crs"].(crs.CRS))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v scalar.FeatureCollection) graphql.Marshaler {
@@ -7930,7 +8488,7 @@ func (ec *executionContext) _Query_nearestPlatforms(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().NearestPlatforms(ctx, fc.Args["lon"].(float64), fc.Args["lat"].(float64), fc.Args["kinds"].([]db.PlatformKind), fc.Args["limit"].(*int))
+			return ec.Resolvers.Query().NearestPlatforms(ctx, fc.Args["lon"].(float64), fc.Args["lat"].(float64), fc.Args["crs"].(crs.CRS), fc.Args["kinds"].([]db.PlatformKind), fc.Args["limit"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []db.PlatformDistance) graphql.Marshaler {
@@ -7974,7 +8532,7 @@ func (ec *executionContext) _Query_locate(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Locate(ctx, fc.Args["lon"].(float64), fc.Args["lat"].(float64))
+			return ec.Resolvers.Query().Locate(ctx, fc.Args["lon"].(float64), fc.Args["lat"].(float64), fc.Args["crs"].(crs.CRS))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Location) graphql.Marshaler {
@@ -8745,7 +9303,8 @@ func (ec *executionContext) _Township_seat(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Township_seat(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Seat(), nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.SeatIn(fc.Args["crs"].(crs.CRS)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v geom.T) graphql.Marshaler {
@@ -8755,8 +9314,28 @@ func (ec *executionContext) _Township_seat(ctx context.Context, field graphql.Co
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Township_seat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Township", field, true, false, "GeoJSON")
+func (ec *executionContext) fieldContext_Township_seat(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Township",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type GeoJSON does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Township_seat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Township_lon(ctx context.Context, field graphql.CollectedField, obj *db.Township) (ret graphql.Marshaler) {
@@ -8768,7 +9347,8 @@ func (ec *executionContext) _Township_lon(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Township_lon(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lon, nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.LonIn(fc.Args["crs"].(crs.CRS)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -8778,8 +9358,28 @@ func (ec *executionContext) _Township_lon(ctx context.Context, field graphql.Col
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Township_lon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Township", field, false, false, "Float")
+func (ec *executionContext) fieldContext_Township_lon(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Township",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Float does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Township_lon_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Township_lat(ctx context.Context, field graphql.CollectedField, obj *db.Township) (ret graphql.Marshaler) {
@@ -8791,7 +9391,8 @@ func (ec *executionContext) _Township_lat(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Township_lat(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Lat, nil
+			fc := graphql.GetFieldContext(ctx)
+			return obj.LatIn(fc.Args["crs"].(crs.CRS)), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -8801,8 +9402,28 @@ func (ec *executionContext) _Township_lat(ctx context.Context, field graphql.Col
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Township_lat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Township", field, false, false, "Float")
+func (ec *executionContext) fieldContext_Township_lat(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Township",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Float does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Township_lat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Township_positionQuality(ctx context.Context, field graphql.CollectedField, obj *db.Township) (ret graphql.Marshaler) {
@@ -8837,7 +9458,8 @@ func (ec *executionContext) _Township_boundary(ctx context.Context, field graphq
 			return ec.fieldContext_Township_boundary(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Township().Boundary(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Township().Boundary(ctx, obj, fc.Args["crs"].(crs.CRS))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *scalar.Geometry) graphql.Marshaler {
@@ -8847,8 +9469,28 @@ func (ec *executionContext) _Township_boundary(ctx context.Context, field graphq
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Township_boundary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Township", field, true, true, "GeoJSON")
+func (ec *executionContext) fieldContext_Township_boundary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Township",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type GeoJSON does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Township_boundary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Township_boundaryQuality(ctx context.Context, field graphql.CollectedField, obj *db.Township) (ret graphql.Marshaler) {
@@ -11711,39 +12353,41 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Location")
 		case "lon":
-			out.Values[i] = ec._Location_lon(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Location_lon(ctx, field, obj)
+				})
 		case "lat":
-			out.Values[i] = ec._Location_lat(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Location_lat(ctx, field, obj)
+				})
 		case "county":
 			out.Values[i] = ec._Location_county(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "township":
 			out.Values[i] = ec._Location_township(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "townshipBoundaryQuality":
 			out.Values[i] = ec._Location_townshipBoundaryQuality(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nearest":
 			out.Values[i] = ec._Location_nearest(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "message":
 			out.Values[i] = ec._Location_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13382,6 +14026,34 @@ var (
 	marshalNBoundaryQuality2civicmapᚋdbᚐBoundaryQuality = map[db.BoundaryQuality]string{
 		db.BoundaryOfficial:    "OFFICIAL",
 		db.BoundaryApproximate: "APPROXIMATE",
+	}
+)
+
+func (ec *executionContext) unmarshalNCRS2civicmapᚋcrsᚐCRS(ctx context.Context, v any) (crs.CRS, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNCRS2civicmapᚋcrsᚐCRS[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCRS2civicmapᚋcrsᚐCRS(ctx context.Context, sel ast.SelectionSet, v crs.CRS) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNCRS2civicmapᚋcrsᚐCRS[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CRS!")
+	}
+	return res
+}
+
+var (
+	unmarshalNCRS2civicmapᚋcrsᚐCRS = map[string]crs.CRS{
+		"WGS84": crs.WGS84,
+		"GCJ02": crs.GCJ02,
+		"BD09":  crs.BD09,
+	}
+	marshalNCRS2civicmapᚋcrsᚐCRS = map[crs.CRS]string{
+		crs.WGS84: "WGS84",
+		crs.GCJ02: "GCJ02",
+		crs.BD09:  "BD09",
 	}
 )
 

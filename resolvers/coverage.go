@@ -7,14 +7,13 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"civicmap/db"
-	"civicmap/errcode"
 )
 
 // coverageQuery checks the arguments that coverage and uncoveredTownships share.
 func (r *Resolver) coverageQuery(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (db.CoverageQuery, error) {
 	q := db.CoverageQuery{Kinds: kinds, CountyCode: countyCode}
-	if len(kinds) == 0 {
-		return q, errcode.Invalid("kinds", "name at least one kind of platform: %s", db.PlatformKindNames())
+	if err := db.CheckCoverageKinds("kinds", kinds); err != nil {
+		return q, err
 	}
 	if radiusMetres != nil {
 		q.RadiusMetres = *radiusMetres

@@ -7,6 +7,7 @@ import (
 
 	"github.com/twpayne/go-geom"
 
+	"civicmap/crs"
 	"civicmap/db"
 	"civicmap/errcode"
 	"civicmap/graph/scalar"
@@ -111,6 +112,16 @@ func geometry(g geom.T, err error) (*scalar.Geometry, error) {
 		return nil, err
 	}
 	return &scalar.Geometry{T: g}, nil
+}
+
+// geometryIn is geometry for a geometry converted from WGS84 to c.
+func geometryIn(c crs.CRS) func(g geom.T, err error) (*scalar.Geometry, error) {
+	return func(g geom.T, err error) (*scalar.Geometry, error) {
+		if err != nil || g == nil {
+			return nil, err
+		}
+		return geometry(c.FromWGS84Geometry(g))
+	}
 }
 
 // join names a field inside an input object: join("near", "lon") = "near.lon".

@@ -25,7 +25,12 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 	format, ok := strings.CutPrefix(r.PathValue("file"), "platforms.")
 	mediaType, known := exchange.MediaType(format)
 	if !ok || !known {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "exports are /export/platforms.ndjson, .csv and .geojson"})
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "exports are /export/platforms.ndjson, .csv, .geojson and .shp.zip, and /export/uncovered.csv and .xlsx"})
+		return
+	}
+	c, err := crsParam(r.URL.Query(), nil)
+	if err != nil {
+		s.writeError(w, r, "export "+format, err)
 		return
 	}
 	if r.Method == http.MethodHead {
@@ -48,15 +53,15 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 	defer rc.SetWriteDeadline(time.Time{}) // the deadline would outlive the request on a kept-alive connection
 	dw := &deadlineWriter{w: w, rc: rc, timeout: s.cfg.ExportWriteTimeout}
 	var out exchange.Writer
-	err := s.db.ExportPlatforms(ctx, func(seq int64) error {
+	err = s.db.ExportPlatforms(ctx, func(seq int64) error {
 		cursor := resolvers.ChangeCursor(seq)
 		w.Header().Set("Content-Type", mediaType)
 		w.Header().Set(cursorHeader, cursor)
 		w.Header().Set("Content-Disposition", `attachment; filename="platforms.`+format+`"`)
 		var err error
-		out, err = exchange.NewWriter(format, dw, cursor)
+		out, err = exchange.NewWriter(format, dw, cursor, c)
 		return err
-	}, func(p *db.Platform) error { return out.Write(p) })
+	}, func(p *db.ExportedPlatform) error { return out.Write(p) })
 	if err == nil {
 		err = out.Close()
 	}

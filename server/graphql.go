@@ -113,6 +113,10 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 			if gqlErr.Rule == "ValuesOfCorrectType" || isVariableError(gqlErr) {
 				setCode(gqlErr, errcode.BadUserInput)
 			}
+			if isVariableError(gqlErr) && len(gqlErr.Path) > 1 {
+				// The variable, as the strict checks name it: "crs", "k[0]".
+				gqlErr.Extensions["field"] = gqlErr.Path[1:].String()
+			}
 			return gqlErr
 		}
 		// The cause, before the message the client sees replaces it: for an

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 
+	"civicmap/crs"
 	"civicmap/db"
 	"civicmap/errcode"
 	"civicmap/graph"
@@ -188,7 +189,7 @@ func measure(set ast.SelectionSet, level, limit int) (depth, fields int) {
 // so a nested list of lists is priced as what it would return.
 func setComplexity(c *graph.ComplexityRoot) {
 	// The walker (cost.go) adds a polygon's vertices.
-	c.Query.Platforms = func(child int, _ *db.PlatformFilter, _ *db.Near, _ *scalar.Geometry, _ *db.BBox, first *int, _ *string) int {
+	c.Query.Platforms = func(child int, _ *db.PlatformFilter, _ *db.Near, _ *scalar.Geometry, _ *db.BBox, _ crs.CRS, first *int, _ *string) int {
 		return pageCost(child, first)
 	}
 	c.Query.Counties = func(child int, first *int, _ *string) int { return pageCost(child, first) }
@@ -209,13 +210,13 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.SectorCoverage.Counties = func(child int) int { return listCost(child, allCounties) }
 	c.CountySectors.Sectors = func(child int) int { return listCost(child, allSectors) }
 	c.SectorService.Halls = func(child int) int { return listCost(child, hallsPerSector) }
-	c.Query.NearestPlatforms = func(child int, _, _ float64, _ []db.PlatformKind, limit *int) int {
+	c.Query.NearestPlatforms = func(child int, _, _ float64, _ crs.CRS, _ []db.PlatformKind, limit *int) int {
 		return listCost(child, orDefault(limit, resolvers.DefaultNearest))
 	}
 	// One nearest platform of each of the three kinds.
 	c.Location.Nearest = func(child int) int { return listCost(child, 3) }
-	c.Query.PlatformFeatures = func(int, *db.PlatformFilter) int { return layerCost }
-	c.Query.TownshipFeatures = func(int, *float64, *string) int { return layerCost }
+	c.Query.PlatformFeatures = func(int, *db.PlatformFilter, crs.CRS) int { return layerCost }
+	c.Query.TownshipFeatures = func(int, *float64, *string, crs.CRS) int { return layerCost }
 }
 
 // The lists that are not pages cost the most they hold in Sanming, with room

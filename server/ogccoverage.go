@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"civicmap/db"
@@ -38,7 +37,7 @@ func coverageReader(s *Server, ctx context.Context, q url.Values) (featureReader
 	if err != nil {
 		return nil, err
 	}
-	cq, err := coverageParams(q)
+	cq, err := ogcCoverageParams(q)
 	if err != nil {
 		return nil, err
 	}
@@ -48,9 +47,9 @@ func coverageReader(s *Server, ctx context.Context, q url.Values) (featureReader
 	}, nil
 }
 
-// coverageParams reads kinds (every kind when absent) and radius (metres, 0
-// when absent), checked as GraphQL's coverage checks kinds and radiusMetres.
-func coverageParams(q url.Values) (db.CoverageQuery, error) {
+// ogcCoverageParams reads kinds (every kind when absent) and radius (metres,
+// 0 when absent), checked as GraphQL's coverage checks kinds and radiusMetres.
+func ogcCoverageParams(q url.Values) (db.CoverageQuery, error) {
 	cq := db.CoverageQuery{Kinds: db.PlatformKinds, Townships: true, Platforms: true}
 	kinds, err := kindsParam(q)
 	if err != nil {
@@ -59,12 +58,8 @@ func coverageParams(q url.Values) (db.CoverageQuery, error) {
 	if kinds != nil {
 		cq.Kinds = kinds
 	}
-	if v, ok := param(q, "radius"); ok {
-		if cq.RadiusMetres, err = strconv.ParseFloat(v, 64); err != nil {
-			return cq, errcode.Invalid("radius", "want a radius in metres from 0 to %d, got %q", db.MaxRadiusMetres, v)
-		}
-	}
-	return cq, db.CheckRadiusMetres("radius", cq.RadiusMetres, true)
+	cq.RadiusMetres, err = radiusParam(q)
+	return cq, err
 }
 
 // coveragePage reads a page of the township layer cut by f, with the coverage

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"civicmap/cache"
 	"civicmap/db"
 	"civicmap/resolvers"
 	"civicmap/web"
@@ -98,11 +99,18 @@ type Server struct {
 	db      *db.DB
 	log     *slog.Logger
 	handler http.Handler
+	// converted keeps the GeoJSON layers converted to GCJ02 or BD09 by data
+	// version: converting the full township layer costs more than reading it.
+	converted cache.ByVersion[[]byte]
 }
+
+// maxConverted bounds the converted layers kept: a dozen full township layers.
+const maxConverted = 16 << 20
 
 // New returns a server answering from d.
 func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, db: d, log: log, exports: make(chan struct{}, max(cfg.MaxExports, 1))}
+	s := &Server{cfg: cfg, db: d, log: log, exports: make(chan struct{}, max(cfg.MaxExports, 1)),
+		converted: cache.ByVersion[[]byte]{MaxBytes: maxConverted}}
 	res := &resolvers.Resolver{DB: d, Feed: resolvers.NewFeed(d, cfg.FeedPoll, log)}
 	exec := s.authenticate(newGraphQL(res, cfg, log))
 	gql := withDeadline(cfg.RequestTimeout, s.cacheReads(serveGraphQL(exec)))
@@ -124,7 +132,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 		}
 	}))
 	mux.Handle("GET /playground", graphiql)
-	mux.HandleFunc("GET /export/{file}", s.exportPlatforms)
+	mux.HandleFunc("GET /export/{file}", s.exportFile)
 	bounded := func(h http.HandlerFunc) http.Handler { return withDeadline(cfg.RequestTimeout, h) }
 	mux.Handle("GET /tiles.json", bounded(s.tileJSON))
 	mux.Handle("GET /tiles/{z}/{x}/{y}", bounded(s.tile))

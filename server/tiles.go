@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"civicmap/crs"
 	"civicmap/db"
 	"civicmap/errcode"
 )
@@ -69,6 +70,10 @@ type tileLayer struct {
 // tileJSON answers /tiles.json, a TileJSON 3.0.0 document whose tile URLs
 // carry the data version, so that tiles can be cached as immutable.
 func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) {
+	if err := tilesInWebMercator(r); err != nil {
+		s.writeError(w, r, "tilejson", err)
+		return
+	}
 	s.serveVersioned(w, r, mediaTileJSON, func(ctx context.Context) (string, []byte, error) {
 		ts, err := s.db.TileSet(ctx)
 		if err != nil {
@@ -100,6 +105,9 @@ func (s *Server) tileJSON(w http.ResponseWriter, r *http.Request) {
 // tile answers /tiles/{z}/{x}/{y}.mvt.
 func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 	z, x, y, err := tileCoords(r)
+	if err == nil {
+		err = tilesInWebMercator(r)
+	}
 	if err != nil {
 		s.writeError(w, r, "tile", err)
 		return
@@ -107,6 +115,19 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 	s.serveVersioned(w, r, mediaMVT, func(ctx context.Context) (string, []byte, error) {
 		return s.db.Tile(ctx, z, x, y)
 	})
+}
+
+// tilesInWebMercator refuses a crs other than WGS84 for the vector tiles,
+// which are Web Mercator over WGS84 as every MVT client expects: a GCJ02 or
+// BD09 tile pyramid would not line up with anything. Any crs value is read by
+// crsParam, so a typo is refused too.
+func tilesInWebMercator(r *http.Request) error {
+	c, err := crsParam(r.URL.Query(), nil)
+	if err == nil && c != crs.WGS84 {
+		err = errcode.Invalid("crs", "vector tiles are WGS84 in Web Mercator only, got %s; on an Amap or Baidu basemap, "+
+			"draw the GeoJSON layers (/geojson/…?crs=%s) instead, or convert the basemap", c, c)
+	}
+	return err
 }
 
 // tileCoords reads z, x and y from the path, or says what is wrong with them.

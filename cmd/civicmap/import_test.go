@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"civicmap/crs"
 	"civicmap/db"
 	"civicmap/db/dbtest"
 	"civicmap/exchange"
@@ -24,9 +25,9 @@ func exportFile(t *testing.T, d *db.DB) []string {
 	var out exchange.Writer
 	err := d.ExportPlatforms(t.Context(), func(seq int64) error {
 		var err error
-		out, err = exchange.NewWriter("ndjson", &buf, "cursor")
+		out, err = exchange.NewWriter("ndjson", &buf, "cursor", crs.WGS84)
 		return err
-	}, func(p *db.Platform) error { return out.Write(p) })
+	}, func(p *db.ExportedPlatform) error { return out.Write(p) })
 	if err == nil {
 		err = out.Close()
 	}

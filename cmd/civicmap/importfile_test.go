@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"civicmap/crs"
 	"civicmap/db"
 	"civicmap/db/dbtest"
 	"civicmap/exchange"
@@ -79,12 +80,12 @@ func writeFile(t *testing.T, format string, ps []db.Platform) string {
 	}
 	defer f.Close()
 	bw := bufio.NewWriter(f)
-	w, err := exchange.NewWriter(format, bw, "cursor")
+	w, err := exchange.NewWriter(format, bw, "cursor", crs.WGS84)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range ps {
-		if err := w.Write(&ps[i]); err != nil {
+		if err := w.Write(&db.ExportedPlatform{Platform: ps[i]}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -154,9 +155,9 @@ func TestImportFormats(t *testing.T) {
 		t.Fatal(err)
 	}
 	var exported []db.Platform
-	if err := db.New(pool).ExportPlatforms(t.Context(), func(int64) error { return nil }, func(p *db.Platform) error {
+	if err := db.New(pool).ExportPlatforms(t.Context(), func(int64) error { return nil }, func(p *db.ExportedPlatform) error {
 		if strings.HasPrefix(p.ExternalID, "WS-GEN-") {
-			exported = append(exported, *p)
+			exported = append(exported, p.Platform)
 		}
 		return nil
 	}); err != nil {
@@ -273,9 +274,9 @@ func TestImportHugeFile(t *testing.T) {
 	url, pool := openPool(t)
 	one := generated(t, pool, 1)
 	var line bytes.Buffer
-	w, _ := exchange.NewWriter("ndjson", &line, "")
+	w, _ := exchange.NewWriter("ndjson", &line, "", crs.WGS84)
 	one[0].SourceNote = strings.Repeat("备注", 300)
-	if err := w.Write(&one[0]); err != nil {
+	if err := w.Write(&db.ExportedPlatform{Platform: one[0]}); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "huge.ndjson")
@@ -376,9 +377,9 @@ func exportAll(t *testing.T, pool *pgxpool.Pool, format string) string {
 	var out exchange.Writer
 	err := db.New(pool).ExportPlatforms(t.Context(), func(seq int64) error {
 		var err error
-		out, err = exchange.NewWriter(format, &buf, fmt.Sprint(seq))
+		out, err = exchange.NewWriter(format, &buf, fmt.Sprint(seq), crs.WGS84)
 		return err
-	}, func(p *db.Platform) error { return out.Write(p) })
+	}, func(p *db.ExportedPlatform) error { return out.Write(p) })
 	if err == nil {
 		err = out.Close()
 	}

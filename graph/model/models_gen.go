@@ -50,9 +50,9 @@ type CountyEdge struct {
 
 // The answer of `locate`: what lies at a point.
 type Location struct {
-	// The longitude asked about.
+	// The longitude asked about, in `crs`: WGS84 by default, whatever system the question was in.
 	Lon float64 `json:"lon"`
-	// The latitude asked about.
+	// The latitude asked about, in `crs`: WGS84 by default, whatever system the question was in.
 	Lat float64 `json:"lat"`
 	// The county-level unit whose boundary contains the point; null outside Sanming.
 	County *db.County `json:"county,omitempty"`
