@@ -3,6 +3,7 @@ package server_test
 import (
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -50,5 +51,56 @@ func TestResponseSizeBound(t *testing.T) {
 	data(t, h, "{ dataset { licence } }", nil, &d)
 	if d.Dataset.Licence == "" {
 		t.Error("no licence")
+	}
+}
+
+// starPolygon is a GeoJSON Polygon of n vertices around Sanming whose points
+// alternate between two radii: PostGIS takes about half a second to check
+// that it is valid (GEOS inside ST_IsValid), where a circle takes milliseconds.
+func starPolygon(n int) map[string]any {
+	ring := make([][]float64, 0, n+1)
+	for i := range n {
+		r := 0.1
+		if i%2 == 1 {
+			r = 0.05
+		}
+		a := 2 * math.Pi * float64(i) / float64(n)
+		// Five decimals (a metre) keep the request under the body's bound.
+		ring = append(ring, []float64{round5(117.6 + r*math.Cos(a)), round5(26.2 + r*math.Sin(a))})
+	}
+	ring = append(ring, ring[0])
+	return map[string]any{"type": "Polygon", "coordinates": [][][]float64{ring}}
+}
+
+func round5(x float64) float64 { return math.Round(x*1e5) / 1e5 }
+
+// TestTimeoutInsideGEOS: a statement stopped while PostGIS is inside GEOS is
+// TIMEOUT, whether the statement timeout or the request deadline stopped it.
+// Before, ST_IsValid turned GEOS's interruption into XX000 "GEOS isvalid()
+// threw an error!", and a statement timeout there was INTERNAL_SERVER_ERROR.
+func TestTimeoutInsideGEOS(t *testing.T) {
+	const query = `query($p: GeoJSON) { platforms(within: $p, first: 1) { totalCount } }`
+	cases := []struct {
+		name                      string
+		statement, requestTimeout time.Duration
+	}{
+		{"statement timeout", 100 * time.Millisecond, time.Minute},
+		{"request deadline", 0, 100 * time.Millisecond},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			pool, err := db.Open(t.Context(), dbtest.NewConnString(t), db.Options{StatementTimeout: c.statement})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(pool.Close)
+			cfg := server.DefaultConfig()
+			cfg.RequestTimeout = c.requestTimeout
+			h := server.New(cfg, db.New(pool), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+			start := time.Now()
+			r := post(t, h, query, map[string]any{"p": starPolygon(9_998)})
+			t.Logf("stopped after %s", time.Since(start))
+			wantError(t, r, "TIMEOUT", "", "took too long")
+		})
 	}
 }
