@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -40,14 +41,7 @@ func (s *Server) geoJSONTownships(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var f db.TownshipFeatureFilter
 	var err error
-	if v, ok := param(q, "simplify"); ok {
-		f.SimplifyMetres, err = strconv.ParseFloat(v, 64)
-		if err != nil {
-			err = errcode.Invalid("simplify", "want a tolerance in metres from 0 to %d, got %q", db.MaxSimplifyMetres, v)
-		} else {
-			err = db.CheckSimplifyMetres("simplify", f.SimplifyMetres)
-		}
-	}
+	f.SimplifyMetres, err = simplifyParam(q)
 	if err == nil {
 		f.CountyCode, err = s.countyParam(r.Context(), q)
 	}
@@ -66,6 +60,25 @@ func param(q url.Values, name string) (string, bool) {
 		return "", false
 	}
 	return q.Get(name), true
+}
+
+// decimalPattern is a number as JSON and GraphQL write one: no hex, no "+",
+// no ".5", no "Inf", which strconv.ParseFloat would take.
+var decimalPattern = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// simplifyParam reads ?simplify=<metres>: 0 when absent, BAD_USER_INPUT
+// unless a decimal number from 0 to db.MaxSimplifyMetres, as GraphQL's
+// simplifyMetres.
+func simplifyParam(q url.Values) (float64, error) {
+	v, ok := param(q, "simplify")
+	if !ok {
+		return 0, nil
+	}
+	metres, err := strconv.ParseFloat(v, 64)
+	if err != nil || !decimalPattern.MatchString(v) {
+		return 0, errcode.Invalid("simplify", "want a tolerance in metres from 0 to %d, got %q", db.MaxSimplifyMetres, v)
+	}
+	return metres, db.CheckSimplifyMetres("simplify", metres)
 }
 
 // kindsParam reads ?kinds=A,B (or kinds=A&kinds=B): nil when absent,
@@ -98,11 +111,24 @@ func kindsParam(q url.Values) ([]db.PlatformKind, error) {
 // when malformed and NOT_FOUND when naming no county of Sanming (a quietly
 // empty collection would hide the typo), as GraphQL's countyCode arguments.
 func (s *Server) countyParam(ctx context.Context, q url.Values) (*string, error) {
+	code, err := countyCodeParam(q)
+	if code == nil || err != nil {
+		return nil, err
+	}
+	if _, err := s.db.County(ctx, "county", *code); err != nil {
+		return nil, err
+	}
+	return code, nil
+}
+
+// countyCodeParam reads ?county=<6-digit code>: nil when absent,
+// BAD_USER_INPUT when malformed.
+func countyCodeParam(q url.Values) (*string, error) {
 	code, ok := param(q, "county")
 	if !ok {
 		return nil, nil
 	}
-	if _, err := s.db.County(ctx, "county", code); err != nil {
+	if err := db.CheckCountyCode("county", code); err != nil {
 		return nil, err
 	}
 	return &code, nil
