@@ -1,10 +1,12 @@
 package server_test
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +104,29 @@ func TestTimeoutInsideGEOS(t *testing.T) {
 			t.Logf("stopped after %s", time.Since(start))
 			wantError(t, r, "TIMEOUT", "", "took too long")
 		})
+	}
+}
+
+// TestResponseBuildBound: a response is bounded while it is built, not only
+// once it is whole: 160 aliases of every county's boundary (about 1.3 MB each)
+// are refused after building about MaxResponseBytes: 13 MiB allocated in all.
+// Before, the server built all 210 MB before it refused them: 1.26 GB
+// allocated, 12.7 s.
+func TestResponseBuildBound(t *testing.T) {
+	const max = 4 << 20
+	h := newHandlerWith(t, func(c *server.Config) { c.MaxResponseBytes = max })
+	var b strings.Builder
+	for i := range 160 {
+		fmt.Fprintf(&b, " c%d: counties { nodes { boundary } }", i)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	r := post(t, h, "{"+b.String()+" }", nil)
+	runtime.ReadMemStats(&after)
+	wantError(t, r, "QUERY_TOO_COMPLEX", "", "over the limit of 4.0 MiB")
+	allocated := after.TotalAlloc - before.TotalAlloc
+	t.Logf("refused after allocating %d MiB", allocated>>20)
+	if allocated > 16*max {
+		t.Errorf("allocated %d MiB to refuse a response over %d MiB", allocated>>20, max>>20)
 	}
 }
