@@ -33,7 +33,7 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	// client that accepts */* or sends no Accept gets application/json, which
 	// every client can read. serveGraphQL (http.go) fixes the status codes.
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	srv.AddTransport(websocket(log))
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
