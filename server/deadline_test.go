@@ -44,6 +44,17 @@ func TestRequestDeadline(t *testing.T) {
 	t.Logf("ten layers stopped after %s", took)
 }
 
+// TestDeadlineBeforeExecution: a request whose deadline passes before its
+// operation runs (while it is parsed, validated and priced, on a busy
+// machine) is TIMEOUT. Before, gqlgen's executor answered it with nothing:
+// a body of null, no error, status 200.
+func TestDeadlineBeforeExecution(t *testing.T) {
+	h := newHandlerWith(t, func(c *server.Config) { c.RequestTimeout = time.Nanosecond })
+	for _, q := range []string{`{ __typename }`, `{ county(code: "350481") { name } }`, `{ platforms(first: 1) { totalCount } }`} {
+		t.Run(q, func(t *testing.T) { wantError(t, post(t, h, q, nil), "TIMEOUT", "", "took too long") })
+	}
+}
+
 // TestResponseSizeBound: a response over MaxResponseBytes is replaced by
 // QUERY_TOO_COMPLEX saying its size; one under it passes.
 func TestResponseSizeBound(t *testing.T) {

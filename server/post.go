@@ -41,8 +41,13 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 }
 
 // writeResponse writes resp as json.Marshal would, but its data as it is:
-// gqlgen's marshalers wrote it as valid JSON.
+// gqlgen's marshalers wrote it as valid JSON. A nil response, which gqlgen
+// gives a request whose client has gone, is null.
 func writeResponse(w io.Writer, resp *graphql.Response) {
+	if resp == nil {
+		io.WriteString(w, "null")
+		return
+	}
 	data := resp.Data
 	if data == nil {
 		data = json.RawMessage("null")
