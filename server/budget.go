@@ -54,15 +54,15 @@ func chargeFields(ctx context.Context, next graphql.Resolver) (any, error) {
 	if err != nil {
 		return v, err
 	}
-	alias := ""
-	if fc := graphql.GetFieldContext(ctx); fc != nil {
-		alias = fc.Field.Alias
-	}
-	if b.left.Add(-int64(len(alias)+3+jsonBytes(v))) < 0 {
+	if b.left.Add(-int64(keyBytes+jsonBytes(v))) < 0 {
 		return nil, errOverBudget
 	}
 	return v, nil
 }
+
+// keyBytes is what a field's name takes in the response, about: the field's
+// context, which has it, costs a walk up the context's chain to find.
+const keyBytes = 16
 
 // errOverBudget fails the fields of a response over its budget; boundResponse
 // replaces the whole response.
