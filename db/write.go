@@ -175,10 +175,9 @@ func createFailed(err error, w Writer, in *PlatformInput) error {
 }
 
 // UpdatePlatform replaces platform id with in if its version is still
-// expectedVersion. It returns what CreatePlatform returns (BAD_USER_INPUT
-// for a version below 1 too), and NOT_FOUND for
-// no such (or a deleted) platform, CONFLICT with the current version for a
-// stale expectedVersion.
+// expectedVersion. It returns what CreatePlatform returns, BAD_USER_INPUT
+// for a version below 1 too, NOT_FOUND for no such (or a deleted) platform,
+// and CONFLICT with the current version for a stale expectedVersion.
 func (db *DB) UpdatePlatform(ctx context.Context, w Writer, id int64, in PlatformInput, expectedVersion int) (*Platform, error) {
 	if err := CheckVersion("expectedVersion", expectedVersion); err != nil {
 		return nil, err

@@ -29,7 +29,8 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	setComplexity(&gcfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(gcfg))
 	srv.AddTransport(transport.Options{})
-	// UseGrapQLResponseJsonByDefault stays false: GraphQL over HTTP says a
+	// UseGrapQLResponseJsonByDefault stays false, and postTransport picks
+	// the media type alike (responseMediaType): GraphQL over HTTP says a
 	// client that accepts */* or sends no Accept gets application/json, which
 	// every client can read. serveGraphQL (http.go) fixes the status codes.
 	srv.AddTransport(transport.GET{})
