@@ -205,6 +205,11 @@ func (row *ImportRow) check() error {
 		return errcode.Invalid("updatedAt", "give createdAt with updatedAt, or neither: a platform created without its history is created and updated now")
 	case row.UpdatedAt != nil && row.UpdatedAt.Before(*row.CreatedAt):
 		return errcode.Invalid("updatedAt", "%s is before createdAt %s", row.UpdatedAt.Format(time.RFC3339Nano), row.CreatedAt.Format(time.RFC3339Nano))
+	case row.ExpectedVersion != nil:
+		// A row that creates its platform does not use it, so it is checked here.
+		if err := CheckVersion("expectedVersion", *row.ExpectedVersion); err != nil {
+			return err
+		}
 	}
 	now := time.Now()
 	for _, t := range []struct {

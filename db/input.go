@@ -220,6 +220,15 @@ func CheckBBox(field string, b BBox) error {
 	return nil
 }
 
+// CheckVersion refuses a platform version below 1, the version a platform
+// starts at: no write could expect it.
+func CheckVersion(field string, version int) error {
+	if version < 1 {
+		return errcode.Invalid(field, "a platform's version is 1 or more, got %d: read the platform and give its version", version)
+	}
+	return nil
+}
+
 // checkText refuses text longer than max characters, or blank when required.
 func checkText(field, s string, max int, required bool) error {
 	if n := utf8.RuneCountInString(s); n > max {

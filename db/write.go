@@ -175,10 +175,13 @@ func createFailed(err error, w Writer, in *PlatformInput) error {
 }
 
 // UpdatePlatform replaces platform id with in if its version is still
-// expectedVersion. It returns what CreatePlatform returns, and NOT_FOUND for
-// no such (or a deleted) platform, CONFLICT with the current version for a
-// stale expectedVersion.
+// expectedVersion. It returns what CreatePlatform returns, BAD_USER_INPUT
+// for a version below 1 too, NOT_FOUND for no such (or a deleted) platform,
+// and CONFLICT with the current version for a stale expectedVersion.
 func (db *DB) UpdatePlatform(ctx context.Context, w Writer, id int64, in PlatformInput, expectedVersion int) (*Platform, error) {
+	if err := CheckVersion("expectedVersion", expectedVersion); err != nil {
+		return nil, err
+	}
 	var p *Platform
 	err := db.write(ctx, w, func(tx pgx.Tx) error {
 		var err error
@@ -218,9 +221,12 @@ func (in *PlatformInput) updateArgs(w Writer, id int64, expectedVersion int) []a
 }
 
 // DeletePlatform deletes platform id if its version is still expectedVersion,
-// leaving a tombstone. It returns NOT_FOUND, FORBIDDEN or CONFLICT as
-// UpdatePlatform does.
+// leaving a tombstone. It returns BAD_USER_INPUT, NOT_FOUND, FORBIDDEN or
+// CONFLICT as UpdatePlatform does.
 func (db *DB) DeletePlatform(ctx context.Context, w Writer, id int64, expectedVersion int) (*Tombstone, error) {
+	if err := CheckVersion("expectedVersion", expectedVersion); err != nil {
+		return nil, err
+	}
 	var t *Tombstone
 	err := db.write(ctx, w, func(tx pgx.Tx) error {
 		var err error
@@ -237,10 +243,13 @@ func (db *DB) DeletePlatform(ctx context.Context, w Writer, id int64, expectedVe
 }
 
 // RestorePlatform brings a deleted platform back if its version is still
-// expectedVersion. It returns NOT_FOUND (no such platform, or one not
-// deleted), FORBIDDEN, and CONFLICT for a stale version or a liaison group
+// expectedVersion. It returns BAD_USER_INPUT for a version below 1, NOT_FOUND
+// (no such platform, or one not deleted), FORBIDDEN, and CONFLICT for a stale version or a liaison group
 // whose township has another one now.
 func (db *DB) RestorePlatform(ctx context.Context, w Writer, id int64, expectedVersion int) (*Platform, error) {
+	if err := CheckVersion("expectedVersion", expectedVersion); err != nil {
+		return nil, err
+	}
 	var p *Platform
 	err := db.write(ctx, w, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, restorePlatformSQL, id, expectedVersion, w.Scope).Scan(&id)

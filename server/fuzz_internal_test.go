@@ -1,9 +1,14 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
+	"math"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 
 	"civicmap/db"
@@ -101,4 +106,81 @@ func wantCode(t *testing.T, err error, codes ...errcode.Code) {
 		}
 	}
 	t.Fatalf("error %v: code %s, want one of %v", err, e.Code, codes)
+}
+
+// FuzzSimplifyParam: any query string gives a tolerance that GraphQL's
+// simplifyMetres would take too, a decimal number from 0 to
+// db.MaxSimplifyMetres, or BAD_USER_INPUT; it never panics.
+func FuzzSimplifyParam(f *testing.F) {
+	f.Add("simplify=100")
+	f.Add("simplify=0x1p3")
+	f.Add("simplify=+5")
+	f.Add("simplify=NaN")
+	f.Add("simplify=1e-400&simplify=7")
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		metres, err := simplifyParam(q)
+		if err != nil {
+			wantCode(t, err, errcode.BadUserInput)
+			return
+		}
+		v, given := param(q, "simplify")
+		var fromJSON float64
+		if given && (json.Unmarshal([]byte(v), &fromJSON) != nil || fromJSON != metres) {
+			t.Fatalf("%q accepted as %v, which JSON reads as %v", v, metres, fromJSON)
+		}
+		if math.IsNaN(metres) || metres < 0 || metres > db.MaxSimplifyMetres {
+			t.Fatalf("%q accepted as %v", raw, metres)
+		}
+	})
+}
+
+// FuzzCountyParam: any query string gives a 6-digit county code, nothing, or
+// BAD_USER_INPUT; it never panics.
+func FuzzCountyParam(f *testing.F) {
+	f.Add("county=350481")
+	f.Add("county=３５０４８１")
+	f.Add("county=350481%0A")
+	f.Add("county=&county=350481")
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		code, err := countyCodeParam(q)
+		if err != nil {
+			wantCode(t, err, errcode.BadUserInput)
+			return
+		}
+		if _, given := q["county"]; given != (code != nil) {
+			t.Fatalf("%q: county given %v, read %v", raw, given, code)
+		}
+		if code != nil && !regexp.MustCompile(`^[0-9]{6}$`).MatchString(*code) {
+			t.Fatalf("%q accepted as county %q", raw, *code)
+		}
+	})
+}
+
+// FuzzGraphQLRequest: any GET query string or POST body is a request gqlgen
+// may have, or a 4xx saying why; it never panics.
+func FuzzGraphQLRequest(f *testing.F) {
+	f.Add("query=%7B__typename%7D&variables=%7B%7D", "")
+	f.Add("query=mutation%7Bx%7D", `{"query": "{ __typename }", "variables": null}`)
+	f.Add("variables=%5B%5D&query=x", `{"query": 1}`)
+	f.Add("extensions=%7B%22persistedQuery%22%3A%7B%7D%7D", `{"query": "x"} trailing`)
+	f.Fuzz(func(t *testing.T, rawQuery, body string) {
+		get := httptest.NewRequest(http.MethodGet, "/graphql", nil)
+		get.URL.RawQuery = rawQuery
+		post := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+		post.Header.Set("Content-Type", mediaJSON)
+		for _, r := range []*http.Request{get, post} {
+			status, msg := checkRequest(r)
+			if status != 0 && (status < 400 || status > 499 || msg == "") {
+				t.Fatalf("%s %q %q: status %d %q", r.Method, rawQuery, body, status, msg)
+			}
+		}
+	})
 }

@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -99,18 +101,33 @@ func param(q url.Values, name string) (string, bool) {
 	return q.Get(name), true
 }
 
-// simplifyParam reads ?simplify=<metres>: 0 (every vertex) when absent,
-// BAD_USER_INPUT unless a tolerance from 0 to db.MaxSimplifyMetres.
+// decimalPattern is a number as JSON and GraphQL write one: no hex, no "+",
+// no ".5", no "Inf", which strconv.ParseFloat would take.
+var decimalPattern = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
+
+// simplifyParam reads ?simplify=<metres>: 0 when absent, BAD_USER_INPUT
+// unless a decimal number from 0 to db.MaxSimplifyMetres, as GraphQL's
+// simplifyMetres.
 func simplifyParam(q url.Values) (float64, error) {
-	v, ok := param(q, "simplify")
+	metres, err := decimalParam(q, "simplify", fmt.Sprintf("a tolerance in metres from 0 to %d", db.MaxSimplifyMetres))
+	if err != nil {
+		return 0, err
+	}
+	return metres, db.CheckSimplifyMetres("simplify", metres)
+}
+
+// decimalParam reads ?name= as a decimal number (decimalPattern): 0 when
+// absent, BAD_USER_INPUT saying want when not such a number.
+func decimalParam(q url.Values, name, want string) (float64, error) {
+	v, ok := param(q, name)
 	if !ok {
 		return 0, nil
 	}
-	metres, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return 0, errcode.Invalid("simplify", "want a tolerance in metres from 0 to %d, got %q", db.MaxSimplifyMetres, v)
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || !decimalPattern.MatchString(v) {
+		return 0, errcode.Invalid(name, "want %s, got %q", want, v)
 	}
-	return metres, db.CheckSimplifyMetres("simplify", metres)
+	return n, nil
 }
 
 // kindsParam reads ?kinds=A,B (or kinds=A&kinds=B): nil when absent,
@@ -143,11 +160,24 @@ func kindsParam(q url.Values) ([]db.PlatformKind, error) {
 // when malformed and NOT_FOUND when naming no county of Sanming (a quietly
 // empty collection would hide the typo), as GraphQL's countyCode arguments.
 func (s *Server) countyParam(ctx context.Context, q url.Values) (*string, error) {
+	code, err := countyCodeParam(q)
+	if code == nil || err != nil {
+		return nil, err
+	}
+	if _, err := s.db.County(ctx, "county", *code); err != nil {
+		return nil, err
+	}
+	return code, nil
+}
+
+// countyCodeParam reads ?county=<6-digit code>: nil when absent,
+// BAD_USER_INPUT when malformed.
+func countyCodeParam(q url.Values) (*string, error) {
 	code, ok := param(q, "county")
 	if !ok {
 		return nil, nil
 	}
-	if _, err := s.db.County(ctx, "county", code); err != nil {
+	if err := db.CheckCountyCode("county", code); err != nil {
 		return nil, err
 	}
 	return &code, nil

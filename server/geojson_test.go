@@ -272,8 +272,9 @@ func TestGeoJSONBadInput(t *testing.T) {
 	for _, c := range []struct{ path, message string }{
 		{"/geojson/townships?simplify=-1", "simplify: a simplification tolerance in metres must be from 0 (every vertex) to 5000, got -1"},
 		{"/geojson/townships?simplify=5000.5", "simplify: a simplification tolerance in metres must be from 0 (every vertex) to 5000, got 5000.5"},
-		{"/geojson/townships?simplify=NaN", "got NaN"},
-		{"/geojson/townships?simplify=Inf", "got +Inf"},
+		{"/geojson/townships?simplify=NaN", `got "NaN"`},
+		{"/geojson/townships?simplify=Inf", `got "Inf"`},
+		{"/geojson/townships?simplify=0x1p3", `got "0x1p3"`},
 		{"/geojson/townships?simplify=abc", `simplify: want a tolerance in metres from 0 to 5000, got "abc"`},
 		{"/geojson/townships?simplify=", `simplify: want a tolerance in metres from 0 to 5000, got ""`},
 		{"/geojson/townships?county=3504", `county: "3504" is not a 6-digit county code such as 350481`},

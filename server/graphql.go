@@ -29,11 +29,12 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	setComplexity(&gcfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(gcfg))
 	srv.AddTransport(transport.Options{})
-	// UseGrapQLResponseJsonByDefault stays false: GraphQL over HTTP says a
+	// UseGrapQLResponseJsonByDefault stays false, and postTransport picks
+	// the media type alike (responseMediaType): GraphQL over HTTP says a
 	// client that accepts */* or sends no Accept gets application/json, which
 	// every client can read. serveGraphQL (http.go) fixes the status codes.
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postTransport{})
 	srv.AddTransport(websocket(log))
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
@@ -56,25 +57,10 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 		return next(res.WithLoaders(ctx))
 	})
 	srv.AroundResponses(boundResponse(cfg.MaxResponseBytes))
+	srv.AroundFields(chargeFields)
 	srv.AroundResponses(noteOutcome)
 	srv.AroundResponses(markRequestErrors)
 	return srv
-}
-
-// boundResponse replaces a response whose data is over max bytes by a
-// QUERY_TOO_COMPLEX error, so that one request cannot send a client
-// gigabytes. The cost limit keeps most such queries from running at all.
-func boundResponse(max int) graphql.ResponseMiddleware {
-	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		resp := next(ctx)
-		if max <= 0 || resp == nil || len(resp.Data) <= max {
-			return resp
-		}
-		e := tooComplex("the response is %.1f MiB, over the limit of %.1f MiB: ask for smaller pages (`first`), fewer fields or fewer aliases",
-			float64(len(resp.Data))/(1<<20), float64(max)/(1<<20))
-		e.Path = ast.Path{}
-		return &graphql.Response{Data: []byte("null"), Errors: gqlerror.List{e}, Extensions: resp.Extensions}
-	}
 }
 
 // wsMaxMessage bounds a WebSocket message as maxBody bounds a POST body.

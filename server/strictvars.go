@@ -118,16 +118,20 @@ func (s *strictVariables) once(typ *ast.Type, v any, path string, seen map[any]b
 }
 
 // checkNumber refuses what is not a finite JSON number in an Int or Float
-// variable: GraphQL's input coercion takes no strings for them, and JSON has
-// no NaN or infinity.
+// variable, and in an Int what is not a 32-bit integer: GraphQL's input
+// coercion takes no strings for them, and JSON has no NaN or infinity.
 func checkNumber(scalar string, v any, path string) *gqlerror.Error {
 	if scalar != "Int" && scalar != "Float" {
 		return nil
 	}
 	var f float64
 	switch n := v.(type) {
-	case int, int32, int64:
+	case int:
+		f = float64(n)
+	case int32:
 		return nil
+	case int64:
+		f = float64(n)
 	case float64:
 		f = n
 	case json.Number:
@@ -141,7 +145,19 @@ func checkNumber(scalar string, v any, path string) *gqlerror.Error {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return badNumber(scalar, v, path)
 	}
+	if scalar == "Int" && (f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32) {
+		return badInt(v, path)
+	}
 	return nil
+}
+
+// badInt is the error for a number that GraphQL's Int, a signed 32-bit
+// integer, cannot hold: gqlgen's Go int took 1e12 as a version.
+func badInt(v any, path string) *gqlerror.Error {
+	e := gqlerror.Errorf("variable $%s: want an integer from %d to %d for Int, got %v", path, math.MinInt32, math.MaxInt32, v)
+	setCode(e, errcode.BadUserInput)
+	e.Extensions["field"] = path
+	return e
 }
 
 func badNumber(scalar string, v any, path string) *gqlerror.Error {

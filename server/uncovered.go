@@ -2,13 +2,12 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"civicmap/db"
-	"civicmap/errcode"
 	"civicmap/exchange"
 )
 
@@ -95,13 +94,9 @@ func (s *Server) coverageParams(ctx context.Context, q url.Values) (db.CoverageQ
 // radiusParam reads ?radius=<metres>: 0 when absent, BAD_USER_INPUT unless a
 // number that db.CheckRadiusMetres takes for a coverage radius.
 func radiusParam(q url.Values) (float64, error) {
-	v, ok := param(q, "radius")
-	if !ok {
-		return 0, nil
-	}
-	metres, err := strconv.ParseFloat(v, 64)
+	metres, err := decimalParam(q, "radius", fmt.Sprintf("a radius in metres from 0 to %d", db.MaxRadiusMetres))
 	if err != nil {
-		return 0, errcode.Invalid("radius", "want a radius in metres from 0 to %d, got %q", db.MaxRadiusMetres, v)
+		return 0, err
 	}
 	return metres, db.CheckRadiusMetres("radius", metres, true)
 }

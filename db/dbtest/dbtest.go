@@ -22,6 +22,7 @@ package dbtest
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -80,6 +81,9 @@ type sharedDB struct {
 // It returns the exit code for os.Exit; a setup failure is reported on stderr
 // and fails the package.
 func Main(m *testing.M, prepare PrepareFunc) int {
+	if fuzzWorker() {
+		return m.Run()
+	}
 	reapOrphans(context.Background())
 	base, err := os.MkdirTemp("", basePattern)
 	if err != nil {
@@ -102,6 +106,16 @@ func Main(m *testing.M, prepare PrepareFunc) int {
 	env.Store(e)
 	defer env.Store(nil)
 	return m.Run()
+}
+
+// fuzzWorker reports whether this process is a worker of `go test -fuzz`,
+// which runs the fuzz function alone: none here needs the database, and a
+// cluster for each worker made every fuzz target of a database package start
+// three. A fuzz function that did would fail saying there is no cluster.
+func fuzzWorker() bool {
+	flag.Parse()
+	f := flag.Lookup("test.fuzzworker")
+	return f != nil && f.Value.String() == "true"
 }
 
 // setup returns the environment as far as it got, so that Main can stop a
