@@ -6,14 +6,22 @@ import (
 	"github.com/twpayne/go-geom"
 )
 
-// FromWGS84Geometry returns a copy of the WGS84 geometry g in c; g is left as
-// it is. A nil geometry stays nil.
+// FromWGS84Geometry returns the WGS84 geometry g in c: a copy, g itself for
+// WGS84 (a county's boundary is a megabyte, and shared by every alias that
+// asks for it). g is left as it is; a nil geometry stays nil.
 func (c CRS) FromWGS84Geometry(g geom.T) (geom.T, error) {
+	if c == WGS84 {
+		return g, nil
+	}
 	return mapGeometry(g, c.FromWGS84)
 }
 
-// ToWGS84Geometry returns a copy in WGS84 of the geometry g given in c.
+// ToWGS84Geometry returns in WGS84 the geometry g given in c: a copy, g
+// itself when c is WGS84.
 func (c CRS) ToWGS84Geometry(g geom.T) (geom.T, error) {
+	if c == WGS84 {
+		return g, nil
+	}
 	return mapGeometry(g, c.ToWGS84)
 }
 

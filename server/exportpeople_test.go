@@ -233,7 +233,7 @@ func TestUncoveredExportBadInput(t *testing.T) {
 		{"/export/uncovered.csv?kinds=workstation", 400, "BAD_USER_INPUT", `kinds: want LIAISON_GROUP, WORKSTATION or SECTOR_HALL, got "workstation"`},
 		{"/export/uncovered.csv?kinds=WORKSTATION&radius=-1", 400, "BAD_USER_INPUT", "radius: a radius in metres must be at least 0 and at most 200000"},
 		{"/export/uncovered.csv?kinds=WORKSTATION&radius=200001", 400, "BAD_USER_INPUT", "radius: a radius in metres must be"},
-		{"/export/uncovered.csv?kinds=WORKSTATION&radius=NaN", 400, "BAD_USER_INPUT", "got NaN"},
+		{"/export/uncovered.csv?kinds=WORKSTATION&radius=NaN", 400, "BAD_USER_INPUT", `got "NaN"`},
 		{"/export/uncovered.csv?kinds=WORKSTATION&radius=5km", 400, "BAD_USER_INPUT", `radius: want a radius in metres from 0 to 200000, got "5km"`},
 		{"/export/uncovered.xlsx?kinds=WORKSTATION&county=3504", 400, "BAD_USER_INPUT", `county: "3504" is not a 6-digit county code`},
 		{"/export/uncovered.csv?kinds=WORKSTATION&county=350499", 404, "NOT_FOUND", "county: no county-level unit of Sanming has code 350499"},

@@ -152,11 +152,11 @@ func TestOGCAPIDefinition(t *testing.T) {
 		t.Fatalf("/api: %v, openapi %q", err, api.OpenAPI)
 	}
 	for path, want := range map[string][]string{
-		"/collections/counties/items":              {"limit", "offset", "bbox", "datetime", "f", "v", "simplify"},
-		"/collections/platforms/items":             {"limit", "offset", "bbox", "datetime", "f", "v", "kinds", "status", "county"},
-		"/collections/coverage/items":              {"limit", "offset", "bbox", "datetime", "f", "v", "kinds", "radius", "county", "simplify"},
-		"/collections/townships/items/{featureId}": {"featureId", "f", "v", "simplify", "county"},
-		"/collections/coverage/items/{featureId}":  {"featureId", "f", "v", "kinds", "radius", "county", "simplify"},
+		"/collections/counties/items":              {"limit", "offset", "bbox", "datetime", "f", "crs", "v", "simplify"},
+		"/collections/platforms/items":             {"limit", "offset", "bbox", "datetime", "f", "crs", "v", "kinds", "status", "county"},
+		"/collections/coverage/items":              {"limit", "offset", "bbox", "datetime", "f", "crs", "v", "kinds", "radius", "county", "simplify"},
+		"/collections/townships/items/{featureId}": {"featureId", "f", "crs", "v", "simplify", "county"},
+		"/collections/coverage/items/{featureId}":  {"featureId", "f", "crs", "v", "kinds", "radius", "county", "simplify"},
 		"/collections":                             nil,
 		"/collections/platforms":                   nil,
 		"/conformance":                             nil,
@@ -356,6 +356,8 @@ func TestOGCBadInput(t *testing.T) {
 		{"/collections/townships/items?simplify=5001", 400, "simplify", "/geojson/townships?simplify=5001"},
 		{"/collections/counties/items?simplify=NaN", 400, "simplify", "/geojson/townships?simplify=NaN"},
 		{"/collections/platforms/items?status=active", 400, "status", ""},
+		{"/collections/platforms/items?crs=gcj02", 400, "crs", "/geojson/platforms?crs=gcj02"},
+		{"/collections/townships/items/350404001?crs=EPSG:4326", 400, "crs", ""},
 		{"/collections/coverage/items?radius=-1", 400, "radius", ""},
 		{"/collections/coverage/items?radius=200001", 400, "radius", ""},
 		{"/collections/coverage/items?radius=5km", 400, "radius", ""},
@@ -398,6 +400,47 @@ func TestOGCBadInput(t *testing.T) {
 	for _, dt := range []string{"2024-04-06T00:00:00Z", "2024-04-06", "../2024-04-06", "2020-01-01T00:00:00Z/.."} {
 		if d := getOGC(t, h, "/collections/counties/items?datetime="+url.QueryEscape(dt), "application/geo+json"); d.NumberMatched != 11 {
 			t.Errorf("datetime %s: %d counties", dt, d.NumberMatched)
+		}
+	}
+}
+
+// TestOGCInCRS: items and single items in GCJ-02 and BD-09 say so and lie
+// where /geojson puts them, 500 m to 1.3 km from WGS84 in Sanming.
+func TestOGCInCRS(t *testing.T) {
+	h := newHandler(t, nil)
+	type doc struct {
+		CoordinateSystem string
+		Features         []struct {
+			CoordinateSystem string
+			Geometry         struct{ Coordinates []float64 }
+		}
+	}
+	read := func(path string) doc {
+		t.Helper()
+		rec := get(t, h, path)
+		var d doc
+		if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil || rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %v: %.300s", path, rec.Code, err, rec.Body)
+		}
+		return d
+	}
+	wgs := read("/collections/platforms/items?limit=1")
+	for _, c := range []struct {
+		crs       string
+		near, far float64
+	}{{"WGS84", 0, 0}, {"GCJ02", 500, 700}, {"BD09", 1000, 1300}} {
+		d := read("/collections/platforms/items?limit=1&crs=" + c.crs)
+		if d.CoordinateSystem != c.crs || len(d.Features) != 1 {
+			t.Fatalf("%s: coordinateSystem %q, %d features", c.crs, d.CoordinateSystem, len(d.Features))
+		}
+		a, b := wgs.Features[0].Geometry.Coordinates, d.Features[0].Geometry.Coordinates
+		if m := vincentyMetres(t, a[0], a[1], b[0], b[1]); m < c.near || m > c.far {
+			t.Errorf("%s: %.0f m from WGS84, want %g to %g", c.crs, m, c.near, c.far)
+		}
+		var one struct{ CoordinateSystem string }
+		rec := get(t, h, "/collections/townships/items/350404001?crs="+c.crs)
+		if err := json.Unmarshal(rec.Body.Bytes(), &one); err != nil || one.CoordinateSystem != c.crs {
+			t.Errorf("single item in %s: %v, coordinateSystem %q", c.crs, err, one.CoordinateSystem)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"civicmap/crs"
 	"civicmap/db"
 	"civicmap/errcode"
 )
@@ -32,6 +33,9 @@ var itemParams = []ogcParam{
 	{"datetime", "An RFC 3339 instant or interval; the collections have no time dimension, so it selects every feature.",
 		map[string]any{"type": "string"}},
 	{"f", "The format: geojson (the default) or json.", map[string]any{"type": "string", "enum": []string{"geojson", "json"}}},
+	{"crs", "The coordinate system of the positions: WGS84 (the default), GCJ02 (Amap, Tencent) or BD09 (Baidu). " +
+		"civicmap's own choice, as on /geojson and /export, not OGC API Part 2's crs; bbox stays WGS84.",
+		map[string]any{"type": "string", "enum": []string{"WGS84", "GCJ02", "BD09"}, "default": "WGS84"}},
 	{versionParam, "A data version (the ETag's): with it, the answer may be cached as immutable.", map[string]any{"type": "string"}},
 }
 
@@ -40,7 +44,7 @@ var itemParams = []ogcParam{
 func (c *ogcCollection) itemParamNames(one bool) []string {
 	var names []string
 	for _, p := range itemParams {
-		if !one || p.name == "f" || p.name == versionParam {
+		if !one || p.name == "f" || p.name == "crs" || p.name == versionParam {
 			names = append(names, p.name)
 		}
 	}
@@ -83,6 +87,7 @@ func (s *Server) ogcItems(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = checkDatetime(r.URL.Query())
 	}
+	system, err := crsParam(r.URL.Query(), err)
 	if err != nil {
 		s.writeError(w, r, "ogc items", err)
 		return
@@ -93,23 +98,26 @@ func (s *Server) ogcItems(w http.ResponseWriter, r *http.Request) {
 			return "", nil, err
 		}
 		doc, err := json.Marshal(featureCollectionDoc{
-			Type: "FeatureCollection", Attribution: p.Attribution, Coverage: p.coverage,
+			Type: "FeatureCollection", Attribution: p.Attribution, CoordinateSystem: crs.WGS84, Coverage: p.coverage,
 			NumberMatched: p.Matched, NumberReturned: p.Returned,
 			Links: itemsLinks(r, c, page, p.Matched),
 		})
-		return p.Version, appendMember(doc, "features", p.Features), err
+		return s.inSystem(system, r.URL.RequestURI())(p.Version, appendMember(doc, "features", p.Features), err)
 	})
 }
 
 // featureCollectionDoc is an items answer but its features. Attribution and
 // coverage are foreign members; the rest is the standard's.
 type featureCollectionDoc struct {
-	Type           string         `json:"type"`
-	Attribution    string         `json:"attribution"`
-	Coverage       *coverageAbout `json:"coverage,omitempty"`
-	NumberMatched  int            `json:"numberMatched"`
-	NumberReturned int            `json:"numberReturned"`
-	Links          []ogcLink      `json:"links"`
+	Type        string `json:"type"`
+	Attribution string `json:"attribution"`
+	// CoordinateSystem is the system of the positions (crs.SystemMember),
+	// WGS84 until inSystem converts them.
+	CoordinateSystem crs.CRS        `json:"coordinateSystem"`
+	Coverage         *coverageAbout `json:"coverage,omitempty"`
+	NumberMatched    int            `json:"numberMatched"`
+	NumberReturned   int            `json:"numberReturned"`
+	Links            []ogcLink      `json:"links"`
 }
 
 // appendMember returns the JSON object obj with the member name: raw added,
@@ -158,6 +166,7 @@ func itemsLinks(r *http.Request, c *ogcCollection, page db.FeaturePage, matched 
 // ogcItem answers /collections/{id}/items/{fid}: one feature, or NOT_FOUND.
 func (s *Server) ogcItem(w http.ResponseWriter, r *http.Request) {
 	c, read, err := s.itemsRequest(r, true)
+	system, err := crsParam(r.URL.Query(), err)
 	if err != nil {
 		s.writeError(w, r, "ogc item", err)
 		return
@@ -183,8 +192,9 @@ func (s *Server) ogcItem(w http.ResponseWriter, r *http.Request) {
 		if p.coverage != nil {
 			fs[0]["coverage"] = p.coverage
 		}
+		fs[0][crs.SystemMember] = crs.WGS84
 		body, err := json.Marshal(fs[0])
-		return p.Version, body, err
+		return s.inSystem(system, r.URL.RequestURI())(p.Version, body, err)
 	})
 }
 
