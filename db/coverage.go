@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -209,7 +210,7 @@ func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) 
 			// tens of thousands of entries: kept, they turned a heavy client's
 			// repeat into a burst of executor work that starved cheap queries
 			// of CPU.
-			db.coverage.Put(cov.Version, key, cov, 1)
+			db.coverage.Put(cov.Version, key, cov, cov.size())
 		}
 		return cov, nil
 	}
@@ -261,6 +262,14 @@ func (t *nearestTable) coverage(q CoverageQuery) *Coverage {
 		}
 	}
 	return cov
+}
+
+// size is about the bytes c holds, its worklist included. A nationwide answer
+// holds 2,800 counties: 512 of them, one per radius a client drew, held 300 MB
+// until the coverage cache was bounded by size.
+func (c *Coverage) size() int {
+	return int(unsafe.Sizeof(*c)) + len(c.Counties)*int(unsafe.Sizeof(CountyCoverage{})) +
+		len(c.Townships)*int(unsafe.Sizeof(TownshipCoverage{})) + c.Totals.Uncovered*int(unsafe.Sizeof(0))
 }
 
 // worklist returns the indexes in c.table of the townships c leaves

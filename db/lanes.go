@@ -32,7 +32,7 @@ type Pools struct {
 // NewPools returns a DB over p.
 func NewPools(p Pools) *DB {
 	db := &DB{pool: &lanes{main: p.Main, heavy: p.Heavy}, health: p.Health,
-		coverage: cache.ByVersion[*Coverage]{MaxEntries: 512},
+		coverage: cache.ByVersion[*Coverage]{MaxEntries: 512, MaxBytes: 32 << 20},
 		nearest:  cache.ByVersion[*nearestTable]{MaxEntries: 8},
 		geo:      cache.ByVersion[*geography]{MaxEntries: 1}}
 	if p.NoCache {

@@ -22,7 +22,11 @@ const mediaGeoJSON = "application/geo+json"
 func (s *Server) geoJSONPlatforms(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var f db.PlatformFilter
-	kinds, err := kindsParam(q)
+	err := checkParams(q, []string{"kinds", "county", "crs", versionParam})
+	var kinds []db.PlatformKind
+	if err == nil {
+		kinds, err = kindsParam(q)
+	}
 	if err == nil {
 		f.Kinds = kinds
 		f.CountyCode, err = s.countyParam(r.Context(), q)
@@ -43,8 +47,10 @@ func (s *Server) geoJSONPlatforms(w http.ResponseWriter, r *http.Request) {
 func (s *Server) geoJSONTownships(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var f db.TownshipFeatureFilter
-	var err error
-	f.SimplifyMetres, err = simplifyParam(q)
+	err := checkParams(q, []string{"simplify", "county", "crs", versionParam})
+	if err == nil {
+		f.SimplifyMetres, err = simplifyParam(q)
+	}
 	if err == nil {
 		f.CountyCode, err = s.countyParam(r.Context(), q)
 	}

@@ -280,6 +280,10 @@ func TestGeoJSONBadInput(t *testing.T) {
 		{"/geojson/townships?county=3504", `county: "3504" is not a 6-digit county code such as 350481`},
 		{"/geojson/platforms?kinds=WORKSTATION,HALL", `kinds: want LIAISON_GROUP, WORKSTATION or SECTOR_HALL, got "HALL"`},
 		{"/geojson/platforms?kinds=", "kinds: no kind given"},
+		// Parameters a layer does not take are refused, not ignored: a
+		// coverage layer is the OGC API's coverage collection.
+		{"/geojson/townships?kinds=WORKSTATION&radius=5000", `kinds: unknown parameter "kinds": this request takes simplify, county, crs, v`},
+		{"/geojson/platforms?simplify=100", `simplify: unknown parameter "simplify"`},
 	} {
 		t.Run(c.path, func(t *testing.T) {
 			rec := httptest.NewRecorder()
