@@ -33,6 +33,16 @@ func (c *ByVersion[T]) Get(version, key string) (T, bool) {
 	return v, ok
 }
 
+// Latest returns the value of key at the version last put, with that
+// version, and whether there is one: for a caller that cannot know the
+// version before it reads, and checks it after.
+func (c *ByVersion[T]) Latest(key string) (string, T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.values[key]
+	return c.version, v, ok
+}
+
 // Put keeps v, of about size bytes, as the value of key at version. An
 // empty version is never kept: it names no data.
 func (c *ByVersion[T]) Put(version, key string, v T, size int) {

@@ -40,6 +40,25 @@ func TestByVersion(t *testing.T) {
 	}
 }
 
+// TestLatestAndOff: Latest gives the value kept at the version last put, and
+// a negative MaxEntries keeps nothing.
+func TestLatestAndOff(t *testing.T) {
+	var c ByVersion[string]
+	if v, _, ok := c.Latest("a"); ok || v != "" {
+		t.Errorf("empty: Latest = %q, %v", v, ok)
+	}
+	c.Put("3.1", "a", "x", 1)
+	c.Put("3.2", "a", "y", 1)
+	if v, got, ok := c.Latest("a"); !ok || v != "3.2" || got != "y" {
+		t.Errorf("Latest = %q, %q, %v; want 3.2, y, true", v, got, ok)
+	}
+	off := ByVersion[string]{MaxEntries: -1}
+	off.Put("1", "a", "x", 1)
+	if _, ok := off.Get("1", "a"); ok {
+		t.Error("a cache with MaxEntries -1 kept a value")
+	}
+}
+
 func split(s string, version, key, value *string) {
 	v, rest, _ := strings.Cut(s, "/")
 	k, val, _ := strings.Cut(rest, "=")

@@ -186,16 +186,22 @@ const coveredBySQL = `SELECT t.code, array_agg(d.id ORDER BY d.metres, d.id) AS 
 // totals per county and in all. It is cut from the coverage index as read at
 // the current data version (nearestTable), and kept while that is current.
 func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) {
-	version, err := db.DataVersion(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("coverage: %w", err)
-	}
 	key := q.key()
-	if cov, ok := db.coverage.Get(version, key); ok {
-		return cov, nil
+	// Without kept answers there is nothing to look up by version: the
+	// index read carries its own.
+	version := ""
+	if db.Caching() {
+		var err error
+		if version, err = db.DataVersion(ctx); err != nil {
+			return nil, fmt.Errorf("coverage: %w", err)
+		}
+		if cov, ok := db.coverage.Get(version, key); ok {
+			return cov, nil
+		}
 	}
-	// A write while an answer's statements run can make them disagree; the
-	// answer is read again, in one snapshot.
+	// A write between an answer's statements can make them disagree (the
+	// covering or nearest platforms read after the index); the answer is read
+	// again from a new index read, which "" asks for.
 	for attempt := 0; ; attempt++ {
 		cov, err := db.measureCoverage(ctx, version, q)
 		if errors.Is(err, errMoved) && attempt < 2 {
@@ -305,7 +311,7 @@ func (db *DB) measureCoveredBy(ctx context.Context, cov *Coverage) error {
 		Metres []float64 `db:"metres"`
 	}
 	var rows []row
-	_, err := db.atVersion(ctx, cov.Version, func(b *pgx.Batch) {
+	err := db.atVersion(ctx, cov.Version, func(b *pgx.Batch) {
 		queueRows(b, &rows, coveredBySQL, kindStrings(cov.Kinds), cov.RadiusMetres, codes)
 	})
 	if err != nil {

@@ -49,10 +49,13 @@ const (
 	geographyCountiesSQL  = `SELECT ` + countyColumns + ` FROM county ORDER BY code`
 	geographyTownshipsSQL = `SELECT ` + townshipColumns + `, boundary IS NOT NULL AS has_cell FROM township ORDER BY code`
 
-	// coverageIndexSQL reads the index for the kinds $1 (text[]). Townships
-	// without a platform of the kinds have no row.
-	coverageIndexSQL = `SELECT township_code, platform_id, metres FROM township_nearest
-	WHERE kind = ANY($1) AND platform_id IS NOT NULL`
+	// coverageIndexSQL reads the index for the kinds $1 (text[]), each row
+	// with the data version of the statement's snapshot. Townships without a
+	// platform of the kinds have no row; with none at all, one row of NULLs
+	// carries the version.
+	coverageIndexSQL = `WITH v (version) AS MATERIALIZED (` + dataVersionSQL + `)
+	SELECT v.version, n.township_code, n.platform_id, n.metres
+	FROM v LEFT JOIN township_nearest n ON n.kind = ANY($1) AND n.platform_id IS NOT NULL`
 )
 
 // nearest is a township's nearest covering platform: ID 0 when it has no
@@ -77,75 +80,96 @@ func geographyOf(version string) string {
 // the data version again: when it is still version, read before the batch,
 // nothing committed while the statements ran, and they agree with each other
 // and with version. Otherwise they may not (each statement sees its own
-// snapshot): errMoved. With version "", the batch runs in one REPEATABLE READ
-// snapshot, which always agrees, at the cost of two more round trips; atVersion
-// returns the version it saw.
-func (db *DB) atVersion(ctx context.Context, version string, queue func(b *pgx.Batch)) (string, error) {
+// snapshot): errMoved.
+func (db *DB) atVersion(ctx context.Context, version string, queue func(b *pgx.Batch)) error {
 	var after string
 	var b pgx.Batch
 	queue(&b)
 	b.Queue(dataVersionSQL).QueryRow(func(row pgx.Row) error { return row.Scan(&after) })
-	if version != "" {
-		if err := db.pool.SendBatch(ctx, &b).Close(); err != nil {
-			return "", err
-		}
-		if after != version {
-			return "", errMoved
-		}
-		return version, nil
+	if err := db.pool.SendBatch(ctx, &b).Close(); err != nil {
+		return err
 	}
-	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
-		func(tx pgx.Tx) error { return tx.SendBatch(ctx, &b).Close() })
-	return after, err
+	if after != version {
+		return errMoved
+	}
+	return nil
 }
 
 // nearestTable returns the table of kinds at data version, kept or read
-// from the index with, unless they are kept, the townships it names. With
-// version "", it is read in one snapshot (atVersion).
+// from the index: one statement, which carries the version of its snapshot,
+// with the townships it names as kept. When they are not kept, or were kept
+// at another geography version, they are read with the index in one
+// REPEATABLE READ snapshot.
 func (db *DB) nearestTable(ctx context.Context, version string, kinds []PlatformKind) (*nearestTable, error) {
 	key := kindsKey(kinds)
 	if t, ok := db.nearest.Get(version, key); ok {
 		return t, nil
 	}
-	geo, haveGeo := db.geo.Get(geographyOf(version), "")
-	haveGeo = haveGeo && version != ""
-	t := &nearestTable{geo: geo}
-	version, err := db.atVersion(ctx, version, func(b *pgx.Batch) {
-		var read *geographyRead
-		if !haveGeo {
-			read = queueGeography(b)
-		}
-		// Callbacks run in the order queued: the geography is read by now.
-		b.Queue(coverageIndexSQL, kindStrings(kinds)).Query(func(rows pgx.Rows) error {
-			if read != nil {
-				t.geo = read.geography()
-			}
-			return t.fill(rows)
-		})
-	})
+	geoVersion, geo, kept := db.geo.Latest("")
+	t, err := db.readNearest(ctx, kinds, geo, kept)
+	if kept && (errors.Is(err, errMoved) || err == nil && geographyOf(t.version) != geoVersion) {
+		t, err = db.readNearest(ctx, kinds, nil, false)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read the coverage index: %w", err)
 	}
-	t.version = version
-	if !haveGeo {
-		t.geo.version = geographyOf(version)
-		db.geo.Put(t.geo.version, "", t.geo, 1)
-	}
-	db.nearest.Put(version, key, t, 1)
+	db.nearest.Put(t.version, key, t, 1)
 	return t, nil
 }
 
-// fill takes each township's nearest platform of the kinds from rows of
-// coverageIndexSQL: the nearest of each kind's, ties to the lower ID.
+// readNearest reads the table of kinds with geo, or, unless kept, with the
+// townships read in the same snapshot.
+func (db *DB) readNearest(ctx context.Context, kinds []PlatformKind, geo *geography, kept bool) (*nearestTable, error) {
+	t := &nearestTable{geo: geo}
+	var b pgx.Batch
+	var read *geographyRead
+	if !kept {
+		read = queueGeography(&b)
+	}
+	// Callbacks run in the order queued: the geography is read by now.
+	b.Queue(coverageIndexSQL, kindStrings(kinds)).Query(func(rows pgx.Rows) error {
+		if read != nil {
+			t.geo = read.geography()
+		}
+		return t.fill(rows)
+	})
+	if kept {
+		if err := db.pool.SendBatch(ctx, &b).Close(); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
+		func(tx pgx.Tx) error { return tx.SendBatch(ctx, &b).Close() })
+	if err != nil {
+		return nil, err
+	}
+	t.geo.version = geographyOf(t.version)
+	db.geo.Put(t.geo.version, "", t.geo, 1)
+	return t, nil
+}
+
+// fill takes the data version and each township's nearest platform of the
+// kinds from rows of coverageIndexSQL: the nearest of each kind's, ties to
+// the lower ID.
 func (t *nearestTable) fill(rows pgx.Rows) error {
 	t.nearest = make([]nearest, len(t.geo.townships))
-	var code pgtype.DriverBytes // no string per row: 80,000 on the nationwide data
-	var n nearest
-	_, err := pgx.ForEachRow(rows, []any{&code, &n.id, &n.metres}, func() error {
+	// No string per row: 80,000 on the nationwide data.
+	var version, code pgtype.DriverBytes
+	var id pgtype.Int8
+	var metres pgtype.Float8
+	_, err := pgx.ForEachRow(rows, []any{&version, &code, &id, &metres}, func() error {
+		if t.version == "" {
+			t.version = string(version)
+		}
+		if code == nil {
+			return nil // no platform of the kinds anywhere
+		}
 		i, ok := t.geo.index[string(code)]
 		if !ok {
 			return fmt.Errorf("township %s: %w", code, errMoved)
 		}
+		n := nearest{id: id.Int64, metres: metres.Float64}
 		if cur := &t.nearest[i]; cur.id == 0 || n.metres < cur.metres || n.metres == cur.metres && n.id < cur.id {
 			*cur = n
 		}
