@@ -100,9 +100,7 @@ func (f CountyFeatureFilter) where() (string, []any) {
 	if f.Code != nil {
 		p.add("c.code = $?", *f.Code)
 	}
-	if b := f.BBox; b != nil {
-		p.add("ST_Intersects(c.boundary, ST_MakeEnvelope($?, $?, $?, $?, 4326))", b.West, b.South, b.East, b.North)
-	}
+	p.meets("c.boundary", f.BBox)
 	return p.sql()
 }
 

@@ -88,9 +88,7 @@ func (f TownshipFeatureFilter) where() (string, []any) {
 	if f.Code != nil {
 		p.add("t.code = $?", *f.Code)
 	}
-	if b := f.BBox; b != nil {
-		p.add("ST_Intersects(t.boundary, ST_MakeEnvelope($?, $?, $?, $?, 4326))", b.West, b.South, b.East, b.North)
-	}
+	p.meets("t.boundary", f.BBox)
 	return p.sql()
 }
 

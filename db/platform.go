@@ -111,9 +111,7 @@ func (f PlatformFilter) where(args ...any) (string, []any) {
 	if f.BBoxArea != nil {
 		add("ST_Intersects(p.location, $?::geometry)", geometryArg{f.BBoxArea})
 	}
-	if b := f.BBox; b != nil {
-		add("ST_Intersects(p.location, ST_MakeEnvelope($?, $?, $?, $?, 4326))", b.West, b.South, b.East, b.North)
-	}
+	p.meets("p.location", f.BBox)
 	return p.sql()
 }
 

@@ -21,6 +21,13 @@ func (p *predicates) add(pred string, vals ...any) {
 	p.preds = append(p.preds, pred)
 }
 
+// meets appends "column's geometry meets box b" when b is set.
+func (p *predicates) meets(column string, b *BBox) {
+	if b != nil {
+		p.add("ST_Intersects("+column+", ST_MakeEnvelope($?, $?, $?, $?, 4326))", b.West, b.South, b.East, b.North)
+	}
+}
+
 // sql returns the predicates joined by AND, "true" when there are none, and
 // every argument.
 func (p *predicates) sql() (string, []any) {

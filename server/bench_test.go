@@ -79,14 +79,7 @@ func benchQuery(b *testing.B, h http.Handler, query string, vars map[string]any)
 	}
 	var size int
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
-			b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
-		}
-		size = rec.Body.Len()
+		size = benchPost(b, h, body)
 	}
 	b.ReportMetric(float64(size), "resp_bytes")
 }
@@ -271,14 +264,21 @@ func benchRadii(b *testing.B, h http.Handler, query string) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
-			b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
-		}
+		benchPost(b, h, body)
 	}
+}
+
+// benchPost posts body to h's /graphql and returns the answer's size; an
+// error fails the benchmark.
+func benchPost(b *testing.B, h http.Handler, body []byte) int {
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+		b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+	}
+	return rec.Body.Len()
 }
 
 // BenchmarkCoverageWrite measures what the coverage index adds to one
