@@ -39,15 +39,6 @@ func positions(t *testing.T, h http.Handler) (platforms, seats []positioned) {
 	return d.Platforms.Nodes, d.Townships.Nodes
 }
 
-// metresApart is the great-circle distance between two positions.
-func metresApart(lon1, lat1, lon2, lat2 float64) float64 {
-	const r = 6371008.8
-	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
-	dp, dl := p2-p1, (lon2-lon1)*math.Pi/180
-	a := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)
-	return 2 * r * math.Asin(math.Sqrt(a))
-}
-
 // TestPositionsInCRS: every platform's and seat's lon, lat and location in
 // GCJ02 and BD09 are the conversion of its WGS84 position; the unknown stay
 // null. It logs the offsets over Sanming's platforms (the README's figures).
@@ -76,7 +67,7 @@ func TestPositionsInCRS(t *testing.T) {
 			if c := p.Location.Coordinates; len(c) != 2 || math.Abs(c[0]-bx) > 1e-9 || math.Abs(c[1]-by) > 1e-9 {
 				t.Errorf("%s %s: location(crs: BD09) %v, want [%v, %v]", set.name, p.Name, c, bx, by)
 			}
-			g, b := metresApart(*p.Lon, *p.Lat, gx, gy), metresApart(*p.Lon, *p.Lat, bx, by)
+			g, b := vincentyMetres(t, *p.Lon, *p.Lat, gx, gy), vincentyMetres(t, *p.Lon, *p.Lat, bx, by)
 			gcj = [2]float64{min(gcj[0], g), max(gcj[1], g)}
 			bd = [2]float64{min(bd[0], b), max(bd[1], b)}
 		}
@@ -167,7 +158,7 @@ func TestQuestionsInCRS(t *testing.T) {
 				if l.Township == nil || l.Township.Code != g.Township.Code || l.Nearest[0].Platform.ID != g.ID || l.Nearest[0].DistanceMetres > 0.5 {
 					t.Errorf("locate: township %v, nearest %+v; want %s and %s within 0.5 m", l.Township, l.Nearest, g.Township.Code, g.ID)
 				}
-				if metresApart(l.Lon, l.Lat, *g.Lon, *g.Lat) > 0.5 || math.Abs(l.Asked-c.lon) > 1e-9 {
+				if vincentyMetres(t, l.Lon, l.Lat, *g.Lon, *g.Lat) > 0.5 || math.Abs(l.Asked-c.lon) > 1e-9 {
 					t.Errorf("locate: lon, lat %v, %v (asked %v); want the WGS84 %v, %v and the %s lon asked", l.Lon, l.Lat, l.Asked, *g.Lon, *g.Lat, c.crs)
 				}
 				if n := a.NearestPlatforms; len(n) != 1 || n[0].Platform.ID != g.ID || n[0].DistanceMetres > 0.5 {

@@ -94,7 +94,7 @@ func TestExportInCRS(t *testing.T) {
 						}
 						continue
 					}
-					if m := metresApart(*w.Lon, *w.Lat, *r.Platform.Lon, *r.Platform.Lat); m > 0.001 {
+					if m := vincentyMetres(t, *w.Lon, *w.Lat, *r.Platform.Lon, *r.Platform.Lat); m > 0.001 {
 						t.Errorf("%s: back %.4f m from its WGS84 position", w.ExternalID, m)
 					}
 				}
