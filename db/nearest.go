@@ -46,7 +46,6 @@ type nearestTable struct {
 }
 
 const (
-	geographyCountiesSQL  = `SELECT ` + countyColumns + ` FROM county ORDER BY code`
 	geographyTownshipsSQL = `SELECT ` + townshipColumns + `, boundary IS NOT NULL AS has_cell FROM township ORDER BY code`
 
 	// coverageIndexSQL reads the index for the kinds $1 (text[]), each row
@@ -243,7 +242,7 @@ type geographyRead struct {
 // queueGeography queues the reads of a geography on b.
 func queueGeography(b *pgx.Batch) *geographyRead {
 	r := &geographyRead{}
-	queueRows(b, &r.counties, geographyCountiesSQL)
+	queueRows(b, &r.counties, countiesOneOrAllSQL, nil)
 	queueRows(b, &r.townships, geographyTownshipsSQL)
 	return r
 }

@@ -36,7 +36,8 @@ const (
 	confOAS30   = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
 )
 
-// crs84 is the only CRS of the features: WGS84 longitude, latitude.
+// crs84 is the CRS the collections declare: WGS84 longitude, latitude. The
+// items' own crs parameter (GCJ02, BD09) is civicmap's, not OGC API Part 2's.
 const crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 // mediaOpenAPI is the media type of an OpenAPI 3.0 definition in JSON.
