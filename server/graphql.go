@@ -58,6 +58,8 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	})
 	srv.AroundResponses(boundResponse(cfg.MaxResponseBytes))
 	srv.AroundFields(chargeFields)
+	// Inside chargeFields, which charges what it writes.
+	srv.AroundFields(writePlatforms)
 	srv.AroundResponses(noteOutcome)
 	srv.AroundResponses(markRequestErrors)
 	return srv
