@@ -20,11 +20,11 @@ import (
 	"civicmap/resolvers"
 )
 
-// TestFlatPlatformsSameBytes: a platform written by writePlatforms is the same
-// bytes as gqlgen writes it, for every field writePlatforms writes, with
+// TestFlatSameBytes: a platform written by writeFlat is the same
+// bytes as gqlgen writes it, for every field writeFlat writes, with
 // aliases, fragments, directives, every crs, null values and strings that
 // JSON must escape; and selections it does not write take gqlgen's path.
-func TestFlatPlatformsSameBytes(t *testing.T) {
+func TestFlatSameBytes(t *testing.T) {
 	pool := dbtest.NewDB(t)
 	ctx := context.Background()
 	// A platform whose position is unknown, with no address and no date, and
@@ -45,6 +45,7 @@ func TestFlatPlatformsSameBytes(t *testing.T) {
 
 	all := `__typename id externalId kind name hostName hostType address location lon lat
 		positionQuality establishedOn status provenance sourceNote createdAt updatedAt version`
+	townshipAll := `__typename id code code12 name seat lon lat(crs: BD09) positionQuality boundaryQuality sourceNote`
 	cases := []struct {
 		name, query string
 		vars        map[string]any
@@ -61,19 +62,31 @@ func TestFlatPlatformsSameBytes(t *testing.T) {
 		{"edges", `{ platforms(first: 20) { edges { cursor node { id name lon } } } }`, nil},
 		{"nearest", `{ nearestPlatforms(lon: 117.62, lat: 26.26, limit: 5) { distanceMetres platform { id kind name lon lat } } }`, nil},
 		{"township's platforms", `{ townships(first: 5) { nodes { code platforms { nodes { id name status } } } } }`, nil},
+		{"townships", `{ townships(first: 200) { nodes { ` + townshipAll + ` } } }`, nil},
+		{"worklist", `{ uncoveredTownships(kinds: [WORKSTATION], radiusMetres: 5000, first: 200) {
+			totalCount nodes { township { code name } nearest { distanceMetres platform { id name } } } } }`, nil},
+		{"coverage", `query($c: CRS!) { coverage(kinds: [WORKSTATION, SECTOR_HALL], radiusMetres: 3000) { townships {
+			__typename status covered positionQuality boundaryQuality township { ` + townshipAll + ` s: seat(crs: $c) }
+			nearest { __typename distanceMetres platform { ` + all + ` } } coveredBy { distanceMetres platform { id lon(crs: $c) } } } } }`,
+			map[string]any{"c": "GCJ02"}},
 		{"one platform", `{ platform(id: "` + relay.PlatformID(1) + `") { id name lon } }`, nil},
-		{"gqlgen's path", `{ platforms(first: 20) { nodes { id name township { code } } } }`, nil},
+		{"township kind", `{ townships(first: 5) { nodes { code kind } } }`, nil},
+		{"gqlgen's path", `{ platforms(first: 20) { nodes { id name township { code county { code } } } } }`, nil},
 		{"empty", `{ platforms(first: 5, filter: {search: "no such platform"}) { nodes { id name } } }`, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			before := written.Load()
 			want, got := post(t, plain, c.query, c.vars), post(t, flat, c.query, c.vars)
-			if wrote, flat := written.Load() > before, c.name != "gqlgen's path"; wrote != flat {
+			if wrote, flat := written.Load() > before, c.name != "gqlgen's path" && c.name != "township kind"; wrote != flat {
 				t.Errorf("written flat: %v, want %v", wrote, flat)
 			}
 			if !bytes.Equal(got, want) {
-				t.Errorf("written flat:\n%s\ngqlgen:\n%s", got, want)
+				i := 0
+				for i < len(got) && i < len(want) && got[i] == want[i] {
+					i++
+				}
+				t.Errorf("written flat differs at byte %d:\n%s\ngqlgen:\n%s", i, got[max(0, i-200):min(len(got), i+200)], want[max(0, i-200):min(len(want), i+200)])
 			}
 			if bytes.Contains(want, []byte(`"errors"`)) {
 				t.Errorf("the query failed: %s", want)
@@ -82,7 +95,7 @@ func TestFlatPlatformsSameBytes(t *testing.T) {
 	}
 }
 
-// flatExecutor is a GraphQL executor over d: with writePlatforms, counting
+// flatExecutor is a GraphQL executor over d: with writeFlat, counting
 // the fields it writes in written, or without it when written is nil.
 func flatExecutor(d *db.DB, written *atomic.Int64) http.Handler {
 	res := &resolvers.Resolver{DB: d}
@@ -93,7 +106,7 @@ func flatExecutor(d *db.DB, written *atomic.Int64) http.Handler {
 	})
 	if written != nil {
 		srv.AroundFields(func(ctx context.Context, next graphql.Resolver) (any, error) {
-			v, err := writePlatforms(ctx, next)
+			v, err := writeFlat(ctx, next)
 			if _, ok := v.(rawJSON); ok {
 				written.Add(1)
 			}

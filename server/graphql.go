@@ -59,7 +59,7 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	srv.AroundResponses(boundResponse(cfg.MaxResponseBytes))
 	srv.AroundFields(chargeFields)
 	// Inside chargeFields, which charges what it writes.
-	srv.AroundFields(writePlatforms)
+	srv.AroundFields(writeFlat)
 	srv.AroundResponses(noteOutcome)
 	srv.AroundResponses(markRequestErrors)
 	return srv
