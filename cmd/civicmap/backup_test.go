@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -184,7 +186,11 @@ func TestBackupAndRestore(t *testing.T) {
 	// The backup, of the database the server is serving, and what the server
 	// answered at that point.
 	dump := filepath.Join(t.TempDir(), "civicmap.dump")
+	start := time.Now()
 	runTool(t, pgDump, "-Fc", "-f", dump, "-d", src.Config.DatabaseURL)
+	if fi, err := os.Stat(dump); err == nil {
+		t.Logf("pg_dump: %d bytes in %s", fi.Size(), time.Since(start).Round(time.Millisecond))
+	}
 	var answers []string
 	for _, q := range backupReads {
 		answers = append(answers, string(a.gql(q, nil, nil)))
@@ -201,7 +207,9 @@ func TestBackupAndRestore(t *testing.T) {
 	dst := dbtest.NewCluster(t)
 	execSQL(t, dst.ConnString("postgres"), "CREATE DATABASE civicmap")
 	url := dst.ConnString("civicmap")
+	start = time.Now()
 	runTool(t, pgRestore, "--exit-on-error", "-d", url, dump)
+	t.Logf("pg_restore: %s", time.Since(start).Round(time.Millisecond))
 	execSQL(t, url, advanceFeedSQL)
 	b := client(startApp(t, nil, onDatabase(url)).URL)
 
