@@ -64,9 +64,11 @@ var flagLine = regexp.MustCompile(`(?m)^  -(\S+)`)
 
 // TestCommandLineHelp: every way of asking for help, at every level, prints
 // the usage on stdout and exits 0; each command lists only the flags it reads,
-// and its arguments.
+// and its arguments. The database URL of the environment, which may hold a
+// password, is never shown.
 func TestCommandLineHelp(t *testing.T) {
 	bin := buildCivicmap(t)
+	env := []string{"CIVICMAP_DATABASE_URL=postgres://civicmap:s3cret@db1.internal/civicmap"}
 	for _, c := range []struct {
 		cmd   []string // the command; "" for the binary itself
 		flags []string // for a command: exactly the flags it lists
@@ -93,9 +95,12 @@ func TestCommandLineHelp(t *testing.T) {
 			append([]string{"help"}, c.cmd...),
 		} {
 			t.Run(strings.Join(ask, " "), func(t *testing.T) {
-				r := runBinary(t, bin, nil, ask...)
+				r := runBinary(t, bin, env, ask...)
 				if r.code != 0 || r.stderr != "" || !strings.HasPrefix(r.stdout, "usage: "+strings.Join(append([]string{"civicmap"}, c.cmd...), " ")) {
 					t.Fatalf("exit %d, stderr %q, stdout:\n%s\nwant exit 0, its usage on stdout, nothing on stderr", r.code, r.stderr, r.stdout)
+				}
+				if strings.Contains(r.stdout, "s3cret") {
+					t.Errorf("the usage shows the database password:\n%s", r.stdout)
 				}
 				for _, s := range c.show {
 					if !strings.Contains(r.stdout, s) {

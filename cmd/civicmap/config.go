@@ -68,8 +68,11 @@ func (c *config) flags(fs *flag.FlagSet, groups settingGroup) {
 		fs.StringVar(&c.LogFormat, "log-format", env("CIVICMAP_LOG_FORMAT", "text"), "text or json (CIVICMAP_LOG_FORMAT)")
 	}
 	if groups&databaseSettings != 0 {
-		fs.StringVar(&c.DatabaseURL, "database-url", env("CIVICMAP_DATABASE_URL", ""),
+		// The URL may hold a password: -h shows no default, rather than the
+		// environment's value.
+		fs.StringVar(&c.DatabaseURL, "database-url", "",
 			"PostgreSQL+PostGIS to use instead of the private cluster (CIVICMAP_DATABASE_URL)")
+		c.DatabaseURL = env("CIVICMAP_DATABASE_URL", "")
 		fs.DurationVar(&c.StatementTimeout, "statement-timeout", envDuration("CIVICMAP_STATEMENT_TIMEOUT", 5*time.Second),
 			"longest any one SQL statement may run (CIVICMAP_STATEMENT_TIMEOUT)")
 	}
