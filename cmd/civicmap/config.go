@@ -150,6 +150,7 @@ func (c *config) check(groups settingGroup) error {
 	return nil
 }
 
+// checkServer checks the settings that only a serving process reads.
 func (c *config) checkServer() error {
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("-request-timeout: must not be negative, got %s", c.RequestTimeout)
