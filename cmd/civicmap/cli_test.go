@@ -161,6 +161,12 @@ func TestCommandLineErrors(t *testing.T) {
 			`civicmap: import: -format: import cli_test.go: nothing was written: unknown import format "xml": want ndjson, csv or geojson; run 'civicmap import -h'`, ""},
 		{"revoke without an ID", nil, []string{"keys", "revoke"}, 2, `civicmap: keys revoke: missing ID; run 'civicmap keys revoke -h'`, ""},
 		{"revoke a word", nil, []string{"keys", "revoke", "one"}, 2, `civicmap: keys revoke: "one" is not a key ID; run 'civicmap keys revoke -h'`, ""},
+		{"variable not a duration", []string{"CIVICMAP_STATEMENT_TIMEOUT=abc"}, []string{"migrate"}, 2,
+			`civicmap: migrate: CIVICMAP_STATEMENT_TIMEOUT: invalid value "abc" for -statement-timeout: parse error; run 'civicmap migrate -h'`, ""},
+		{"variable not a number", []string{"CIVICMAP_DB_MAX_CONNS=eight"}, []string{"serve"}, 2,
+			`civicmap: serve: CIVICMAP_DB_MAX_CONNS: invalid value "eight" for -db-max-conns: parse error; run 'civicmap serve -h'`, ""},
+		{"variable refused by the check", []string{"CIVICMAP_LOG_FORMAT=xml"}, []string{"localdb"}, 2,
+			`civicmap: localdb: -log-format: want text or json, got "xml"; run 'civicmap localdb -h'`, ""},
 		{"no command", nil, nil, 2, "", ""},
 		{"no keys command", nil, []string{"keys"}, 2, "", ""},
 

@@ -137,11 +137,15 @@ func (c *command) exec(ctx context.Context, path string, args []string, stdout, 
 	// alone, with a pointer to -h, says more on a terminal.
 	fs.SetOutput(io.Discard)
 	cfg.flags(fs, c.settings)
+	envErr := fromEnv(fs)
 	act := c.setup(fs)
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) || err == nil && fs.NArg() == 1 && fs.Arg(0) == "help" {
 		c.usage(stdout, path, fs)
 		return nil
+	}
+	if err == nil {
+		err = envErr
 	}
 	if err == nil {
 		err = c.checkArgs(fs.Args())
