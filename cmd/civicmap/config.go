@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"civicmap/db"
 )
 
 // config is everything the commands can be told, by flag or by a CIVICMAP_*
@@ -16,6 +18,11 @@ import (
 type config struct {
 	Addr             string
 	DatabaseURL      string
+	// ReadDatabaseURLs are the streaming replicas of DatabaseURL that serve
+	// reads, comma-separated (replicas.go); ReplicaMaxLag is how far behind
+	// one may be and still serve them.
+	ReadDatabaseURLs string
+	ReplicaMaxLag    time.Duration
 	DataDir          string
 	LocalDBDir       string
 	LocalDBPort      int
@@ -46,6 +53,10 @@ func (c *config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", env("CIVICMAP_ADDR", "127.0.0.1:8080"), "listen address (CIVICMAP_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("CIVICMAP_DATABASE_URL", ""),
 		"PostgreSQL+PostGIS to use instead of the private cluster (CIVICMAP_DATABASE_URL)")
+	fs.StringVar(&c.ReadDatabaseURLs, "read-database-urls", env("CIVICMAP_READ_DATABASE_URLS", ""),
+		"streaming replicas of -database-url that serve reads, comma-separated (CIVICMAP_READ_DATABASE_URLS)")
+	fs.DurationVar(&c.ReplicaMaxLag, "replica-max-lag", envDuration("CIVICMAP_REPLICA_MAX_LAG", db.DefaultMaxLag),
+		"a replica further behind the primary than this serves no reads until it catches up (CIVICMAP_REPLICA_MAX_LAG)")
 	fs.StringVar(&c.DataDir, "data-dir", env("CIVICMAP_DATA_DIR", "../shared/data/sanming"),
 		"directory of the Sanming reference geography (CIVICMAP_DATA_DIR)")
 	fs.StringVar(&c.LocalDBDir, "localdb-dir", env("CIVICMAP_LOCALDB_DIR", ".localdb"),
@@ -106,6 +117,12 @@ func (c *config) check() error {
 	}
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("-request-timeout: must not be negative, got %s", c.RequestTimeout)
+	}
+	if c.ReplicaMaxLag <= 0 {
+		return fmt.Errorf("-replica-max-lag: must be positive, got %s", c.ReplicaMaxLag)
+	}
+	if _, err := c.readURLs(); err != nil {
+		return err
 	}
 	if c.MemoryLimitMiB < 0 {
 		return fmt.Errorf("-memory-limit-mib: want a size in MiB, or 0 for none, got %d", c.MemoryLimitMiB)
