@@ -74,7 +74,7 @@ func WithHeavy(ctx context.Context) context.Context {
 // pools and its own reads of the data version.
 type database struct {
 	// name is "primary" or "replica-N"; addr the replica's host:port/dbname.
-	name, addr         string
+	name, addr          string
 	main, heavy, health *pgxpool.Pool
 	// versions shares the reads of this database's data version: a
 	// replica's version is its own, so that what it answers is never kept

@@ -16,8 +16,8 @@ import (
 // config is everything the commands can be told, by flag or by a CIVICMAP_*
 // environment variable (a flag wins).
 type config struct {
-	Addr             string
-	DatabaseURL      string
+	Addr        string
+	DatabaseURL string
 	// ReadDatabaseURLs are the streaming replicas of DatabaseURL that serve
 	// reads, comma-separated (replicas.go); ReplicaMaxLag is how far behind
 	// one may be and still serve them.
