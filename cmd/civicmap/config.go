@@ -16,13 +16,8 @@ import (
 // config is everything the commands can be told, by flag or by a CIVICMAP_*
 // environment variable (a flag wins).
 type config struct {
-	Addr        string
-	DatabaseURL string
-	// ReadDatabaseURLs are the streaming replicas of DatabaseURL that serve
-	// reads, comma-separated (replicas.go); ReplicaMaxLag is how far behind
-	// one may be and still serve them.
-	ReadDatabaseURLs string
-	ReplicaMaxLag    time.Duration
+	Addr             string
+	DatabaseURL      string
 	DataDir          string
 	LocalDBDir       string
 	LocalDBPort      int
@@ -46,6 +41,11 @@ type config struct {
 	// API (server.Config.CORSOrigins): "*", "none", or "" for the server's
 	// default.
 	CORSOrigins string
+	// ReadDatabaseURLs are the streaming replicas of DatabaseURL that serve
+	// reads, comma-separated (replicas.go); ReplicaMaxLag is how far behind
+	// one may be and still serve them (0: db.DefaultMaxLag).
+	ReadDatabaseURLs string
+	ReplicaMaxLag    time.Duration
 }
 
 // flags registers the config's flags on fs, with defaults from the environment.
@@ -118,8 +118,8 @@ func (c *config) check() error {
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("-request-timeout: must not be negative, got %s", c.RequestTimeout)
 	}
-	if c.ReplicaMaxLag <= 0 {
-		return fmt.Errorf("-replica-max-lag: must be positive, got %s", c.ReplicaMaxLag)
+	if c.ReplicaMaxLag < 0 {
+		return fmt.Errorf("-replica-max-lag: must not be negative, got %s", c.ReplicaMaxLag)
 	}
 	if _, err := c.readURLs(); err != nil {
 		return err
