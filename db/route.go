@@ -46,11 +46,9 @@ type route struct {
 	after LSN
 
 	mu sync.Mutex
-	// on is the database the request reads; nil until it is chosen: the
-	// primary for a request not marked ReadOnly.
+	// on is the database the request reads; nil, the primary, until
+	// ReadOnly chooses one.
 	on *database
-	// readOnly is set once ReadOnly chose a database for the request.
-	readOnly bool
 	// written is the primary's WAL position after the request's last write.
 	written LSN
 }
@@ -85,8 +83,8 @@ func (db *DB) ReadOnly(ctx context.Context) context.Context {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.readOnly && r.on == nil {
-		r.readOnly, r.on = true, l.choose(ctx, r.after)
+	if r.on == nil {
+		r.on = l.choose(ctx, r.after)
 	}
 	return ctx
 }
