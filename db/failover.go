@@ -68,7 +68,7 @@ func replicaFailure(err error) (again, gone bool) {
 // the first row, from the primary instead (again).
 type failoverRows struct {
 	pgx.Rows
-	again func(err error) (pgx.Rows, error, bool)
+	again func(err error) (rows pgx.Rows, sent bool, againErr error)
 	read  bool
 	// err is the primary's when a read sent there again could not start.
 	err error
@@ -84,8 +84,8 @@ func (r *failoverRows) Next() bool {
 	if r.read || again == nil || r.Rows.Err() == nil {
 		return false
 	}
-	rows, err, ok := again(r.Rows.Err())
-	if !ok {
+	rows, sent, err := again(r.Rows.Err())
+	if !sent {
 		return false
 	}
 	r.Rows.Close()

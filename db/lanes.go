@@ -117,12 +117,12 @@ func (l *lanes) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, e
 		}
 		return l.primary.pick(ctx).Query(ctx, sql, args...)
 	}
-	return &failoverRows{Rows: rows, again: func(err error) (pgx.Rows, error, bool) {
+	return &failoverRows{Rows: rows, again: func(err error) (pgx.Rows, bool, error) {
 		if !l.failover(ctx, d, err) {
-			return nil, nil, false
+			return nil, false, nil
 		}
 		rows, err := l.primary.pick(ctx).Query(ctx, sql, args...)
-		return rows, err, true
+		return rows, true, err
 	}}, nil
 }
 

@@ -17,8 +17,8 @@ import (
 // the primary. servedByHeader names the database that served a request, when
 // there are replicas.
 const (
-	readAfterHeader = "Civicmap-Read-After"
-	servedByHeader  = "Civicmap-Served-By"
+	readAfterHeader = "X-Civicmap-Read-After"
+	servedByHeader  = "X-Civicmap-Served-By"
 )
 
 // route gives each request a route to the database: read-only for GET and

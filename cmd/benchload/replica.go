@@ -202,7 +202,7 @@ func postServedBy(ctx context.Context, hc *http.Client, url string, q query, var
 	if err != nil {
 		return "", err
 	}
-	return resp.Header.Get("Civicmap-Served-By"), checkAnswer(resp.StatusCode, answer)
+	return resp.Header.Get("X-Civicmap-Served-By"), checkAnswer(resp.StatusCode, answer)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

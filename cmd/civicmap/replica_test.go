@@ -145,8 +145,8 @@ func do(client *http.Client, req *http.Request) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	a := answer{status: resp.StatusCode, servedBy: resp.Header.Get("Civicmap-Served-By"),
-		readAfter: resp.Header.Get("Civicmap-Read-After"), body: raw}
+	a := answer{status: resp.StatusCode, servedBy: resp.Header.Get("X-Civicmap-Served-By"),
+		readAfter: resp.Header.Get("X-Civicmap-Read-After"), body: raw}
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/") && strings.HasSuffix(req.URL.Path, "/graphql") {
 		a.gql.Status, a.gql.Body = resp.StatusCode, string(raw)
 		if err := json.Unmarshal(raw, &a.gql); err != nil {
@@ -285,7 +285,7 @@ func (f *replicaFixture) create(t *testing.T, i int, externalID string) (id, tok
 		t.Errorf("a mutation was served by %q, want the primary", a.servedBy)
 	}
 	if _, err := db.ParseLSN(a.readAfter); err != nil {
-		t.Fatalf("a write's Civicmap-Read-After is %q: %v", a.readAfter, err)
+		t.Fatalf("a write's X-Civicmap-Read-After is %q: %v", a.readAfter, err)
 	}
 	var d struct{ CreatePlatform struct{ ID string } }
 	if err := json.Unmarshal(a.gql.Data, &d); err != nil {
@@ -351,7 +351,7 @@ func (f *replicaFixture) testReadYourWrites(t *testing.T) {
 		externalID := fmt.Sprintf("RYW-%d", i)
 		id, token := f.create(t, i%2, externalID)
 		a := mustAsk(t, f.client, f.servers[(i+1)%2].URL, platformQuery, map[string]any{"id": id},
-			map[string]string{"Civicmap-Read-After": token})
+			map[string]string{"X-Civicmap-Read-After": token})
 		var d struct{ Platform *struct{ ExternalID string } }
 		if err := json.Unmarshal(a.gql.Data, &d); err != nil {
 			t.Fatal(err)
@@ -383,7 +383,7 @@ func (f *replicaFixture) testTokenOutrunsTheReplica(t *testing.T) {
 	}
 	t.Cleanup(resume)
 	id, token := f.create(t, 0, "PAUSED-1")
-	a := mustAsk(t, f.client, f.servers[1].URL, platformQuery, map[string]any{"id": id}, map[string]string{"Civicmap-Read-After": token})
+	a := mustAsk(t, f.client, f.servers[1].URL, platformQuery, map[string]any{"id": id}, map[string]string{"X-Civicmap-Read-After": token})
 	if a.servedBy != "primary" || !strings.Contains(string(a.gql.Data), "PAUSED-1") {
 		t.Errorf("a read with a token the replica has not replayed: served by %q, data %s; want the write, from the primary", a.servedBy, a.gql.Data)
 	}
@@ -398,7 +398,7 @@ func (f *replicaFixture) testTokenOutrunsTheReplica(t *testing.T) {
 	for i, s := range f.servers {
 		took := waitFor(t, "the replica to return", func() bool { return replicaState(t, f.client, s.URL) == "in rotation" })
 		t.Logf("server %d: the replica returned %s after replay resumed", i, took)
-		a := mustAsk(t, f.client, s.URL, platformQuery, map[string]any{"id": id}, map[string]string{"Civicmap-Read-After": token})
+		a := mustAsk(t, f.client, s.URL, platformQuery, map[string]any{"id": id}, map[string]string{"X-Civicmap-Read-After": token})
 		if a.servedBy != "replica-1" {
 			t.Errorf("server %d: a read with a token the replica has replayed was served by %q, want replica-1", i, a.servedBy)
 		}
@@ -409,9 +409,9 @@ func (f *replicaFixture) testTokenOutrunsTheReplica(t *testing.T) {
 // on the REST endpoints.
 func (f *replicaFixture) testBadTokens(t *testing.T) {
 	for _, token := range []string{"yesterday", "1/", "/1", "0/xyz", "-1/0", "100000000/0"} {
-		h := map[string]string{"Civicmap-Read-After": token}
+		h := map[string]string{"X-Civicmap-Read-After": token}
 		a, err := ask(f.client, f.servers[0].URL, platformCountQuery, nil, h)
-		if err != nil || a.status != http.StatusBadRequest || a.gql.code() != "BAD_USER_INPUT" || !strings.Contains(a.gql.Body, "Civicmap-Read-After") {
+		if err != nil || a.status != http.StatusBadRequest || a.gql.code() != "BAD_USER_INPUT" || !strings.Contains(a.gql.Body, "X-Civicmap-Read-After") {
 			t.Errorf("token %q on /graphql: %v, status %d, body %s; want 400 BAD_USER_INPUT naming the header", token, err, a.status, a.body)
 		}
 		a, err = get(f.client, f.servers[0].URL, "/tiles.json", h)
@@ -446,7 +446,7 @@ func (f *replicaFixture) testTwoServers(t *testing.T) {
 	sub := subscribe(t, f.servers[1].URL, end.Changes.PageInfo.EndCursor)
 	// The uncovered township farthest from a workstation gets one.
 	_, token := f.create(t, 0, "TWO-SERVERS")
-	same("after a write, with its token", map[string]string{"Civicmap-Read-After": token})
+	same("after a write, with its token", map[string]string{"X-Civicmap-Read-After": token})
 	if got := sub.next(t); got != "TWO-SERVERS" {
 		t.Errorf("the subscriber on server 1 saw %q, want the write through server 0", got)
 	}
