@@ -43,9 +43,9 @@ type Pools struct {
 func NewPools(p Pools) *DB {
 	primary := &database{name: primaryName, main: p.Main, heavy: p.Heavy, health: p.Health}
 	db := &DB{pool: &lanes{primary: primary},
-		coverage: cache.ByVersion[*Coverage]{MaxEntries: 512, MaxBytes: 32 << 20},
-		nearest:  cache.ByVersion[*nearestTable]{MaxEntries: 8},
-		geo:      cache.ByVersion[*geography]{MaxEntries: 1}}
+		coverage: cache.ByVersion[*Coverage]{MaxEntries: 512, MaxBytes: 32 << 20, Older: VersionOlder},
+		nearest:  cache.ByVersion[*nearestTable]{MaxEntries: 8, Older: VersionOlder},
+		geo:      cache.ByVersion[*geography]{MaxEntries: 1, Older: VersionOlder}}
 	for _, r := range p.Replicas {
 		db.pool.replicas = append(db.pool.replicas, &database{name: r.Name, addr: r.Addr, main: r.Main, heavy: r.Heavy, health: r.Health})
 	}

@@ -118,3 +118,24 @@ func TestReplicaFailure(t *testing.T) {
 		})
 	}
 }
+
+// TestVersionOlder: data versions order by geography version, then change
+// number, as numbers.
+func TestVersionOlder(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"1.9", "1.10", true},
+		{"1.10", "1.9", false},
+		{"1.10", "2.0", true},
+		{"2.0", "1.10", false},
+		{"1.5", "1.5", false},
+		{"", "1.5", false},
+		{"1.5", "x", false},
+	} {
+		if got := VersionOlder(tc.a, tc.b); got != tc.want {
+			t.Errorf("VersionOlder(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

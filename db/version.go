@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -11,6 +13,23 @@ import (
 // and the last platform change, "g.s".
 const dataVersionSQL = `SELECT geography_version || '.' || coalesce((SELECT max(seq) FROM platform_change), 0)
 	FROM change_queue`
+
+// VersionOlder reports whether data version a is older than b: a replica
+// behind the primary reads an older one. Versions that are not "g.s" are
+// older than none.
+func VersionOlder(a, b string) bool {
+	ag, as, aok := versionParts(a)
+	bg, bs, bok := versionParts(b)
+	return aok && bok && (ag < bg || ag == bg && as < bs)
+}
+
+// versionParts reads a data version's geography version and change number.
+func versionParts(v string) (g, s int64, ok bool) {
+	gs, ss, found := strings.Cut(v, ".")
+	g, gerr := strconv.ParseInt(gs, 10, 64)
+	s, serr := strconv.ParseInt(ss, 10, 64)
+	return g, s, found && gerr == nil && serr == nil
+}
 
 // versionKey carries a data version in a context (WithDataVersion).
 type versionKey struct{}

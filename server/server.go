@@ -110,7 +110,7 @@ const maxConverted = 16 << 20
 // New returns a server answering from d.
 func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, db: d, log: log, exports: make(chan struct{}, max(cfg.MaxExports, 1)),
-		converted: cache.ByVersion[[]byte]{MaxBytes: maxConverted}}
+		converted: cache.ByVersion[[]byte]{MaxBytes: maxConverted, Older: db.VersionOlder}}
 	res := &resolvers.Resolver{DB: d, Feed: resolvers.NewFeed(d, cfg.FeedPoll, log)}
 	exec := s.authenticate(newGraphQL(res, cfg, log))
 	gql := withDeadline(cfg.RequestTimeout, s.cacheReads(serveGraphQL(exec)))
