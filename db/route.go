@@ -16,7 +16,7 @@ import (
 // GET endpoints: tiles, GeoJSON, OGC API, exports). A read-only request is
 // given one replica in the rotation for all its statements, or the primary
 // when none is in it, or none has replayed the WAL as far as the request's
-// token (Route's after) asks. Writes, the change feed and API keys always
+// token (WithRoute's after) asks. Writes, the change feed and API keys always
 // read the primary (onPrimary).
 
 // primaryName names the primary in ServedBy and the replica statuses.
@@ -33,7 +33,8 @@ func ParseLSN(s string) (LSN, error) {
 	h, herr := strconv.ParseUint(hi, 16, 32)
 	l, lerr := strconv.ParseUint(lo, 16, 32)
 	if !ok || herr != nil || lerr != nil {
-		return 0, errcode.Errorf(errcode.BadUserInput, "%q is no read-after token: send back the value a write's response gave, such as 0/3000148", s)
+		// Not echoed: a header may be long.
+		return 0, errcode.Errorf(errcode.BadUserInput, "not a read-after token: send back the value a write's response gave, such as 0/3000148")
 	}
 	return LSN(h<<32 | l), nil
 }
