@@ -47,9 +47,13 @@ type route struct {
 	after LSN
 
 	mu sync.Mutex
-	// on is the database the request reads; nil, the primary, until
-	// ReadOnly chooses one.
-	on *database
+	// readOnly is set by ReadOnly: the request's first statement chooses
+	// the database it reads (on). Until then, and without it, on is nil
+	// and the request reads the primary.
+	readOnly bool
+	on       *database
+	// used is set once a statement has gone through the route.
+	used bool
 	// written is the primary's WAL position after the request's last write.
 	written LSN
 }
@@ -70,11 +74,12 @@ func WithRoute(ctx context.Context, after LSN) context.Context {
 
 // ReadOnly marks the request of ctx as one that only reads: its statements go
 // to a replica in the rotation that has replayed the WAL as far as its token,
-// in turn; to the primary when none has. A context without a route (WithRoute)
-// gets one. Without replicas it returns ctx as it is.
+// in turn; to the primary when none has. The first statement chooses, so a
+// request that reads nothing (a file of the map page) costs nothing. A
+// context without a route (WithRoute) gets one. Without replicas it returns
+// ctx as it is.
 func (db *DB) ReadOnly(ctx context.Context) context.Context {
-	l := db.pool
-	if len(l.replicas) == 0 {
+	if len(db.pool.replicas) == 0 {
 		return ctx
 	}
 	r := routeOf(ctx)
@@ -83,10 +88,8 @@ func (db *DB) ReadOnly(ctx context.Context) context.Context {
 		ctx = context.WithValue(ctx, routeKey{}, r)
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.on == nil {
-		r.on = l.choose(ctx, r.after)
-	}
+	r.readOnly = true
+	r.mu.Unlock()
 	return ctx
 }
 
@@ -135,17 +138,21 @@ type primaryKey struct{}
 
 // database returns the database that ctx's statements go to.
 func (l *lanes) database(ctx context.Context) *database {
-	if p, _ := ctx.Value(primaryKey{}).(bool); p {
-		return l.primary
-	}
 	r := routeOf(ctx)
 	if r == nil {
 		return l.primary
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.on == nil {
+	r.used = true
+	if p, _ := ctx.Value(primaryKey{}).(bool); p {
 		return l.primary
+	}
+	if r.on == nil {
+		if !r.readOnly {
+			return l.primary
+		}
+		r.on = l.choose(ctx, r.after)
 	}
 	return r.on
 }
@@ -157,10 +164,23 @@ func (r *route) toPrimary(primary *database) {
 	r.mu.Unlock()
 }
 
-// ServedBy names the database that the request of ctx reads now: "primary"
-// or the replica's name (Pools.Replicas).
+// ServedBy names the database that the request of ctx has read last:
+// "primary" or the replica's name (Pools.Replicas); "" when it has read
+// nothing through its route.
 func (db *DB) ServedBy(ctx context.Context) string {
-	return db.pool.database(ctx).name
+	r := routeOf(ctx)
+	if r == nil {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case !r.used:
+		return ""
+	case r.on != nil:
+		return r.on.name
+	}
+	return primaryName
 }
 
 // Written returns the primary's WAL position after the last write of the

@@ -71,7 +71,9 @@ func (w *routeWriter) WriteHeader(status int) {
 	if !w.wroteHeader {
 		w.wroteHeader = true
 		if w.db.HasReplicas() {
-			w.Header().Set(servedByHeader, w.db.ServedBy(w.ctx))
+			if by := w.db.ServedBy(w.ctx); by != "" {
+				w.Header().Set(servedByHeader, by)
+			}
 		}
 		if lsn := db.Written(w.ctx); lsn != 0 {
 			w.Header().Set(readAfterHeader, lsn.String())

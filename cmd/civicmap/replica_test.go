@@ -324,6 +324,12 @@ func (f *replicaFixture) testReadsGoToTheReplica(t *testing.T) {
 			}
 		}
 	}
+	// What reads no database names none.
+	for _, path := range []string{"/healthz", "/static/app.js"} {
+		if a, err := get(f.client, f.servers[0].URL, path, nil); err != nil || a.servedBy != "" {
+			t.Errorf("GET %s: %v, served by %q; want no database named", path, err, a.servedBy)
+		}
+	}
 	// The replica itself counts the reads of the platform table it served
 	// (its statistics flush within seconds; its health checks read no table).
 	waitFor(t, "the replica's statistics to count the reads", func() bool { return f.replicaPlatformScans(t) > before })
