@@ -23,18 +23,19 @@ type statement struct {
 // queryList runs a count and a page query in one round trip and scans the page
 // into T by column name; without the count when page.SkipTotal is set.
 func queryList[T any](ctx context.Context, q querier, page Page, countSQL, pageSQL string, countArgs, pageArgs []any) (List[T], error) {
-	return queryListScan(ctx, q, page, pgx.RowToStructByName[T], countSQL, pageSQL, countArgs, pageArgs)
+	return queryListScan(ctx, q, page, func(rows pgx.Rows) ([]T, error) { return pgx.CollectRows(rows, pgx.RowToStructByName[T]) },
+		countSQL, pageSQL, countArgs, pageArgs)
 }
 
-// queryListScan is queryList with the rows scanned by scan.
-func queryListScan[T any](ctx context.Context, q querier, page Page, scan pgx.RowToFunc[T], countSQL, pageSQL string, countArgs, pageArgs []any) (List[T], error) {
+// queryListScan is queryList with the rows collected by collect.
+func queryListScan[T any](ctx context.Context, q querier, page Page, collect func(pgx.Rows) ([]T, error), countSQL, pageSQL string, countArgs, pageArgs []any) (List[T], error) {
 	var list List[T]
 	if page.SkipTotal {
 		rows, err := q.Query(ctx, pageSQL, pageArgs...)
 		if err != nil {
 			return list, err
 		}
-		all, err := pgx.CollectRows(rows, scan)
+		all, err := collect(rows)
 		list.Rows, list.HasNext = cut(all, page)
 		return list, err
 	}
@@ -43,7 +44,7 @@ func queryListScan[T any](ctx context.Context, q querier, page Page, scan pgx.Ro
 		return row.Scan(&list.Total)
 	})
 	b.Queue(pageSQL, pageArgs...).Query(func(rows pgx.Rows) error {
-		all, err := pgx.CollectRows(rows, scan)
+		all, err := collect(rows)
 		list.Rows, list.HasNext = cut(all, page)
 		return err
 	})

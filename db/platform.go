@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/twpayne/go-geom"
 )
 
@@ -139,7 +138,7 @@ func (db *DB) Platforms(ctx context.Context, f PlatformFilter, page Page, column
 	if err != nil {
 		return List[Platform]{}, fmt.Errorf("list platforms: %w", err)
 	}
-	list, err := queryListScan(ctx, db.pool, page, pgx.RowToStructByNameLax[Platform], count.sql, rows.sql, count.args, rows.args)
+	list, err := queryListScan(ctx, db.pool, page, collectByName[Platform], count.sql, rows.sql, count.args, rows.args)
 	if err != nil {
 		return list, fmt.Errorf("list platforms: %w", err)
 	}

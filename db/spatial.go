@@ -169,7 +169,7 @@ func (db *DB) NearestPlatforms(ctx context.Context, lon, lat float64, kinds []Pl
 	if err != nil {
 		return nil, fmt.Errorf("nearest platforms: %w", err)
 	}
-	ps, err := pgx.CollectRows(rows, pgx.RowToStructByNameLax[PlatformDistance])
+	ps, err := collectByName[PlatformDistance](rows)
 	if err != nil {
 		return nil, fmt.Errorf("nearest platforms: %w", err)
 	}

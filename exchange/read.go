@@ -41,6 +41,9 @@ func readError(where, field, format string, args ...any) *ReadError {
 	return &ReadError{Where: where, Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
+// ErrUnknownFormat is Read's error for a format it does not read.
+var ErrUnknownFormat = errors.New("unknown import format")
+
 // Read reads an import file of format (ndjson, csv or geojson, as an export
 // writes them) and calls each with every row in turn. Every record becomes a
 // row whose expected version is the record's version, so that importing an
@@ -69,7 +72,7 @@ func Read(format string, r io.Reader, each func(db.ImportRow) error) error {
 	case "geojson":
 		err = readGeoJSON(lr, count)
 	default:
-		return fmt.Errorf("unknown import format %q: want ndjson, csv or geojson", format)
+		return fmt.Errorf("%w %q: want ndjson, csv or geojson", ErrUnknownFormat, format)
 	}
 	if lr.n > MaxBytes {
 		return readError(fmt.Sprintf("byte %d", MaxBytes), "", "the file is over %d MiB: split it", MaxBytes>>20)

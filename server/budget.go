@@ -82,6 +82,8 @@ func jsonBytes(v any) int {
 		}
 	case scalar.FeatureCollection:
 		return len(x)
+	case rawJSON:
+		return len(x)
 	case *scalar.Geometry:
 		if x != nil {
 			return geometryBytes(x.T)

@@ -35,7 +35,7 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	// every client can read. serveGraphQL (http.go) fixes the status codes.
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(postTransport{})
-	srv.AddTransport(websocket(log))
+	srv.AddTransport(websocket(log, cfg.Heartbeat))
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
 	// First: every extension after it reads the database of the route.
@@ -60,6 +60,8 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	})
 	srv.AroundResponses(boundResponse(cfg.MaxResponseBytes))
 	srv.AroundFields(chargeFields)
+	// Inside chargeFields, which charges what it writes.
+	srv.AroundFields(writeFlat)
 	srv.AroundResponses(noteOutcome)
 	srv.AroundResponses(markRequestErrors)
 	return srv
@@ -73,7 +75,7 @@ var wsMaxMessage int64 = maxBody
 // feed is public, and nothing here rides on what a browser sends by itself
 // (no cookies; a key travels only in an Authorization header a page must set
 // on purpose), so a page of another origin gains nothing a plain client lacks.
-func websocket(log *slog.Logger) transport.Websocket {
+func websocket(log *slog.Logger, heartbeat time.Duration) transport.Websocket {
 	return transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: []string{"*"}},
@@ -82,8 +84,13 @@ func websocket(log *slog.Logger) transport.Websocket {
 		PayloadReadLimit: &wsMaxMessage,
 		// A client that connects and never says connection_init is dropped.
 		InitTimeout: 10 * time.Second,
-		// Pings keep idle connections through proxies and find dead peers.
-		KeepAlivePingInterval: 25 * time.Second,
+		// A message every heartbeat keeps an idle connection open through
+		// proxies: "ka" in graphql-ws, and in graphql-transport-ws a pong,
+		// which the protocol lets a server send unasked as a heartbeat.
+		// gqlgen's KeepAlivePingInterval covers only graphql-ws: with it
+		// alone, the map page's subscription went silent behind nginx.
+		KeepAlivePingInterval: heartbeat,
+		PongOnlyInterval:      heartbeat,
 		ErrorFunc: func(ctx context.Context, err error) {
 			log.DebugContext(ctx, "websocket", "err", err)
 		},

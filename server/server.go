@@ -41,6 +41,10 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// FeedPoll is how often subscriptions look for new changes.
 	FeedPoll time.Duration
+	// Heartbeat is how often a WebSocket subscriber gets a message while
+	// nothing changes, so that a proxy between (nginx closes a connection
+	// silent for its proxy_read_timeout, 60 s by default) keeps it open.
+	Heartbeat time.Duration
 	// ExportWriteTimeout is how long one write of an export may wait for the
 	// client to read. The server has no WriteTimeout, since exports and
 	// subscriptions stream for as long as they need; without this, a client
@@ -80,6 +84,7 @@ func DefaultConfig() Config {
 		MaxExports:         2,
 		ShutdownGrace:      20 * time.Second,
 		FeedPoll:           250 * time.Millisecond,
+		Heartbeat:          25 * time.Second,
 		ExportWriteTimeout: 30 * time.Second,
 		RequestTimeout:     15 * time.Second,
 		MaxResponseBytes:   32 << 20,

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,12 +21,13 @@ import (
 )
 
 // wsClient is a graphql-transport-ws client on a real WebSocket. A goroutine
-// reads the connection (answering pings) into msgs: a read that times out
-// would close it.
+// reads the connection (answering pings, counting the server's heartbeat
+// pongs) into msgs: a read that times out would close it.
 type wsClient struct {
-	t    *testing.T
-	conn *websocket.Conn
-	msgs chan wsMessage
+	t     *testing.T
+	conn  *websocket.Conn
+	msgs  chan wsMessage
+	pongs atomic.Int64
 }
 
 // wsMessage is a message of graphql-transport-ws.
@@ -65,8 +67,12 @@ func (c *wsClient) pump() {
 		if err := wsjson.Read(context.Background(), c.conn, &m); err != nil {
 			return
 		}
-		if m.Type == "ping" {
+		switch m.Type {
+		case "ping":
 			wsjson.Write(context.Background(), c.conn, wsMessage{Type: "pong"})
+			continue
+		case "pong":
+			c.pongs.Add(1)
 			continue
 		}
 		c.msgs <- m
@@ -218,6 +224,22 @@ func TestSubscriptionLive(t *testing.T) {
 		t.Errorf("cursors %q, %q, %q: want one per change", got[0].Cursor, got[1].Cursor, got[2].Cursor)
 	}
 	c.quiet(700 * time.Millisecond)
+}
+
+// TestSubscriptionHeartbeat: an idle graphql-transport-ws subscriber gets a
+// pong every Heartbeat and nothing else, so a proxy keeps its connection open.
+func TestSubscriptionHeartbeat(t *testing.T) {
+	f := newSyncFixture(t)
+	cfg := server.DefaultConfig()
+	cfg.Heartbeat = 100 * time.Millisecond
+	srv := httptest.NewServer(server.New(cfg, f.db, slog.New(slog.DiscardHandler)).Handler())
+	defer srv.Close()
+	c := dialGraphQL(t, srv, nil)
+	c.subscribe("1", changedSubscription, nil)
+	c.quiet(time.Second)
+	if n := c.pongs.Load(); n < 3 {
+		t.Errorf("%d heartbeats in 1 s at one per 100 ms", n)
+	}
 }
 
 // TestSubscriptionLateSubscriber: a subscriber with a cursor receives every

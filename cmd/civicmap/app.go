@@ -199,7 +199,7 @@ func (a *App) LocalDB(ctx context.Context) error {
 	if err := a.openDB(ctx); err != nil {
 		return err
 	}
-	fmt.Printf("CIVICMAP_DATABASE_URL=%q\n", a.cluster.ConnString(localDBName))
+	fmt.Fprintf(a.Out, "CIVICMAP_DATABASE_URL=%q\n", a.cluster.ConnString(localDBName))
 	<-ctx.Done()
 	return nil
 }

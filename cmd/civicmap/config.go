@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +13,8 @@ import (
 )
 
 // config is everything the commands can be told, by flag or by a CIVICMAP_*
-// environment variable (a flag wins).
+// environment variable (a flag wins). A command reads only some groups of it
+// (settingGroup); the others stay zero.
 type config struct {
 	Addr             string
 	DatabaseURL      string
@@ -48,73 +48,108 @@ type config struct {
 	ReplicaMaxLag    time.Duration
 }
 
-// flags registers the config's flags on fs, with defaults from the environment.
-func (c *config) flags(fs *flag.FlagSet) {
-	fs.StringVar(&c.Addr, "addr", env("CIVICMAP_ADDR", "127.0.0.1:8080"), "listen address (CIVICMAP_ADDR)")
-	fs.StringVar(&c.DatabaseURL, "database-url", env("CIVICMAP_DATABASE_URL", ""),
-		"PostgreSQL+PostGIS to use instead of the private cluster (CIVICMAP_DATABASE_URL)")
-	fs.StringVar(&c.ReadDatabaseURLs, "read-database-urls", env("CIVICMAP_READ_DATABASE_URLS", ""),
+// settingGroup names settings that several commands read. A command
+// registers only the groups it reads, so its -h lists only flags that matter
+// to it, and only those are checked.
+type settingGroup uint
+
+const (
+	// logSettings: every command logs.
+	logSettings settingGroup = 1 << iota
+	// databaseSettings: the commands that open the database.
+	databaseSettings
+	// localDBSettings: the commands that start the private cluster when no
+	// database URL is given (every database command, and localdb).
+	localDBSettings
+	// dataSettings: the commands that load the Sanming data (run, load).
+	dataSettings
+	// serverSettings: the commands that serve HTTP (run, serve).
+	serverSettings
+)
+
+// flags registers the flags of the groups on fs, with defaults from the
+// environment.
+func (c *config) flags(fs *flag.FlagSet, groups settingGroup) {
+	if groups&logSettings != 0 {
+		fs.StringVar(&c.LogFormat, "log-format", "text", "text or json (CIVICMAP_LOG_FORMAT)")
+	}
+	if groups&databaseSettings != 0 {
+		fs.StringVar(&c.DatabaseURL, "database-url", "",
+			"PostgreSQL+PostGIS to use instead of the private cluster (CIVICMAP_DATABASE_URL)")
+		fs.DurationVar(&c.StatementTimeout, "statement-timeout", 5*time.Second,
+			"longest any one SQL statement may run (CIVICMAP_STATEMENT_TIMEOUT)")
+	}
+	if groups&localDBSettings != 0 {
+		fs.StringVar(&c.LocalDBDir, "localdb-dir", ".localdb",
+			"data directory of the private PostgreSQL cluster (CIVICMAP_LOCALDB_DIR)")
+		fs.IntVar(&c.LocalDBPort, "localdb-port", 54329,
+			"port (and socket name) of the private cluster (CIVICMAP_LOCALDB_PORT)")
+	}
+	if groups&dataSettings != 0 {
+		fs.StringVar(&c.DataDir, "data-dir", "../shared/data/sanming",
+			"directory of the Sanming reference geography (CIVICMAP_DATA_DIR)")
+	}
+	if groups&serverSettings != 0 {
+		c.serverFlags(fs)
+	}
+}
+
+// serverFlags registers the flags that only a serving process reads.
+func (c *config) serverFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address (CIVICMAP_ADDR)")
+	fs.StringVar(&c.ReadDatabaseURLs, "read-database-urls", "",
 		"streaming replicas of -database-url that serve reads, comma-separated (CIVICMAP_READ_DATABASE_URLS)")
-	fs.DurationVar(&c.ReplicaMaxLag, "replica-max-lag", envDuration("CIVICMAP_REPLICA_MAX_LAG", db.DefaultMaxLag),
+	fs.DurationVar(&c.ReplicaMaxLag, "replica-max-lag", db.DefaultMaxLag,
 		"a replica further behind the primary than this serves no reads until it catches up (CIVICMAP_REPLICA_MAX_LAG)")
-	fs.StringVar(&c.DataDir, "data-dir", env("CIVICMAP_DATA_DIR", "../shared/data/sanming"),
-		"directory of the Sanming reference geography (CIVICMAP_DATA_DIR)")
-	fs.StringVar(&c.LocalDBDir, "localdb-dir", env("CIVICMAP_LOCALDB_DIR", ".localdb"),
-		"data directory of the private PostgreSQL cluster (CIVICMAP_LOCALDB_DIR)")
-	fs.IntVar(&c.LocalDBPort, "localdb-port", envInt("CIVICMAP_LOCALDB_PORT", 54329),
-		"port (and socket name) of the private cluster (CIVICMAP_LOCALDB_PORT)")
-	fs.DurationVar(&c.StatementTimeout, "statement-timeout", envDuration("CIVICMAP_STATEMENT_TIMEOUT", 5*time.Second),
-		"longest any one SQL statement may run (CIVICMAP_STATEMENT_TIMEOUT)")
-	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("CIVICMAP_REQUEST_TIMEOUT", 15*time.Second),
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", 15*time.Second,
 		"longest one request may run, all its statements together; then it answers TIMEOUT (CIVICMAP_REQUEST_TIMEOUT)")
-	fs.IntVar(&c.DBMaxConns, "db-max-conns", envInt("CIVICMAP_DB_MAX_CONNS", 8),
+	fs.IntVar(&c.DBMaxConns, "db-max-conns", 8,
 		"database connections for cheap reads and writes (CIVICMAP_DB_MAX_CONNS)")
-	fs.IntVar(&c.DBHeavyConns, "db-heavy-conns", envInt("CIVICMAP_DB_HEAVY_CONNS", 3),
+	fs.IntVar(&c.DBHeavyConns, "db-heavy-conns", 3,
 		"database connections for costly queries and exports, apart from the others (CIVICMAP_DB_HEAVY_CONNS)")
-	fs.IntVar(&c.MemoryLimitMiB, "memory-limit-mib", envInt("CIVICMAP_MEMORY_LIMIT_MIB", 256),
+	fs.IntVar(&c.MemoryLimitMiB, "memory-limit-mib", 256,
 		"soft memory limit of the Go runtime in MiB, 0 for none; GOMEMLIMIT wins when set (CIVICMAP_MEMORY_LIMIT_MIB)")
-	fs.BoolVar(&c.AnswerCache, "answer-cache", envBool("CIVICMAP_ANSWER_CACHE", true),
+	fs.BoolVar(&c.AnswerCache, "answer-cache", true,
 		"keep answers in memory while the data version holds; false makes every request read the database, to measure what that saves (CIVICMAP_ANSWER_CACHE)")
-	fs.StringVar(&c.LogFormat, "log-format", env("CIVICMAP_LOG_FORMAT", "text"), "text or json (CIVICMAP_LOG_FORMAT)")
-	fs.StringVar(&c.CORSOrigins, "cors-origins", env("CIVICMAP_CORS_ORIGINS", "*"),
+	fs.StringVar(&c.CORSOrigins, "cors-origins", "*",
 		"origins whose web pages may read the API, comma-separated (https://map.example.org), * for any, none for CORS off (CIVICMAP_CORS_ORIGINS)")
 }
 
-func env(key, def string) string {
-	if v, ok := os.LookupEnv(key); ok && v != "" {
-		return v
-	}
-	return def
+// fromEnv sets each flag of fs from its CIVICMAP_* variable (the flag's
+// name in upper case, with _ for -), where one is set, before the command line
+// is parsed: a flag given there wins. A value the flag refuses is an error
+// naming the variable, never a silent default. -h shows the built-in
+// defaults, not the environment's values, which may hold a password (a
+// database URL).
+func fromEnv(fs *flag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		key := "CIVICMAP_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(key); ok && v != "" && err == nil {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s: invalid value %q for -%s: %w", key, v, f.Name, e)
+			}
+		}
+	})
+	return err
 }
 
-func envBool(key string, def bool) bool {
-	if v, err := strconv.ParseBool(env(key, "")); err == nil {
-		return v
-	}
-	return def
-}
-
-func envInt(key string, def int) int {
-	if v, err := strconv.Atoi(env(key, "")); err == nil {
-		return v
-	}
-	return def
-}
-
-func envDuration(key string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(env(key, "")); err == nil {
-		return v
-	}
-	return def
-}
-
-func (c *config) check() error {
-	if c.LogFormat != "text" && c.LogFormat != "json" {
+// check checks the settings of the groups; the error names the flag at fault.
+func (c *config) check(groups settingGroup) error {
+	if groups&logSettings != 0 && c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("-log-format: want text or json, got %q", c.LogFormat)
 	}
-	if c.StatementTimeout <= 0 {
+	if groups&databaseSettings != 0 && c.StatementTimeout <= 0 {
 		return fmt.Errorf("-statement-timeout: must be positive, got %s", c.StatementTimeout)
 	}
+	if groups&serverSettings != 0 {
+		return c.checkServer()
+	}
+	return nil
+}
+
+// checkServer checks the settings that only a serving process reads.
+func (c *config) checkServer() error {
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("-request-timeout: must not be negative, got %s", c.RequestTimeout)
 	}

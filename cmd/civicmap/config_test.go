@@ -27,12 +27,12 @@ func TestCORSOriginsFlag(t *testing.T) {
 			cfg := config{LogFormat: "text", StatementTimeout: 1, CORSOrigins: c.value}
 			got, err := cfg.corsOrigins()
 			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) || cfg.check() == nil {
+				if err == nil || !strings.Contains(err.Error(), c.err) || cfg.check(serverSettings) == nil {
 					t.Fatalf("error %v, want one saying %q", err, c.err)
 				}
 				return
 			}
-			if err != nil || cfg.check() != nil || !slices.Equal(got, c.want) || (got == nil) != (c.want == nil) {
+			if err != nil || cfg.check(serverSettings) != nil || !slices.Equal(got, c.want) || (got == nil) != (c.want == nil) {
 				t.Fatalf("%q (%v), want %q", got, err, c.want)
 			}
 		})

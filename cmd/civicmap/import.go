@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,11 +17,7 @@ import (
 // Import writes the platforms of an NDJSON, CSV or GeoJSON file (an export,
 // edited or not) in one transaction, all or nothing, and prints what it did.
 // format is "" to tell it from the file's extension, or else its content.
-func (a *App) Import(ctx context.Context, args []string, format string, dryRun bool) error {
-	if len(args) != 1 {
-		return errors.New("import: give one file, e.g. an export from /export/platforms.ndjson, .csv or .geojson")
-	}
-	path := args[0]
+func (a *App) Import(ctx context.Context, path, format string, dryRun bool) error {
 	rows, err := a.readImport(path, format)
 	if err != nil {
 		return fmt.Errorf("import %s: nothing was written: %w", path, err)

@@ -2,26 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
 	"civicmap/db"
 )
-
-const keysUsage = `usage: civicmap keys <command> [flags]
-
-commands:
-  create -role admin|editor|reader [-scope CODE] [-name NAME]
-         create an API key and print its token (shown this once only); an editor
-         needs a scope: 350400 (the whole city) or a county code such as 350481
-  list   list the keys, revoked ones included (never their tokens)
-  revoke [flags] ID
-         revoke a key for good
-`
 
 // keyFlags are the flags of `civicmap keys create`.
 type keyFlags struct {
@@ -74,15 +61,8 @@ func (a *App) ListKeys(ctx context.Context) error {
 	})
 }
 
-// RevokeKey revokes the key whose ID is the one argument.
-func (a *App) RevokeKey(ctx context.Context, args []string) error {
-	if len(args) != 1 {
-		return errors.New("keys revoke: give the ID of one key (see `civicmap keys list`)")
-	}
-	id, err := strconv.ParseInt(args[0], 10, 64)
-	if err != nil {
-		return fmt.Errorf("keys revoke: %q is not a key ID", args[0])
-	}
+// RevokeKey revokes the key id.
+func (a *App) RevokeKey(ctx context.Context, id int64) error {
 	return a.withDB(ctx, func(d *db.DB) error {
 		k, err := d.RevokeKey(ctx, id)
 		if err != nil {

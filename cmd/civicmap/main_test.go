@@ -33,23 +33,31 @@ func withStatementTimeout(d time.Duration) appOption {
 	return func(a *App) { a.Config.StatementTimeout = d }
 }
 
+// onDatabase serves the database at url instead of a fresh copy of the template.
+func onDatabase(url string) appOption {
+	return func(a *App) { a.Config.DatabaseURL = url }
+}
+
 // withLogger gives the App a logger (it discards everything by default).
 func withLogger(log *slog.Logger) appOption {
 	return func(a *App) { a.Log = log }
 }
 
 // startApp starts an App on 127.0.0.1:0 over a fresh copy of the loaded
-// template; cfg may be nil for server.DefaultConfig. It is stopped when the
-// test ends.
+// template (unless onDatabase says otherwise); cfg may be nil for
+// server.DefaultConfig. It is stopped when the test ends.
 func startApp(t *testing.T, cfg *server.Config, opts ...appOption) *testApp {
 	t.Helper()
 	app := &App{
-		Config: config{Addr: "127.0.0.1:0", DatabaseURL: dbtest.NewConnString(t), StatementTimeout: 5 * time.Second},
+		Config: config{Addr: "127.0.0.1:0", StatementTimeout: 5 * time.Second},
 		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	app.Server = cfg
 	for _, opt := range opts {
 		opt(app)
+	}
+	if app.Config.DatabaseURL == "" {
+		app.Config.DatabaseURL = dbtest.NewConnString(t)
 	}
 	if err := app.Open(t.Context(), false); err != nil {
 		t.Fatalf("open app: %v", err)

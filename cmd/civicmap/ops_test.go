@@ -61,11 +61,25 @@ func newClient() *http.Client { return &http.Client{Timeout: opsTimeout} }
 
 // postGraphQL posts query to the app's /graphql and decodes the answer.
 func postGraphQL(client *http.Client, baseURL, query string) (gqlResult, error) {
-	body, err := json.Marshal(map[string]string{"query": query})
+	return postGraphQLAs(client, baseURL, "", query, nil)
+}
+
+// postGraphQLAs posts query with its variables and, unless it is "", the
+// Authorization header auth.
+func postGraphQLAs(client *http.Client, baseURL, auth, query string, vars map[string]any) (gqlResult, error) {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		return gqlResult{}, err
 	}
-	resp, err := client.Post(baseURL+"/graphql", "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, baseURL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		return gqlResult{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return gqlResult{}, err
 	}

@@ -580,7 +580,7 @@ func (f *replicaFixture) testBadConfiguration(t *testing.T) {
 			app := &App{Config: config{Addr: "127.0.0.1:0", DatabaseURL: f.primaryURL, StatementTimeout: 5 * time.Second, LogFormat: "text",
 				ReadDatabaseURLs: tc.urls, ReplicaMaxLag: time.Second}, Log: slog.New(slog.DiscardHandler)}
 			defer app.Close()
-			err := app.Config.check()
+			err := app.Config.check(dbCommand | serverSettings)
 			if err == nil {
 				err = app.Open(t.Context(), false)
 			}

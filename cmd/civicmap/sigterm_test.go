@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,12 +16,7 @@ import (
 // TestSIGTERMShutsDownGracefully builds the binary, serves a fresh database
 // with it and sends SIGTERM: the process must take the graceful path and exit 0.
 func TestSIGTERMShutsDownGracefully(t *testing.T) {
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "civicmap")
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildCivicmap(t)
 
 	// Take a free port, then give it to the binary.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -305,3 +305,37 @@ func Shared(t testing.TB, name string, prepare PrepareFunc) *pgxpool.Pool {
 	}
 	return s.pool
 }
+
+// NewCluster starts another throwaway cluster (a temporary directory, unix
+// socket only, fsync off) for a test that needs a second server, as a backup
+// restores into: empty, with only the postgres database. It is stopped and
+// removed when the test ends, or reaped as an orphan if the test binary dies.
+func NewCluster(t testing.TB) *pgcluster.Cluster {
+	t.Helper()
+	base, err := os.MkdirTemp("", basePattern)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	// As in Main: the postgres user must get through base to the data directory.
+	if err := writeOwner(base); err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatalf("dbtest: chmod %s: %v", base, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), SetupTimeout)
+	defer cancel()
+	c, err := pgcluster.Start(ctx, pgcluster.Config{DataDir: filepath.Join(base, "data"), NoFsync: true})
+	if err != nil {
+		t.Fatalf("dbtest: second cluster: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := c.Stop(ctx); err != nil {
+			t.Errorf("dbtest: stop second cluster: %v", err)
+		}
+	})
+	return c
+}
