@@ -14,6 +14,11 @@ type ByVersion[T any] struct {
 	// nothing.
 	MaxEntries int
 	MaxBytes   int
+	// Older, when set, reports whether version a is older than b: a value
+	// put at a version older than the one kept is not kept. Readers of a
+	// replica a moment behind the primary would otherwise empty the cache of
+	// the newer version at each answer, and it of theirs.
+	Older func(a, b string) bool
 
 	mu      sync.Mutex
 	version string
@@ -51,6 +56,9 @@ func (c *ByVersion[T]) Put(version, key string, v T, size int) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.Older != nil && c.version != "" && c.Older(version, c.version) {
+		return
+	}
 	full := c.MaxEntries > 0 && len(c.values) >= c.MaxEntries || c.MaxBytes > 0 && c.bytes+size > c.MaxBytes
 	if version != c.version || full || c.values == nil {
 		c.version, c.bytes, c.values = version, 0, make(map[string]T)

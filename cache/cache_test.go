@@ -64,3 +64,21 @@ func split(s string, version, key, value *string) {
 	k, val, _ := strings.Cut(rest, "=")
 	*version, *key, *value = v, k, val
 }
+
+// TestOlderNotKept: with Older, a value of an older version leaves the newer
+// ones kept, and is not kept itself.
+func TestOlderNotKept(t *testing.T) {
+	c := ByVersion[string]{Older: func(a, b string) bool { return a < b }}
+	c.Put("2", "a", "new", 1)
+	c.Put("1", "b", "old", 1)
+	if _, ok := c.Get("1", "b"); ok {
+		t.Error("a value of an older version was kept")
+	}
+	if got, ok := c.Get("2", "a"); !ok || got != "new" {
+		t.Errorf("Get(2, a) = %q, %v after an older Put; want new, true", got, ok)
+	}
+	c.Put("3", "c", "newer", 1)
+	if _, ok := c.Get("2", "a"); ok {
+		t.Error("a newer version did not end the older")
+	}
+}

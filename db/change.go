@@ -69,13 +69,17 @@ ORDER BY c.seq
 LIMIT $2`
 
 // Changes returns the changes after the one numbered Page.After ("" for the
-// beginning), in commit order.
+// beginning), in commit order. The feed reads the primary, whatever the
+// request's route: a replica's feed would be gap-free too (it replays the
+// commits in the order that numbers them), but it could be behind the cursor
+// a client got from another server, and a client polling several servers
+// would see the feed stall and jump. It is one index range scan.
 func (db *DB) Changes(ctx context.Context, page Page) (rows []Change, hasNext bool, err error) {
 	after, err := intKey(page.After)
 	if err != nil {
 		return nil, false, fmt.Errorf("changes: %w", err)
 	}
-	cs, err := queryRows[Change](ctx, db.pool, changesSQL, after, page.limit())
+	cs, err := queryRows[Change](onPrimary(ctx), db.pool, changesSQL, after, page.limit())
 	if err != nil {
 		return nil, false, fmt.Errorf("changes: %w", err)
 	}
@@ -83,10 +87,11 @@ func (db *DB) Changes(ctx context.Context, page Page) (rows []Change, hasNext bo
 	return rows, hasNext, nil
 }
 
-// LastChangeSeq returns the number of the last committed change, 0 for none.
+// LastChangeSeq returns the number of the last committed change, 0 for none,
+// on the primary, as Changes reads.
 func (db *DB) LastChangeSeq(ctx context.Context) (int64, error) {
 	var seq int64
-	if err := db.pool.QueryRow(ctx, snapshotSeqSQL).Scan(&seq); err != nil {
+	if err := db.pool.QueryRow(onPrimary(ctx), snapshotSeqSQL).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("last change: %w", err)
 	}
 	return seq, nil

@@ -17,8 +17,6 @@ import (
 // DB runs the directory's queries on a pool.
 type DB struct {
 	pool *lanes
-	// health is the pool Ready uses; nil for the main one.
-	health *pgxpool.Pool
 	// coverage keeps coverage answers for the current data version: the
 	// kinds (7 sets), a few radii and the counties make a few hundred
 	// distinct questions on the map; a client asking for thousands of
@@ -28,8 +26,8 @@ type DB struct {
 	// most), and geo the townships and counties it names.
 	nearest cache.ByVersion[*nearestTable]
 	geo     cache.ByVersion[*geography]
-	// versions shares the reads of the data version among requests.
-	versions versionReads
+	// lag measures how far behind the primary the replicas are (replica.go).
+	lag *lagClock
 }
 
 // The SQLSTATEs that db turns into errors a client can act on.
@@ -77,17 +75,14 @@ func New(pool *pgxpool.Pool) *DB {
 
 // Pool returns the main pool, for callers that run migrations or loads on it.
 func (db *DB) Pool() *pgxpool.Pool {
-	return db.pool.main
+	return db.pool.primary.main
 }
 
-// Ready reports whether the database answers and is migrated to the version this
-// binary expects.
+// Ready reports whether the primary answers and is migrated to the version
+// this binary expects. Replicas do not count: without them, reads go to the
+// primary (Replicas says how they are).
 func (db *DB) Ready(ctx context.Context) error {
-	pool := db.pool.main
-	if db.health != nil {
-		pool = db.health
-	}
-	v, err := migrations.Version(ctx, pool)
+	v, err := migrations.Version(ctx, db.pool.primary.healthPool())
 	if err != nil {
 		return err
 	}

@@ -131,7 +131,8 @@ func (db *DB) RevokeKey(ctx context.Context, id int64) (*APIKey, error) {
 // KeyByToken returns the key a token belongs to. It returns UNAUTHENTICATED
 // when the token is unknown or its key revoked.
 func (db *DB) KeyByToken(ctx context.Context, token string) (*APIKey, error) {
-	k, err := queryOne[APIKey](ctx, db.pool, keyByHashSQL, hashToken(token))
+	// The primary: a key revoked there stops working at once.
+	k, err := queryOne[APIKey](onPrimary(ctx), db.pool, keyByHashSQL, hashToken(token))
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, errcode.Errorf(errcode.Unauthenticated, "the API key is not valid: check the Authorization: Bearer header")

@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -11,6 +13,23 @@ import (
 // and the last platform change, "g.s".
 const dataVersionSQL = `SELECT geography_version || '.' || coalesce((SELECT max(seq) FROM platform_change), 0)
 	FROM change_queue`
+
+// VersionOlder reports whether data version a is older than b: a replica
+// behind the primary reads an older one. Versions that are not "g.s" are
+// older than none.
+func VersionOlder(a, b string) bool {
+	ag, as, aok := versionParts(a)
+	bg, bs, bok := versionParts(b)
+	return aok && bok && (ag < bg || ag == bg && as < bs)
+}
+
+// versionParts reads a data version's geography version and change number.
+func versionParts(v string) (g, s int64, ok bool) {
+	gs, ss, found := strings.Cut(v, ".")
+	g, gerr := strconv.ParseInt(gs, 10, 64)
+	s, serr := strconv.ParseInt(ss, 10, 64)
+	return g, s, found && gerr == nil && serr == nil
+}
 
 // versionKey carries a data version in a context (WithDataVersion).
 type versionKey struct{}
@@ -25,20 +44,33 @@ func WithDataVersion(ctx context.Context, version string) context.Context {
 
 // DataVersion returns the version of everything the map shows. It changes with
 // every committed write, and only then. Within a request that read it already
-// (WithDataVersion), it is that version.
+// (WithDataVersion), it is that version. It is read on the database the
+// request reads (ReadOnly): a replica's own version, which may be behind the
+// primary's, so that what the request then reads there is never kept under a
+// version newer than its data.
 func (db *DB) DataVersion(ctx context.Context) (string, error) {
 	if v, ok := ctx.Value(versionKey{}).(string); ok {
 		return v, nil
 	}
-	r := db.versions.join(db)
+	d := db.pool.database(ctx)
+	v, err := d.versions.read(ctx, d)
+	if err != nil && d != db.pool.primary && db.pool.failover(ctx, d, err) {
+		v, err = db.pool.primary.versions.read(ctx, db.pool.primary)
+	}
+	if err != nil {
+		return "", fmt.Errorf("data version: %w", err)
+	}
+	return v, nil
+}
+
+// read waits for a read of d's data version that begins after it asks.
+func (vr *versionReads) read(ctx context.Context, d *database) (string, error) {
+	r := vr.join(d)
 	select {
 	case <-r.done:
-		if r.err != nil {
-			return "", fmt.Errorf("data version: %w", r.err)
-		}
-		return r.version, nil
+		return r.version, r.err
 	case <-ctx.Done():
-		return "", fmt.Errorf("data version: %w", ctx.Err())
+		return "", ctx.Err()
 	}
 }
 
@@ -67,7 +99,7 @@ type versionRead struct {
 
 // join returns the read that the caller waits for, starting it when no read
 // runs.
-func (vr *versionReads) join(db *DB) *versionRead {
+func (vr *versionReads) join(d *database) *versionRead {
 	vr.mu.Lock()
 	defer vr.mu.Unlock()
 	if vr.next == nil {
@@ -76,7 +108,7 @@ func (vr *versionReads) join(db *DB) *versionRead {
 	r := vr.next
 	if !vr.running {
 		vr.running, vr.next = true, nil
-		go vr.run(db, r)
+		go vr.run(d, r)
 	}
 	return r
 }
@@ -84,10 +116,10 @@ func (vr *versionReads) join(db *DB) *versionRead {
 // run reads the version for r, then for each read that was joined meanwhile,
 // until none waits. A read belongs to no one request, so none's cancellation
 // stops it; versionReadTimeout does, when the database is slow to answer.
-func (vr *versionReads) run(db *DB, r *versionRead) {
+func (vr *versionReads) run(d *database, r *versionRead) {
 	for r != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), versionReadTimeout)
-		r.err = db.pool.main.QueryRow(ctx, dataVersionSQL).Scan(&r.version)
+		r.err = d.main.QueryRow(ctx, dataVersionSQL).Scan(&r.version)
 		cancel()
 		close(r.done)
 		vr.mu.Lock()

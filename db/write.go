@@ -111,14 +111,20 @@ func (k *APIKey) Writer() (Writer, error) {
 	return Writer{}, errcode.Errorf(errcode.Forbidden, "key %d is a %s key, which cannot write; ask for an editor key", k.ID, k.Role)
 }
 
-// write runs fn in a transaction that records w as the writer in the change feed.
+// write runs fn in a transaction on the primary that records w as the writer
+// in the change feed, and notes its WAL position for the request's token.
 func (db *DB) write(ctx context.Context, w Writer, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	ctx = onPrimary(ctx)
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if err := SetActor(ctx, tx, w.Actor); err != nil {
 			return err
 		}
 		return fn(tx)
 	})
+	if err == nil {
+		db.noteWrite(ctx)
+	}
+	return err
 }
 
 // CreatePlatform creates a platform. It returns BAD_USER_INPUT naming the

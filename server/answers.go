@@ -40,7 +40,7 @@ type answers struct {
 var _ graphql.OperationInterceptor = (*answers)(nil)
 
 func newAnswers(d *db.DB, minCost int) *answers {
-	return &answers{db: d, minCost: minCost, kept: cache.ByVersion[*graphql.Response]{MaxBytes: maxAnswers}}
+	return &answers{db: d, minCost: minCost, kept: cache.ByVersion[*graphql.Response]{MaxBytes: maxAnswers, Older: db.VersionOlder}}
 }
 
 func (*answers) ExtensionName() string                   { return "AnswersByDataVersion" }

@@ -29,11 +29,11 @@ var corsPaths = []struct{ prefix, methods string }{
 
 const (
 	// corsAllowHeaders are the request headers a page may send: a JSON body,
-	// a key and a revalidation.
-	corsAllowHeaders = "Authorization, Content-Type, If-None-Match"
+	// a key, a revalidation and a read-after token.
+	corsAllowHeaders = "Authorization, Content-Type, If-None-Match, " + readAfterHeader
 	// corsExposeHeaders are the response headers a page may read besides the
 	// safelisted ones.
-	corsExposeHeaders = "ETag, " + cursorHeader
+	corsExposeHeaders = "ETag, " + cursorHeader + ", " + readAfterHeader + ", " + servedByHeader
 	// corsMaxAge is how long, in seconds, a browser may keep a preflight's
 	// answer (Chromium keeps it 2 hours at most).
 	corsMaxAge = "7200"

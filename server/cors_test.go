@@ -40,7 +40,7 @@ func TestCORS(t *testing.T) {
 		{"default: preflight of a GraphQL POST", anyOrigin, http.MethodOptions, "/graphql", preflight, http.StatusNoContent, map[string]string{
 			"Access-Control-Allow-Origin":      "*",
 			"Access-Control-Allow-Methods":     "GET, POST",
-			"Access-Control-Allow-Headers":     "Authorization, Content-Type, If-None-Match",
+			"Access-Control-Allow-Headers":     "Authorization, Content-Type, If-None-Match, X-Civicmap-Read-After",
 			"Access-Control-Allow-Credentials": "",
 			"Vary":                             "",
 		}},
@@ -48,13 +48,13 @@ func TestCORS(t *testing.T) {
 			"Origin": page, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "if-none-match"},
 			http.StatusNoContent, map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET"}},
 		{"default: a layer", anyOrigin, http.MethodGet, "/geojson/townships?simplify=1000", map[string]string{"Origin": page}, http.StatusOK,
-			map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, X-Civicmap-Cursor"}},
+			map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, X-Civicmap-Cursor, X-Civicmap-Read-After, X-Civicmap-Served-By"}},
 		{"default: no Origin still says *", anyOrigin, http.MethodGet, "/tiles.json", nil, http.StatusOK,
 			map[string]string{"Access-Control-Allow-Origin": "*"}},
 		{"default: a tile", anyOrigin, http.MethodGet, "/tiles/0/0/0.mvt", map[string]string{"Origin": page}, http.StatusOK,
 			map[string]string{"Access-Control-Allow-Origin": "*"}},
 		{"default: an export", anyOrigin, http.MethodGet, "/export/platforms.csv", map[string]string{"Origin": page}, http.StatusOK,
-			map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, X-Civicmap-Cursor"}},
+			map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, X-Civicmap-Cursor, X-Civicmap-Read-After, X-Civicmap-Served-By"}},
 		{"default: a GraphQL GET", anyOrigin, http.MethodGet, "/graphql?query=%7B__typename%7D", map[string]string{"Origin": page}, http.StatusOK,
 			map[string]string{"Access-Control-Allow-Origin": "*"}},
 		{"default: a 400 is readable too", anyOrigin, http.MethodGet, "/geojson/townships?simplify=-1", map[string]string{"Origin": page},
@@ -65,7 +65,7 @@ func TestCORS(t *testing.T) {
 			map[string]string{"Access-Control-Allow-Origin": ""}},
 
 		{"list: a listed origin is echoed", listed, http.MethodGet, "/geojson/platforms?kinds=SECTOR_HALL", map[string]string{"Origin": page}, http.StatusOK,
-			map[string]string{"Access-Control-Allow-Origin": page, "Vary": "Origin", "Access-Control-Expose-Headers": "ETag, X-Civicmap-Cursor"}},
+			map[string]string{"Access-Control-Allow-Origin": page, "Vary": "Origin", "Access-Control-Expose-Headers": "ETag, X-Civicmap-Cursor, X-Civicmap-Read-After, X-Civicmap-Served-By"}},
 		{"list: preflight of a listed origin", listed, http.MethodOptions, "/graphql", map[string]string{
 			"Origin": "http://127.0.0.1:5173", "Access-Control-Request-Method": "POST"}, http.StatusNoContent,
 			map[string]string{"Access-Control-Allow-Origin": "http://127.0.0.1:5173", "Access-Control-Allow-Methods": "GET, POST", "Vary": "Origin"}},

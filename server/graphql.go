@@ -38,6 +38,8 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	srv.AddTransport(websocket(log, cfg.Heartbeat))
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
+	// First: every extension after it reads the database of the route.
+	srv.Use(readsOnReplicas{res.DB})
 	srv.Use(extension.Introspection{})
 	// Before the limits, which measure the query that a hash stands for.
 	srv.Use(newPersistedQueries())

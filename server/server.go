@@ -115,7 +115,7 @@ const maxConverted = 16 << 20
 // New returns a server answering from d.
 func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, db: d, log: log, exports: make(chan struct{}, max(cfg.MaxExports, 1)),
-		converted: cache.ByVersion[[]byte]{MaxBytes: maxConverted}}
+		converted: cache.ByVersion[[]byte]{MaxBytes: maxConverted, Older: db.VersionOlder}}
 	res := &resolvers.Resolver{DB: d, Feed: resolvers.NewFeed(d, cfg.FeedPoll, log)}
 	exec := s.authenticate(newGraphQL(res, cfg, log))
 	gql := withDeadline(cfg.RequestTimeout, s.cacheReads(serveGraphQL(exec)))
@@ -147,7 +147,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	mux.Handle("GET /{$}", landingOr(bounded(s.ogcLanding), site.Page()))
 	mux.Handle("GET /static/", site.Static("/static/"))
 	mux.Handle("GET /glyphs/{fontstack}/{range}", web.Glyphs())
-	s.handler = s.logRequests(cors(cfg.CORSOrigins, mux))
+	s.handler = s.logRequests(cors(cfg.CORSOrigins, s.route(mux)))
 	return s
 }
 
@@ -211,17 +211,57 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz answers 200 only when the database answers and is migrated, so a load
-// balancer stops sending traffic while PostgreSQL is away.
+// readyz answers 200 only when the primary answers and is migrated, so a load
+// balancer stops sending traffic while PostgreSQL is away. Replicas do not
+// make it fail (reads go to the primary without them), but its body says how
+// each is: in the rotation, lagging past the bound, or failing.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	replicas := replicaStates(s.db.Replicas())
 	if err := s.db.Ready(ctx); err != nil {
 		s.log.Warn("not ready", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database not reachable or not migrated"})
+		writeJSON(w, http.StatusServiceUnavailable, readiness{Status: "unavailable", Reason: "database not reachable or not migrated", Replicas: replicas})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	writeJSON(w, http.StatusOK, readiness{Status: "ready", Replicas: replicas})
+}
+
+// readiness is /readyz's body.
+type readiness struct {
+	Status   string         `json:"status"`
+	Reason   string         `json:"reason,omitempty"`
+	Replicas []replicaState `json:"replicas,omitempty"`
+}
+
+// replicaState is a replica in /readyz: its state and lag. Why one fails is
+// logged, not shown: the body is public, and the errors name hosts.
+type replicaState struct {
+	Name string `json:"name"`
+	// State is "in rotation", "lagging" (past the bound), "failing" (no
+	// answer, or not a replica any more) or "unchecked" (just started).
+	State      string  `json:"state"`
+	LagSeconds float64 `json:"lagSeconds"`
+	LagBytes   int64   `json:"lagBytes"`
+}
+
+func replicaStates(rs []db.ReplicaStatus) []replicaState {
+	out := make([]replicaState, 0, len(rs))
+	for _, r := range rs {
+		st := replicaState{Name: r.Name, LagSeconds: r.Lag.Seconds(), LagBytes: r.LagBytes}
+		switch {
+		case r.InRotation:
+			st.State = "in rotation"
+		case r.Checked.IsZero():
+			st.State = "unchecked"
+		case r.Err != nil:
+			st.State = "failing"
+		default:
+			st.State = "lagging"
+		}
+		out = append(out, st)
+	}
+	return out
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -36,6 +36,8 @@ type options struct {
 	clients                    []int
 	warm, window               time.Duration
 	runs                       int
+	// replica runs the replica measurement (replica.go) instead of the table.
+	replica bool
 }
 
 func main() {
@@ -55,6 +57,8 @@ func main() {
 	flag.BoolVar(&quick, "quick", false, "short measurements (1.5 s, 0.5 s warm-up), for a smoke run")
 	flag.StringVar(&o.serverParams, "server-db-params", "", "more connection parameters for the server's pool (pool_max_conns=16)")
 	flag.StringVar(&o.out, "out", "", "also write the table to this file")
+	flag.BoolVar(&o.replica, "replica", false, "instead of the table: two servers over a primary and a streaming replica, under load (-clients, first count), "+
+		"while the replica is killed with SIGKILL and started again; -duration is each phase's length")
 	flag.Parse()
 	if quick {
 		o.window, o.warm = 1500*time.Millisecond, 500*time.Millisecond
@@ -73,15 +77,18 @@ func run(ctx context.Context, o options, clients string, log *slog.Logger) error
 	if o.clients, err = parseInts(clients); err != nil {
 		return fmt.Errorf("-clients: %w", err)
 	}
+	if o.civicmap, err = filepath.Abs(o.civicmap); err != nil {
+		return err
+	}
+	if o.replica {
+		return runReplica(ctx, o, log)
+	}
 	qs, err := pick(o.queries)
 	if err != nil {
 		return err
 	}
 	ds, err := pickDatasets(o.datasets)
 	if err != nil {
-		return err
-	}
-	if o.civicmap, err = filepath.Abs(o.civicmap); err != nil {
 		return err
 	}
 	h, err := newHarness(ctx, o, log)

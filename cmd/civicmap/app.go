@@ -45,7 +45,11 @@ type App struct {
 	pool    *pgxpool.Pool
 	// heavy and health are the server's other pools (db.Pools), opened by Serve.
 	heavy, health *pgxpool.Pool
-	ln            net.Listener
+	// replicas are the read replicas (openReplicas), and replicaPools all
+	// their pools, for Close.
+	replicas     []db.Replica
+	replicaPools []*pgxpool.Pool
+	ln           net.Listener
 }
 
 // Run opens the database, prepares it when prepare is set (migrate and load),
@@ -75,6 +79,9 @@ func (a *App) Open(ctx context.Context, prepare bool) error {
 		// A database behind the binary lacks what its queries read (the
 		// coverage index, say): refuse now rather than fail every request.
 		return fmt.Errorf("serve: %w", err)
+	}
+	if err := a.openReplicas(ctx); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", a.Config.Addr)
 	if err != nil {
@@ -112,7 +119,12 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	a.limitMemory()
 	go server.ReturnMemory(ctx, 10*time.Second)
-	srv := server.New(cfg, db.NewPools(pools), a.Log)
+	d := db.NewPools(pools)
+	// One check before the first request, so that replicas serve from the
+	// start; then one every db.CheckEvery.
+	d.CheckReplicas(ctx)
+	go d.WatchReplicas(ctx, a.Log)
+	srv := server.New(cfg, d, a.Log)
 	a.Log.Info("serving", "graphql", "http://"+a.Addr()+"/graphql", "readyz", "http://"+a.Addr()+"/readyz")
 	return srv.Serve(ctx, a.ln)
 }
@@ -138,7 +150,8 @@ func (a *App) servePools(ctx context.Context) (db.Pools, error) {
 	if a.health, err = db.Open(ctx, a.url, db.Options{StatementTimeout: a.Config.StatementTimeout, MaxConns: 1}); err != nil {
 		return db.Pools{}, err
 	}
-	return db.Pools{Main: a.pool, Heavy: a.heavy, Health: a.health, NoCache: !a.Config.AnswerCache}, nil
+	return db.Pools{Main: a.pool, Heavy: a.heavy, Health: a.health, Replicas: a.replicas, MaxLag: a.Config.ReplicaMaxLag,
+		NoCache: !a.Config.AnswerCache}, nil
 }
 
 // Close releases the pools and stops the private cluster if this App started it.
@@ -146,7 +159,7 @@ func (a *App) Close() {
 	if a.ln != nil {
 		a.ln.Close()
 	}
-	for _, p := range []*pgxpool.Pool{a.pool, a.heavy, a.health} {
+	for _, p := range append([]*pgxpool.Pool{a.pool, a.heavy, a.health}, a.replicaPools...) {
 		if p != nil {
 			p.Close()
 		}

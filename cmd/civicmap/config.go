@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"civicmap/db"
 )
 
 // config is everything the commands can be told, by flag or by a CIVICMAP_*
@@ -39,6 +41,11 @@ type config struct {
 	// API (server.Config.CORSOrigins): "*", "none", or "" for the server's
 	// default.
 	CORSOrigins string
+	// ReadDatabaseURLs are the streaming replicas of DatabaseURL that serve
+	// reads, comma-separated (replicas.go); ReplicaMaxLag is how far behind
+	// one may be and still serve them (0: db.DefaultMaxLag).
+	ReadDatabaseURLs string
+	ReplicaMaxLag    time.Duration
 }
 
 // settingGroup names settings that several commands read. A command
@@ -90,6 +97,10 @@ func (c *config) flags(fs *flag.FlagSet, groups settingGroup) {
 // serverFlags registers the flags that only a serving process reads.
 func (c *config) serverFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address (CIVICMAP_ADDR)")
+	fs.StringVar(&c.ReadDatabaseURLs, "read-database-urls", "",
+		"streaming replicas of -database-url that serve reads, comma-separated (CIVICMAP_READ_DATABASE_URLS)")
+	fs.DurationVar(&c.ReplicaMaxLag, "replica-max-lag", db.DefaultMaxLag,
+		"a replica further behind the primary than this serves no reads until it catches up (CIVICMAP_REPLICA_MAX_LAG)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 15*time.Second,
 		"longest one request may run, all its statements together; then it answers TIMEOUT (CIVICMAP_REQUEST_TIMEOUT)")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", 8,
@@ -141,6 +152,12 @@ func (c *config) check(groups settingGroup) error {
 func (c *config) checkServer() error {
 	if c.RequestTimeout < 0 {
 		return fmt.Errorf("-request-timeout: must not be negative, got %s", c.RequestTimeout)
+	}
+	if c.ReplicaMaxLag < 0 {
+		return fmt.Errorf("-replica-max-lag: must not be negative, got %s", c.ReplicaMaxLag)
+	}
+	if _, err := c.readURLs(); err != nil {
+		return err
 	}
 	if c.MemoryLimitMiB < 0 {
 		return fmt.Errorf("-memory-limit-mib: want a size in MiB, or 0 for none, got %d", c.MemoryLimitMiB)
