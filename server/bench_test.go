@@ -20,6 +20,8 @@ import (
 func BenchmarkQueries(b *testing.B) {
 	h := newHandler(b, nil)
 	cases := []struct{ name, query string }{
+		// The server's per-request floor: no resolver, no SQL.
+		{"typename", `{ __typename }`},
 		{"platform_by_county", `{ platforms(filter: {countyCode: "350481"}) { totalCount nodes { id name kind lon lat } } }`},
 		{"all_platforms_nested", `{ platforms(first: 500) { nodes { id name kind provenance location
 			township { name positionQuality county { name } } organiser { name } sector { name } } } }`},
