@@ -24,6 +24,30 @@ type ByVersion[T any] struct {
 	version string
 	bytes   int
 	values  map[string]T
+	// hits and misses count Get and Latest, under mu, which they hold
+	// anyway: counting costs a lookup nothing more.
+	hits, misses uint64
+}
+
+// Stats counts a cache's lookups since it was made: the metrics' hit ratio.
+type Stats struct {
+	Hits, Misses uint64
+}
+
+// Stats returns the lookups counted so far.
+func (c *ByVersion[T]) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return Stats{Hits: c.hits, Misses: c.misses}
+}
+
+// count notes a lookup's result; c.mu is held.
+func (c *ByVersion[T]) count(found bool) {
+	if found {
+		c.hits++
+	} else {
+		c.misses++
+	}
 }
 
 // Get returns the value of key at version, and whether there is one.
@@ -31,10 +55,12 @@ func (c *ByVersion[T]) Get(version, key string) (T, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if version != c.version {
+		c.misses++
 		var zero T
 		return zero, false
 	}
 	v, ok := c.values[key]
+	c.count(ok)
 	return v, ok
 }
 
@@ -45,6 +71,7 @@ func (c *ByVersion[T]) Latest(key string) (string, T, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.values[key]
+	c.count(ok)
 	return c.version, v, ok
 }
 

@@ -34,6 +34,10 @@ func TestByVersion(t *testing.T) {
 			t.Errorf("step %d: Get(%q) = %q, %v; want %q, %v", i, s.get, got, ok, s.want, s.wantExists)
 		}
 	}
+	// Each step got once: a hit where it found a value.
+	if got, want := c.Stats(), (Stats{Hits: 4, Misses: 4}); got != want {
+		t.Errorf("after the steps: Stats() = %+v, want %+v", got, want)
+	}
 	c.Put("2", "big", "x", 11) // over MaxBytes on its own: kept alone
 	if _, ok := c.Get("2", "big"); !ok {
 		t.Error("a value bigger than MaxBytes was not kept on its own")
@@ -56,6 +60,9 @@ func TestLatestAndOff(t *testing.T) {
 	off.Put("1", "a", "x", 1)
 	if _, ok := off.Get("1", "a"); ok {
 		t.Error("a cache with MaxEntries -1 kept a value")
+	}
+	if got, want := off.Stats(), (Stats{Misses: 1}); got != want {
+		t.Errorf("off: Stats() = %+v, want %+v (a lookup of nothing kept is a miss)", got, want)
 	}
 }
 
