@@ -74,6 +74,21 @@ func (vr *versionReads) read(ctx context.Context, d *database) (string, error) {
 	}
 }
 
+// ParseDataVersion returns the two numbers of a data version: the
+// geography's version and the number of the last platform change.
+func ParseDataVersion(version string) (geography, changeSeq int64, err error) {
+	g, s, ok := strings.Cut(version, ".")
+	if ok {
+		if geography, err = strconv.ParseInt(g, 10, 64); err == nil {
+			changeSeq, err = strconv.ParseInt(s, 10, 64)
+		}
+	}
+	if !ok || err != nil {
+		return 0, 0, fmt.Errorf("data version %q: want two integers, geography.change", version)
+	}
+	return geography, changeSeq, nil
+}
+
 // versionReads shares the reads of the data version among requests. Each
 // request waits for a read that begins after it asked, so its version counts
 // every write committed before it asked (a client that wrote and then reads

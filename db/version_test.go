@@ -1,8 +1,6 @@
 package db_test
 
 import (
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 
@@ -20,10 +18,9 @@ func TestDataVersionSeesEarlierWrites(t *testing.T) {
 	d := db.New(pool)
 	ctx := t.Context()
 	seq := func(version string) int64 {
-		_, s, _ := strings.Cut(version, ".")
-		n, err := strconv.ParseInt(s, 10, 64)
+		_, n, err := db.ParseDataVersion(version)
 		if err != nil {
-			t.Errorf("version %q: %v", version, err)
+			t.Error(err)
 		}
 		return n
 	}
@@ -72,4 +69,31 @@ func TestDataVersionSeesEarlierWrites(t *testing.T) {
 	writers.Wait()
 	close(stop)
 	readers.Wait()
+}
+
+// TestParseDataVersion: a data version is two integers; anything else is an
+// error naming it.
+func TestParseDataVersion(t *testing.T) {
+	cases := []struct {
+		in             string
+		geography, seq int64
+		ok             bool
+	}{
+		{"0.0", 0, 0, true},
+		{"3.207", 3, 207, true},
+		{"12.9007199254740993", 12, 9007199254740993, true},
+		{"", 0, 0, false},
+		{"3", 0, 0, false},
+		{"3.", 0, 0, false},
+		{"x.1", 0, 0, false},
+		{"1.2.3", 0, 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			g, s, err := db.ParseDataVersion(c.in)
+			if (err == nil) != c.ok || g != c.geography || s != c.seq {
+				t.Errorf("ParseDataVersion(%q) = %d, %d, %v; want %d, %d, ok %v", c.in, g, s, err, c.geography, c.seq, c.ok)
+			}
+		})
+	}
 }

@@ -111,6 +111,13 @@ func (f *Feed) send(ctx context.Context, after int64, out chan<- *db.Change) (in
 	}
 }
 
+// Subscribers returns how many subscriptions follow the feed now.
+func (f *Feed) Subscribers() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.waiters)
+}
+
 // wait registers a subscriber, starting the poller for the first one.
 func (f *Feed) wait() chan struct{} {
 	wake := make(chan struct{}, 1)

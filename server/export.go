@@ -41,6 +41,9 @@ func (s *Server) exportPlatforms(w http.ResponseWriter, r *http.Request) {
 	case s.exports <- struct{}{}:
 		defer func() { <-s.exports }()
 	default:
+		if o := outcomeOf(r.Context()); o != nil {
+			o.rejected = true
+		}
 		w.Header().Set("Retry-After", "10")
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"code": string(errcode.ServiceUnavailable),
 			"error": fmt.Sprintf("%d exports are streaming, the most at once: try again in a moment", cap(s.exports))})

@@ -22,9 +22,9 @@ import (
 )
 
 // newGraphQL returns the GraphQL executor: GET and POST transports, WebSocket
-// for subscriptions, limits, and the error presenter that turns every error
-// into the errcode vocabulary.
-func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.Server {
+// for subscriptions, limits, kept answers (unless kept is nil), and the error
+// presenter that turns every error into the errcode vocabulary.
+func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger, kept *answers) *handler.Server {
 	gcfg := graph.Config{Resolvers: res}
 	setComplexity(&gcfg.Complexity)
 	srv := handler.New(graph.NewExecutableSchema(gcfg))
@@ -47,8 +47,8 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger) *handler.
 	srv.Use(&limits{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxComplexity: cfg.MaxComplexity,
 		heavyCost: cfg.HeavyCost, heavy: make(chan struct{}, max(cfg.MaxHeavy, 1)), cache: cache})
 	// After the limits, which price the query: only costly ones are kept.
-	if res.DB.Caching() {
-		srv.Use(newAnswers(res.DB, coverageCost))
+	if kept != nil {
+		srv.Use(kept)
 	}
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))

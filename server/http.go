@@ -185,7 +185,7 @@ func isStringOrNull(raw json.RawMessage) bool {
 func writeRequestError(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	e := &gqlerror.Error{Message: msg}
 	setCode(e, errcode.BadUserInput)
-	if o, _ := r.Context().Value(outcomeKey{}).(*outcome); o != nil {
+	if o := outcomeOf(r.Context()); o != nil {
 		o.errors = append(o.errors, string(errcode.BadUserInput))
 	}
 	w.Header().Set("Content-Type", responseMediaType(r)+"; charset=utf-8")

@@ -160,14 +160,17 @@ func timeoutOnDeadline(rh graphql.ResponseHandler) graphql.ResponseHandler {
 }
 
 // timeoutResponse is a response of one TIMEOUT error, its message followed by
-// detail.
+// detail. It is made past gqlgen's response middleware, so it notes itself
+// for the request log and the metrics.
 func timeoutResponse(ctx context.Context, detail string) *graphql.Response {
 	e := gqlerror.Errorf("%s%s", errcode.PublicMessage(errcode.TimedOut(ctx.Err())), detail)
 	setCode(e, errcode.Timeout)
 	if id := requestID(ctx); id != "" {
 		e.Extensions["requestId"] = id
 	}
-	return &graphql.Response{Errors: gqlerror.List{e}}
+	resp := &graphql.Response{Errors: gqlerror.List{e}}
+	note(ctx, resp)
+	return resp
 }
 
 func tooComplex(format string, args ...any) *gqlerror.Error {

@@ -8,37 +8,64 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
-// outcome is what the GraphQL layer tells the request log about a request.
+// outcome is what the handlers tell the request log and the metrics about a
+// request.
 type outcome struct {
 	id        string // the request id (requestid.go)
 	operation string
 	errors    []string // extensions.code of each error
+	// kind, opType, field, pattern and rejected are the metrics' labels
+	// (requestmetrics.go): opType and field are those of a GraphQL
+	// operation that parsed and validated, "" otherwise; pattern is the
+	// route's (notePattern).
+	kind                   requestKind
+	opType, field, pattern string
+	rejected               bool
 }
 
 type outcomeKey struct{}
 
-// noteOutcome records the operation name and error codes of a GraphQL response
-// for the request log.
+// outcomeOf is the outcome of ctx's request, nil outside one.
+func outcomeOf(ctx context.Context) *outcome {
+	o, _ := ctx.Value(outcomeKey{}).(*outcome)
+	return o
+}
+
+// noteOutcome records the operation and error codes of a GraphQL response
+// for the request log and the metrics.
 func noteOutcome(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
-	o, _ := ctx.Value(outcomeKey{}).(*outcome)
-	if o == nil || resp == nil {
-		return resp
+	if resp != nil {
+		note(ctx, resp)
+	}
+	return resp
+}
+
+// note records resp's operation and error codes in ctx's outcome: by
+// noteOutcome, and by the responses made where gqlgen's response
+// middleware does not run (timeoutResponse).
+func note(ctx context.Context, resp *graphql.Response) {
+	o := outcomeOf(ctx)
+	if o == nil {
+		return
 	}
 	if graphql.HasOperationContext(ctx) {
 		// OperationName is only what the request's operationName field says;
 		// most clients leave it out and name the operation in the query.
 		oc := graphql.GetOperationContext(ctx)
 		o.operation = oc.OperationName
-		if o.operation == "" && oc.Operation != nil {
-			o.operation = oc.Operation.Name
+		if oc.Operation != nil {
+			if o.operation == "" {
+				o.operation = oc.Operation.Name
+			}
+			// gqlgen selects the operation only once the document validated.
+			o.opType, o.field = string(oc.Operation.Operation), rootField(oc.Operation.SelectionSet)
 		}
 	}
 	for _, e := range resp.Errors {
 		code, _ := e.Extensions["code"].(string)
 		o.errors = append(o.errors, code)
 	}
-	return resp
 }
 
 type statusWriter struct {
@@ -55,14 +82,19 @@ func (w *statusWriter) WriteHeader(status int) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests logs one line per request: method, path, status, duration, and
-// for GraphQL the operation name and error codes.
+// for GraphQL the operation name and error codes; and counts it in the
+// metrics, even when its handler panics (an export cut off), which it does
+// not log.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		o := &outcome{id: newRequestID()}
 		w.Header().Set(requestIDHeader, o.id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		finished := false
+		defer func() { s.metrics.observe(o, sw.status, time.Since(start), finished) }()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), outcomeKey{}, o)))
+		finished = true
 		attrs := []any{"request_id", o.id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000}
 		if r.URL.Path == "/graphql" {

@@ -105,7 +105,7 @@ type versionedWriter struct {
 func (w *versionedWriter) WriteHeader(status int) {
 	if !w.wroteHeader {
 		w.wroteHeader = true
-		o, _ := w.r.Context().Value(outcomeKey{}).(*outcome)
+		o := outcomeOf(w.r.Context())
 		if status == http.StatusOK && o != nil && len(o.errors) == 0 {
 			setValidators(w.ResponseWriter, w.r, w.version)
 		} else {

@@ -19,7 +19,7 @@ func newRequestID() string {
 
 // requestID is the id of ctx's request, "" outside one.
 func requestID(ctx context.Context) string {
-	if o, _ := ctx.Value(outcomeKey{}).(*outcome); o != nil {
+	if o := outcomeOf(ctx); o != nil {
 		return o.id
 	}
 	return ""

@@ -107,6 +107,10 @@ type Server struct {
 	// converted keeps the GeoJSON layers converted to GCJ02 or BD09 by data
 	// version: converting the full township layer costs more than reading it.
 	converted cache.ByVersion[[]byte]
+	// answers keeps whole answers of costly queries; nil when the database
+	// keeps none (db.Pools.NoCache).
+	answers *answers
+	metrics *instruments
 }
 
 // maxConverted bounds the converted layers kept: a dozen full township layers.
@@ -117,7 +121,11 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, db: d, log: log, exports: make(chan struct{}, max(cfg.MaxExports, 1)),
 		converted: cache.ByVersion[[]byte]{MaxBytes: maxConverted, Older: db.VersionOlder}}
 	res := &resolvers.Resolver{DB: d, Feed: resolvers.NewFeed(d, cfg.FeedPoll, log)}
-	exec := s.authenticate(newGraphQL(res, cfg, log))
+	if d.Caching() {
+		s.answers = newAnswers(d, coverageCost)
+	}
+	s.metrics = newInstruments(s, res.Feed)
+	exec := s.authenticate(newGraphQL(res, cfg, log, s.answers))
 	gql := withDeadline(cfg.RequestTimeout, s.cacheReads(serveGraphQL(exec)))
 	// The map page, GraphiQL and their files (package web, embedded in the binary).
 	site := web.New()
@@ -127,12 +135,17 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("/graphql", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o := outcomeOf(r.Context())
 		switch {
 		case isWebsocket(r):
+			o.kind = kindWebsocket
+			s.metrics.websockets.Inc()
+			defer s.metrics.websockets.Dec()
 			exec.ServeHTTP(w, r) // subscriptions: GraphQL over HTTP's rules do not apply
 		case r.Method == http.MethodGet && r.URL.RawQuery == "" && acceptsHTML(r):
 			graphiql.ServeHTTP(w, r) // a person with a browser
 		default:
+			o.kind = kindGraphQL
 			gql.ServeHTTP(w, r)
 		}
 	}))
@@ -147,7 +160,7 @@ func New(cfg Config, d *db.DB, log *slog.Logger) *Server {
 	mux.Handle("GET /{$}", landingOr(bounded(s.ogcLanding), site.Page()))
 	mux.Handle("GET /static/", site.Static("/static/"))
 	mux.Handle("GET /glyphs/{fontstack}/{range}", web.Glyphs())
-	s.handler = s.logRequests(cors(cfg.CORSOrigins, s.route(mux)))
+	s.handler = s.logRequests(cors(cfg.CORSOrigins, s.route(notePattern(mux))))
 	return s
 }
 

@@ -128,6 +128,9 @@ func etagMatches(header, tag string) bool {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	err = deadlineAware(r.Context(), err)
 	code := errcode.Classify(err)
+	if o := outcomeOf(r.Context()); o != nil {
+		o.errors = append(o.errors, string(code))
+	}
 	status := http.StatusInternalServerError
 	switch code {
 	case errcode.BadUserInput:
