@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -50,6 +51,8 @@ type App struct {
 	replicas     []db.Replica
 	replicaPools []*pgxpool.Pool
 	ln           net.Listener
+	// metricsLn is /metrics' listener; nil when Config.MetricsAddr is "".
+	metricsLn net.Listener
 }
 
 // Run opens the database, prepares it when prepare is set (migrate and load),
@@ -88,11 +91,42 @@ func (a *App) Open(ctx context.Context, prepare bool) error {
 		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
 	}
 	a.ln = ln
+	if a.Config.MetricsAddr != "" {
+		if a.metricsLn, err = net.Listen("tcp", a.Config.MetricsAddr); err != nil {
+			return fmt.Errorf("-metrics-addr: listen on %s: %w", a.Config.MetricsAddr, err)
+		}
+	}
 	return nil
 }
 
 // Addr is the address the server listens on, once Open has returned.
 func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// MetricsAddr is the address /metrics is served on, once Open has returned;
+// "" when it is served nowhere.
+func (a *App) MetricsAddr() string {
+	if a.metricsLn == nil {
+		return ""
+	}
+	return a.metricsLn.Addr().String()
+}
+
+// serveMetrics serves srv's /metrics on the metrics listener until ctx
+// ends, apart from the API: it tells operational detail that the public
+// port has no reason to (README, Metrics).
+func (a *App) serveMetrics(ctx context.Context, srv *server.Server) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", srv.Metrics())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		hs.Close()
+	}()
+	a.Log.Info("serving metrics", "url", "http://"+a.MetricsAddr()+"/metrics")
+	if err := hs.Serve(a.metricsLn); !errors.Is(err, http.ErrServerClosed) {
+		a.Log.Error("metrics listener stopped", "err", err)
+	}
+}
 
 // Serve serves HTTP until ctx ends, then finishes in-flight requests.
 func (a *App) Serve(ctx context.Context) error {
@@ -125,6 +159,9 @@ func (a *App) Serve(ctx context.Context) error {
 	d.CheckReplicas(ctx)
 	go d.WatchReplicas(ctx, a.Log)
 	srv := server.New(cfg, d, a.Log)
+	if a.metricsLn != nil {
+		go a.serveMetrics(ctx, srv)
+	}
 	a.Log.Info("serving", "graphql", "http://"+a.Addr()+"/graphql", "readyz", "http://"+a.Addr()+"/readyz")
 	return srv.Serve(ctx, a.ln)
 }
@@ -156,8 +193,10 @@ func (a *App) servePools(ctx context.Context) (db.Pools, error) {
 
 // Close releases the pools and stops the private cluster if this App started it.
 func (a *App) Close() {
-	if a.ln != nil {
-		a.ln.Close()
+	for _, ln := range []net.Listener{a.ln, a.metricsLn} {
+		if ln != nil {
+			ln.Close()
+		}
 	}
 	for _, p := range append([]*pgxpool.Pool{a.pool, a.heavy, a.health}, a.replicaPools...) {
 		if p != nil {

@@ -57,7 +57,7 @@ var (
 	logFlags    = []string{"log-format"}
 	localFlags  = []string{"localdb-dir", "localdb-port"}
 	dbFlags     = slices.Concat(logFlags, localFlags, []string{"database-url", "statement-timeout"})
-	serverFlags = []string{"addr", "answer-cache", "cors-origins", "db-heavy-conns", "db-max-conns", "memory-limit-mib", "read-database-urls", "replica-max-lag", "request-timeout"}
+	serverFlags = []string{"addr", "answer-cache", "cors-origins", "db-heavy-conns", "db-max-conns", "memory-limit-mib", "metrics-addr", "read-database-urls", "replica-max-lag", "request-timeout"}
 )
 
 var flagLine = regexp.MustCompile(`(?m)^  -(\S+)`)

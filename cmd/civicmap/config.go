@@ -46,6 +46,9 @@ type config struct {
 	// one may be and still serve them (0: db.DefaultMaxLag).
 	ReadDatabaseURLs string
 	ReplicaMaxLag    time.Duration
+	// MetricsAddr is where /metrics is served, apart from the API; "" for
+	// nowhere.
+	MetricsAddr string
 }
 
 // settingGroup names settings that several commands read. A command
@@ -113,6 +116,8 @@ func (c *config) serverFlags(fs *flag.FlagSet) {
 		"keep answers in memory while the data version holds; false makes every request read the database, to measure what that saves (CIVICMAP_ANSWER_CACHE)")
 	fs.StringVar(&c.CORSOrigins, "cors-origins", "*",
 		"origins whose web pages may read the API, comma-separated (https://map.example.org), * for any, none for CORS off (CIVICMAP_CORS_ORIGINS)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "",
+		"listen address of /metrics (Prometheus), apart from the API's, e.g. 127.0.0.1:9464; empty for none (CIVICMAP_METRICS_ADDR)")
 }
 
 // fromEnv sets each flag of fs from its CIVICMAP_* variable (the flag's

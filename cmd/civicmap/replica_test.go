@@ -236,7 +236,7 @@ func newReplicaFixture(t *testing.T) *replicaFixture {
 		if testing.Verbose() {
 			log = slog.New(slog.NewTextHandler(tWriter{t, fmt.Sprintf("server %d: ", i)}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		}
-		f.servers[i] = startApp(t, nil, withDatabase(f.primaryURL), withReplicas(replicaMaxLag, f.replicaURL), withLogger(log))
+		f.servers[i] = startApp(t, nil, withDatabase(f.primaryURL), withReplicas(replicaMaxLag, f.replicaURL), withLogger(log), withMetrics())
 	}
 	_, token, err := db.New(f.primary).CreateKey(t.Context(), "replica test", db.RoleAdmin, nil)
 	if err != nil {
@@ -301,6 +301,7 @@ func (f *replicaFixture) create(t *testing.T, i int, externalID string) (id, tok
 func TestReadReplicas(t *testing.T) {
 	f := newReplicaFixture(t)
 	t.Run("reads go to the replica", f.testReadsGoToTheReplica)
+	t.Run("metrics", f.testMetrics)
 	t.Run("read your writes", f.testReadYourWrites)
 	t.Run("the token outruns the replica", f.testTokenOutrunsTheReplica)
 	t.Run("bad tokens", f.testBadTokens)
@@ -334,6 +335,23 @@ func (f *replicaFixture) testReadsGoToTheReplica(t *testing.T) {
 	// The replica itself counts the reads of the platform table it served
 	// (its statistics flush within seconds; its health checks read no table).
 	waitFor(t, "the replica's statistics to count the reads", func() bool { return f.replicaPlatformScans(t) > before })
+}
+
+// testMetrics: the metrics show the replica in the rotation, its lag, and
+// its pools, which served the reads.
+func (f *replicaFixture) testMetrics(t *testing.T) {
+	s := f.servers[0]
+	if v, ok := metric(t, s, "civicmap_replica_in_rotation", "replica", "replica-1"); v != 1 {
+		t.Errorf("civicmap_replica_in_rotation{replica-1} = %g (present %v), want 1", v, ok)
+	}
+	if v, ok := metric(t, s, "civicmap_replica_lag_seconds", "replica", "replica-1"); !ok || v < 0 || v > replicaMaxLag.Seconds() {
+		t.Errorf("civicmap_replica_lag_seconds{replica-1} = %g (present %v), want within the bound, %s", v, ok, replicaMaxLag)
+	}
+	for _, pool := range []string{"main", "heavy", "health"} {
+		if v, ok := metric(t, s, "civicmap_db_pool_acquires_total", "database", "replica-1", "pool", pool); !ok || v == 0 {
+			t.Errorf("the replica's %s pool: %g connections taken (present %v), want some: the reads went there", pool, v, ok)
+		}
+	}
 }
 
 // replicaPlatformScans is how many scans of the platform table the replica
@@ -534,6 +552,9 @@ func (f *replicaFixture) testKillTheReplica(t *testing.T) {
 	phase.Store(1)
 	for i, s := range f.servers {
 		waitFor(t, "the dead replica to leave the rotation", func() bool { return replicaState(t, f.client, s.URL) == "failing" })
+		if v, _ := metric(t, s, "civicmap_replica_in_rotation", "replica", "replica-1"); v != 0 {
+			t.Errorf("server %d: the dead replica's civicmap_replica_in_rotation is %g, want 0", i, v)
+		}
 		if a := mustAsk(t, f.client, s.URL, platformCountQuery, nil, nil); a.servedBy != "primary" {
 			t.Errorf("server %d: a read with the replica dead was served by %q, want the primary", i, a.servedBy)
 		}
