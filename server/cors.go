@@ -13,9 +13,12 @@ import (
 // on purpose), so allowing any origin gives a page nothing a plain client
 // lacks, and credentials are never allowed.
 
-// corsPaths are the path prefixes that answer cross-origin requests, with the
-// methods they allow.
+// corsPaths are the paths that answer cross-origin requests, with the methods
+// they allow: a path ending in / stands for the paths under it, but for "/"
+// itself, the OGC API's landing page (and the map page), which a web client of
+// the OGC API reads first.
 var corsPaths = []struct{ prefix, methods string }{
+	{"/", "GET"},
 	{"/graphql", "GET, POST"},
 	{"/tiles.json", "GET"},
 	{"/tiles/", "GET"},
@@ -92,7 +95,7 @@ func cors(origins []string, next http.Handler) http.Handler {
 // it answers cross-origin requests at all.
 func corsMethods(path string) (string, bool) {
 	for _, p := range corsPaths {
-		if path == p.prefix || strings.HasSuffix(p.prefix, "/") && strings.HasPrefix(path, p.prefix) {
+		if path == p.prefix || p.prefix != "/" && strings.HasSuffix(p.prefix, "/") && strings.HasPrefix(path, p.prefix) {
 			return p.methods, true
 		}
 	}

@@ -61,6 +61,10 @@ func TestCORS(t *testing.T) {
 			http.StatusBadRequest, map[string]string{"Access-Control-Allow-Origin": "*"}},
 		{"default: OPTIONS without a preflight is gqlgen's", anyOrigin, http.MethodOptions, "/graphql", nil, http.StatusOK,
 			map[string]string{"Allow": "OPTIONS, GET, POST"}},
+		{"default: the OGC API's landing page", anyOrigin, http.MethodGet, "/?f=json", map[string]string{"Origin": page}, http.StatusOK,
+			map[string]string{"Access-Control-Allow-Origin": "*"}},
+		{"default: / is the landing page only, not every path", anyOrigin, http.MethodGet, "/readyz", map[string]string{"Origin": page}, http.StatusOK,
+			map[string]string{"Access-Control-Allow-Origin": ""}},
 		{"default: health checks are not for pages", anyOrigin, http.MethodGet, "/healthz", map[string]string{"Origin": page}, http.StatusOK,
 			map[string]string{"Access-Control-Allow-Origin": ""}},
 
