@@ -138,6 +138,10 @@ type primaryKey struct{}
 
 // database returns the database that ctx's statements go to.
 func (l *lanes) database(ctx context.Context) *database {
+	if len(l.replicas) == 0 {
+		// Nothing to choose: no walk of the context and no lock per statement.
+		return l.primary
+	}
 	r := routeOf(ctx)
 	if r == nil {
 		return l.primary
