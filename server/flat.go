@@ -48,14 +48,20 @@ type flatChild struct {
 	get func(obj any) any
 }
 
+// childOf is an object within a T: its type, and how to get it from a T.
+type childOf[T any] struct {
+	typ *flatType
+	get func(*T) any
+}
+
 // newFlatType returns the flatType of objects held as T.
-func newFlatType[T any](implementors []string, values map[string]func(io.Writer, *T, crs.CRS), children map[string]func(*T) any, childTypes map[string]*flatType) *flatType {
+func newFlatType[T any](implementors []string, values map[string]func(io.Writer, *T, crs.CRS), children map[string]childOf[T]) *flatType {
 	t := &flatType{implementors: implementors, values: map[string]flatValue{}, children: map[string]flatChild{}, write: writeObjects[T]}
 	for name, f := range values {
 		t.values[name] = func(w io.Writer, obj any, c crs.CRS) { f(w, obj.(*T), c) }
 	}
-	for name, get := range children {
-		t.children[name] = flatChild{typ: childTypes[name], get: func(obj any) any { return get(obj.(*T)) }}
+	for name, c := range children {
+		t.children[name] = flatChild{typ: c.typ, get: func(obj any) any { return c.get(obj.(*T)) }}
 	}
 	return t
 }
@@ -226,16 +232,16 @@ var platformFlat = newFlatType([]string{"Platform", "Node"}, map[string]func(io.
 	"createdAt":  func(w io.Writer, p *db.Platform, _ crs.CRS) { scalar.MarshalDateTime(p.CreatedAt).MarshalGQL(w) },
 	"updatedAt":  func(w io.Writer, p *db.Platform, _ crs.CRS) { scalar.MarshalDateTime(p.UpdatedAt).MarshalGQL(w) },
 	"version":    func(w io.Writer, p *db.Platform, _ crs.CRS) { graphql.MarshalInt(p.Version).MarshalGQL(w) },
-}, nil, nil)
+}, nil)
 
 var platformDistanceFlat = newFlatType([]string{"PlatformDistance"}, map[string]func(io.Writer, *db.PlatformDistance, crs.CRS){
 	"__typename": func(w io.Writer, _ *db.PlatformDistance, _ crs.CRS) { writeString(w, "PlatformDistance") },
 	"distanceMetres": func(w io.Writer, d *db.PlatformDistance, _ crs.CRS) {
 		scalar.MarshalFloat(d.DistanceMetres).MarshalGQL(w)
 	},
-}, map[string]func(*db.PlatformDistance) any{
-	"platform": func(d *db.PlatformDistance) any { return &d.Platform },
-}, map[string]*flatType{"platform": platformFlat})
+}, map[string]childOf[db.PlatformDistance]{
+	"platform": {platformFlat, func(d *db.PlatformDistance) any { return &d.Platform }},
+})
 
 var townshipFlat = newFlatType([]string{"Township", "Node"}, map[string]func(io.Writer, *db.Township, crs.CRS){
 	"__typename": func(w io.Writer, _ *db.Township, _ crs.CRS) { writeString(w, "Township") },
@@ -251,7 +257,7 @@ var townshipFlat = newFlatType([]string{"Township", "Node"}, map[string]func(io.
 	"positionQuality": func(w io.Writer, t *db.Township, _ crs.CRS) { writeString(w, string(t.PositionQuality)) },
 	"boundaryQuality": func(w io.Writer, t *db.Township, _ crs.CRS) { writeOptionalString(w, (*string)(t.BoundaryQuality)) },
 	"sourceNote":      func(w io.Writer, t *db.Township, _ crs.CRS) { writeString(w, t.SourceNote) },
-}, nil, nil)
+}, nil)
 
 var townshipCoverageFlat = newFlatType([]string{"TownshipCoverage"}, map[string]func(io.Writer, *db.TownshipCoverage, crs.CRS){
 	"__typename": func(w io.Writer, _ *db.TownshipCoverage, _ crs.CRS) { writeString(w, "TownshipCoverage") },
@@ -263,11 +269,11 @@ var townshipCoverageFlat = newFlatType([]string{"TownshipCoverage"}, map[string]
 	"boundaryQuality": func(w io.Writer, t *db.TownshipCoverage, _ crs.CRS) {
 		writeOptionalString(w, (*string)(t.BoundaryQuality))
 	},
-}, map[string]func(*db.TownshipCoverage) any{
-	"township":  func(t *db.TownshipCoverage) any { return &t.Township },
-	"nearest":   func(t *db.TownshipCoverage) any { return t.Nearest },
-	"coveredBy": func(t *db.TownshipCoverage) any { return t.CoveredBy },
-}, map[string]*flatType{"township": townshipFlat, "nearest": platformDistanceFlat, "coveredBy": platformDistanceFlat})
+}, map[string]childOf[db.TownshipCoverage]{
+	"township":  {townshipFlat, func(t *db.TownshipCoverage) any { return &t.Township }},
+	"nearest":   {platformDistanceFlat, func(t *db.TownshipCoverage) any { return t.Nearest }},
+	"coveredBy": {platformDistanceFlat, func(t *db.TownshipCoverage) any { return t.CoveredBy }},
+})
 
 func writeString(w io.Writer, s string) { graphql.MarshalString(s).MarshalGQL(w) }
 
