@@ -86,6 +86,12 @@ func (c *ByVersion[T]) Put(version, key string, v T, size int) {
 	if c.Older != nil && c.version != "" && c.Older(version, c.version) {
 		return
 	}
+	if _, ok := c.values[key]; ok && version == c.version {
+		// Requests that missed together put the same answer: counting its
+		// size again would empty the cache early.
+		c.values[key] = v
+		return
+	}
 	full := c.MaxEntries > 0 && len(c.values) >= c.MaxEntries || c.MaxBytes > 0 && c.bytes+size > c.MaxBytes
 	if version != c.version || full || c.values == nil {
 		c.version, c.bytes, c.values = version, 0, make(map[string]T)

@@ -89,3 +89,16 @@ func TestOlderNotKept(t *testing.T) {
 		t.Error("a newer version did not end the older")
 	}
 }
+
+// TestPutAgain: putting a key again at its version, as requests that missed
+// together do, replaces its value without counting its size twice.
+func TestPutAgain(t *testing.T) {
+	c := ByVersion[string]{MaxEntries: 2, MaxBytes: 10}
+	for i := range 20 {
+		c.Put("1.1", "a", strings.Repeat("x", i%3), 4)
+	}
+	c.Put("1.1", "b", "y", 4)
+	if got, ok := c.Get("1.1", "a"); !ok || got != "x" {
+		t.Errorf("after 20 puts of a and one of b: Get(a) = %q, %v; want \"x\", true", got, ok)
+	}
+}

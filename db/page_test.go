@@ -1,7 +1,9 @@
 package db
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"sort"
 	"testing"
 )
@@ -55,6 +57,42 @@ func TestWorklistLessIsTheWorklistOrder(t *testing.T) {
 		for j, r := range rows {
 			if got, want := worklistLess(key.metres, key.code, r.metres, r.code), j > i; got != want {
 				t.Errorf("row %d (%s) after the key of row %d: %v, want %v", j, r.code, i, got, want)
+			}
+		}
+	}
+}
+
+// TestSortedIsWorklistLess: the worklist that a coverage table sorts on its
+// own keys is in worklistLess order, with the townships without a cell left
+// out, for distances with ties, zeros and townships without a platform.
+func TestSortedIsWorklistLess(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 50 {
+		n := 1 + rnd.IntN(200)
+		geo := &geography{townships: make([]Township, n), hasCell: make([]bool, n)}
+		tab := &nearestTable{geo: geo, nearest: make([]nearest, n)}
+		for i := range n {
+			geo.townships[i].Code = fmt.Sprintf("35%07d", rnd.IntN(1e7))
+			geo.hasCell[i] = rnd.IntN(10) > 0
+			if rnd.IntN(5) > 0 {
+				tab.nearest[i] = nearest{id: int64(1 + rnd.IntN(50)), metres: float64(rnd.IntN(4) * 500)}
+			}
+		}
+		got := tab.sorted()
+		var cells int
+		for _, c := range geo.hasCell {
+			if c {
+				cells++
+			}
+		}
+		if len(got) != cells {
+			t.Fatalf("%d townships with a cell, %d in the worklist", cells, len(got))
+		}
+		for k := 1; k < len(got); k++ {
+			a, b := got[k-1], got[k]
+			if worklistLess(tab.metres(b), geo.townships[b].Code, tab.metres(a), geo.townships[a].Code) {
+				t.Fatalf("worklist[%d] (%s, %v) sorts before worklist[%d] (%s, %v)",
+					k, geo.townships[b].Code, tab.nearest[b], k-1, geo.townships[a].Code, tab.nearest[a])
 			}
 		}
 	}

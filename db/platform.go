@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/twpayne/go-geom"
 )
 
@@ -138,7 +139,8 @@ func (db *DB) Platforms(ctx context.Context, f PlatformFilter, page Page, column
 	if err != nil {
 		return List[Platform]{}, fmt.Errorf("list platforms: %w", err)
 	}
-	list, err := queryListScan(ctx, db.pool, page, collectByName[Platform], count.sql, rows.sql, count.args, rows.args)
+	collect := func(rows pgx.Rows) ([]Platform, error) { return collectByName[Platform](rows, page.First+1) }
+	list, err := queryListScan(ctx, db.pool, page, collect, count.sql, rows.sql, count.args, rows.args)
 	if err != nil {
 		return list, fmt.Errorf("list platforms: %w", err)
 	}

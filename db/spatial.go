@@ -169,7 +169,7 @@ func (db *DB) NearestPlatforms(ctx context.Context, lon, lat float64, kinds []Pl
 	if err != nil {
 		return nil, fmt.Errorf("nearest platforms: %w", err)
 	}
-	ps, err := collectByName[PlatformDistance](rows)
+	ps, err := collectByName[PlatformDistance](rows, limit)
 	if err != nil {
 		return nil, fmt.Errorf("nearest platforms: %w", err)
 	}

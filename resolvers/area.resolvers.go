@@ -43,7 +43,7 @@ func (r *countyResolver) Townships(ctx context.Context, obj *db.County, first *i
 	}
 	list := pageOf(all, page, townshipKey, codeLess)
 	r.prefetchTownships(ctx, list.Rows)
-	return townshipConnection(list, page), nil
+	return townshipConnection(ctx, list, page), nil
 }
 
 // ID is the resolver for the id field.
@@ -78,8 +78,8 @@ func (r *townshipResolver) Platforms(ctx context.Context, obj *db.Township, kind
 		all = slices.DeleteFunc(slices.Clone(all), func(p db.Platform) bool { return !slices.Contains(kinds, p.Kind) })
 	}
 	list := pageOf(all, page, platformKey, idLess)
-	r.prefetchPlatforms(ctx, list.Rows)
-	return platformConnection(list, page), nil
+	r.prefetchPlatforms(ctx, list.Rows, selected(ctx, "Platform"))
+	return platformConnection(ctx, list, page), nil
 }
 
 func (r *Resolver) County() graph.CountyResolver { return &countyResolver{r} }

@@ -59,7 +59,7 @@ func (r *queryResolver) UncoveredTownships(ctx context.Context, kinds []db.Platf
 		return nil, err
 	}
 	r.prefetchCoverage(ctx, nil, list.Rows, platforms)
-	return townshipCoverageConnection(list, page), nil
+	return townshipCoverageConnection(ctx, list, page), nil
 }
 
 // SectorCoverage is the resolver for the sectorCoverage field.

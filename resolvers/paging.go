@@ -61,19 +61,22 @@ func listPage(ctx context.Context, list string, first *int, after *string) (db.P
 }
 
 // edges returns the edges of rows, each built by edge with its cursor, and the
-// page info of a page that starts after `after`.
-func edges[T any, E any](list string, rows []T, hasNext bool, page db.Page, key func(*T) string, edge func(string, *T) E) ([]E, *model.PageInfo) {
-	es := make([]E, len(rows))
+// page info of a page that starts after `after`. The edges are made only when
+// the query selects them: a cursor for each row of a list read through its
+// nodes was a tenth of a worklist's work (pprof).
+func edges[T any, E any](ctx context.Context, list string, rows []T, hasNext bool, page db.Page, key func(*T) string, edge func(string, *T) E) ([]E, *model.PageInfo) {
 	info := &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: page.After != ""}
+	if len(rows) == 0 {
+		return []E{}, info
+	}
+	first, last := relay.Cursor(list, key(&rows[0])), relay.Cursor(list, key(&rows[len(rows)-1]))
+	info.StartCursor, info.EndCursor = &first, &last
+	if !selects(ctx, "edges") {
+		return nil, info
+	}
+	es := make([]E, len(rows))
 	for i := range rows {
-		c := relay.Cursor(list, key(&rows[i]))
-		es[i] = edge(c, &rows[i])
-		if i == 0 {
-			info.StartCursor = &c
-		}
-		if i == len(rows)-1 {
-			info.EndCursor = &c
-		}
+		es[i] = edge(relay.Cursor(list, key(&rows[i])), &rows[i])
 	}
 	return es, info
 }
@@ -95,26 +98,26 @@ func pageOf[T any](rows []T, page db.Page, key func(*T) string, less func(a, b s
 	return list
 }
 
-func countyConnection(list db.List[db.County], page db.Page) *model.CountyConnection {
-	es, info := edges(countyList, list.Rows, list.HasNext, page, countyKey,
+func countyConnection(ctx context.Context, list db.List[db.County], page db.Page) *model.CountyConnection {
+	es, info := edges(ctx, countyList, list.Rows, list.HasNext, page, countyKey,
 		func(c string, n *db.County) model.CountyEdge { return model.CountyEdge{Cursor: c, Node: n} })
 	return &model.CountyConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
 
-func townshipConnection(list db.List[db.Township], page db.Page) *model.TownshipConnection {
-	es, info := edges(townshipList, list.Rows, list.HasNext, page, townshipKey,
+func townshipConnection(ctx context.Context, list db.List[db.Township], page db.Page) *model.TownshipConnection {
+	es, info := edges(ctx, townshipList, list.Rows, list.HasNext, page, townshipKey,
 		func(c string, n *db.Township) model.TownshipEdge { return model.TownshipEdge{Cursor: c, Node: n} })
 	return &model.TownshipConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
 
-func platformConnection(list db.List[db.Platform], page db.Page) *model.PlatformConnection {
-	es, info := edges(platformList, list.Rows, list.HasNext, page, platformKey,
+func platformConnection(ctx context.Context, list db.List[db.Platform], page db.Page) *model.PlatformConnection {
+	es, info := edges(ctx, platformList, list.Rows, list.HasNext, page, platformKey,
 		func(c string, n *db.Platform) model.PlatformEdge { return model.PlatformEdge{Cursor: c, Node: n} })
 	return &model.PlatformConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
 
-func townshipCoverageConnection(list db.List[db.TownshipCoverage], page db.Page) *model.TownshipCoverageConnection {
-	es, info := edges(uncoveredList, list.Rows, list.HasNext, page, uncoveredKey,
+func townshipCoverageConnection(ctx context.Context, list db.List[db.TownshipCoverage], page db.Page) *model.TownshipCoverageConnection {
+	es, info := edges(ctx, uncoveredList, list.Rows, list.HasNext, page, uncoveredKey,
 		func(c string, n *db.TownshipCoverage) model.TownshipCoverageEdge {
 			return model.TownshipCoverageEdge{Cursor: c, Node: n}
 		})
@@ -123,8 +126,8 @@ func townshipCoverageConnection(list db.List[db.TownshipCoverage], page db.Page)
 
 // platformNearConnection is platformConnection for the near list: its edges
 // carry their distances.
-func platformNearConnection(list db.List[db.PlatformDistance], page db.Page) *model.PlatformConnection {
-	es, info := edges(platformNearList, list.Rows, list.HasNext, page, platformDistanceKey,
+func platformNearConnection(ctx context.Context, list db.List[db.PlatformDistance], page db.Page) *model.PlatformConnection {
+	es, info := edges(ctx, platformNearList, list.Rows, list.HasNext, page, platformDistanceKey,
 		func(c string, n *db.PlatformDistance) model.PlatformEdge {
 			return model.PlatformEdge{Cursor: c, Node: &n.Platform, DistanceMetres: &n.DistanceMetres}
 		})
@@ -140,8 +143,8 @@ func platformsOf(ps []db.PlatformDistance) []db.Platform {
 	return out
 }
 
-func sectorConnection(list db.List[db.Sector], page db.Page) *model.SectorConnection {
-	es, info := edges(sectorList, list.Rows, list.HasNext, page, sectorKey,
+func sectorConnection(ctx context.Context, list db.List[db.Sector], page db.Page) *model.SectorConnection {
+	es, info := edges(ctx, sectorList, list.Rows, list.HasNext, page, sectorKey,
 		func(c string, n *db.Sector) model.SectorEdge { return model.SectorEdge{Cursor: c, Node: n} })
 	return &model.SectorConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
@@ -155,8 +158,8 @@ func ChangeCursor(seq int64) string {
 // changeConnection is a page of the change feed. Its endCursor is never null:
 // on an empty page it is where the page started, so that a poller can always
 // store it and ask again.
-func changeConnection(rows []db.Change, hasNext bool, page db.Page) *model.ChangeConnection {
-	es, info := edges(changeList, rows, hasNext, page, changeKey,
+func changeConnection(ctx context.Context, rows []db.Change, hasNext bool, page db.Page) *model.ChangeConnection {
+	es, info := edges(ctx, changeList, rows, hasNext, page, changeKey,
 		func(c string, n *db.Change) model.ChangeEdge { return model.ChangeEdge{Cursor: c, Node: n} })
 	if info.EndCursor == nil {
 		c := relay.Cursor(changeList, cmp.Or(page.After, "0"))

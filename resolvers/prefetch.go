@@ -85,10 +85,10 @@ func selects(ctx context.Context, name string) bool {
 	return len(selectionsAt(ctx, name)) > 0
 }
 
-// prefetchPlatforms fetches what the selected fields of a page of platforms
-// will load, one query per field.
-func (r *Resolver) prefetchPlatforms(ctx context.Context, ps []db.Platform) {
-	want := selected(ctx, "Platform")
+// prefetchPlatforms fetches what the wanted fields (selected(ctx,
+// "Platform"), which the caller has for the columns too) of a page of
+// platforms will load, one query per field.
+func (r *Resolver) prefetchPlatforms(ctx context.Context, ps []db.Platform, want map[string]bool) {
 	if !slices.ContainsFunc(platformLoads, func(f string) bool { return want[f] }) {
 		return // only the platforms' own columns: nothing to load
 	}

@@ -34,21 +34,22 @@ func (r *queryResolver) Platforms(ctx context.Context, filter *db.PlatformFilter
 	if err != nil {
 		return nil, err
 	}
+	want := selected(ctx, "Platform")
 	if near != nil {
 		byDistance, err := r.DB.PlatformsNear(ctx, f, *near, page)
 		if err != nil {
 			return nil, err
 		}
-		conn := platformNearConnection(byDistance, page)
-		r.prefetchPlatforms(ctx, conn.Nodes)
+		conn := platformNearConnection(ctx, byDistance, page)
+		r.prefetchPlatforms(ctx, conn.Nodes, want)
 		return conn, nil
 	}
-	list, err := r.DB.Platforms(ctx, f, page, platformColumns(selected(ctx, "Platform"))...)
+	list, err := r.DB.Platforms(ctx, f, page, platformColumns(want)...)
 	if err != nil {
 		return nil, err
 	}
-	r.prefetchPlatforms(ctx, list.Rows)
-	return platformConnection(list, page), nil
+	r.prefetchPlatforms(ctx, list.Rows, want)
+	return platformConnection(ctx, list, page), nil
 }
 
 // Platform is the resolver for the platform field.
@@ -66,7 +67,7 @@ func (r *queryResolver) Counties(ctx context.Context, first *int, after *string)
 	if err != nil {
 		return nil, err
 	}
-	return countyConnection(list, page), nil
+	return countyConnection(ctx, list, page), nil
 }
 
 // County is the resolver for the county field.
@@ -90,7 +91,7 @@ func (r *queryResolver) Townships(ctx context.Context, countyCode *string, first
 		return nil, err
 	}
 	r.prefetchTownships(ctx, list.Rows)
-	return townshipConnection(list, page), nil
+	return townshipConnection(ctx, list, page), nil
 }
 
 // Township is the resolver for the township field.
@@ -108,7 +109,7 @@ func (r *queryResolver) Sectors(ctx context.Context, first *int, after *string) 
 	if err != nil {
 		return nil, err
 	}
-	return sectorConnection(list, page), nil
+	return sectorConnection(ctx, list, page), nil
 }
 
 // Dataset is the resolver for the dataset field.

@@ -39,11 +39,12 @@ func (r *queryResolver) NearestPlatforms(ctx context.Context, lon float64, lat f
 	if n < 1 || n > maxNearest {
 		return nil, errcode.Invalid("limit", "must be between 1 and %d, got %d", maxNearest, n)
 	}
-	ps, err := r.DB.NearestPlatforms(ctx, lon, lat, kinds, n, platformColumns(selected(ctx, "Platform"))...)
+	want := selected(ctx, "Platform")
+	ps, err := r.DB.NearestPlatforms(ctx, lon, lat, kinds, n, platformColumns(want)...)
 	if err != nil {
 		return nil, err
 	}
-	r.prefetchPlatforms(ctx, platformsOf(ps))
+	r.prefetchPlatforms(ctx, platformsOf(ps), want)
 	return ps, nil
 }
 

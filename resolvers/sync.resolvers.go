@@ -109,7 +109,7 @@ func (r *queryResolver) Changes(ctx context.Context, after *string, first *int) 
 	if err != nil {
 		return nil, err
 	}
-	return changeConnection(rows, hasNext, page), nil
+	return changeConnection(ctx, rows, hasNext, page), nil
 }
 
 func (r *subscriptionResolver) PlatformChanged(ctx context.Context, after *string) (<-chan *db.Change, error) {

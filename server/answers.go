@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -52,15 +51,14 @@ func (a *answers) InterceptOperation(ctx context.Context, next graphql.Operation
 	if op.Operation == nil || op.Operation.Operation != ast.Query || cost < a.minCost {
 		return next(ctx)
 	}
-	vars, err := json.Marshal(op.Variables)
-	if err != nil {
+	key := operationKey(op)
+	if key == "" {
 		return next(ctx)
 	}
 	version, err := a.db.DataVersion(ctx)
 	if err != nil {
 		return next(ctx) // the query reports the database's trouble itself
 	}
-	key := op.RawQuery + "\x00" + op.OperationName + "\x00" + string(vars)
 	if r, ok := a.kept.Get(version, key); ok {
 		return graphql.OneShot(r)
 	}

@@ -90,3 +90,23 @@ func TestCostPricesWhatCosts(t *testing.T) {
 		})
 	}
 }
+
+// TestCostKeptByVariables: the cost of an operation that passed is kept by
+// its document and variables, so the same document with other variables is
+// priced again: three coverages with their covering platforms pass at 1 km,
+// are refused at 200 km after that, and pass again at 1 km.
+func TestCostKeptByVariables(t *testing.T) {
+	h := newHandler(t, nil)
+	const coverage = `coverage(kinds: [WORKSTATION, LIAISON_GROUP, SECTOR_HALL], radiusMetres: $r) { townships { coveredBy { distanceMetres } } }`
+	query := "query($r: Float) { a: " + coverage + " b: " + coverage + " c: " + coverage + " }"
+	for i, c := range []struct {
+		r    float64
+		code string
+	}{
+		{1000, ""}, {200000, "QUERY_TOO_COMPLEX"}, {1000, ""}, {200000, "QUERY_TOO_COMPLEX"}, {1000, ""},
+	} {
+		if r := post(t, h, query, map[string]any{"r": c.r}); r.code() != c.code {
+			t.Errorf("request %d at %g m: code %q, want %q: %+v", i, c.r, r.code(), c.code, r.Errors)
+		}
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math"
 	"reflect"
+	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/twpayne/go-geom"
@@ -40,7 +42,7 @@ type flatType struct {
 
 // flatValue writes one value an object holds; c is the coordinate system of
 // the field's crs argument, for the positions.
-type flatValue func(w io.Writer, obj any, c crs.CRS)
+type flatValue func(w *bytes.Buffer, obj any, c crs.CRS)
 
 // flatChild is an object, or a list of them, within an object.
 type flatChild struct {
@@ -55,10 +57,10 @@ type childOf[T any] struct {
 }
 
 // newFlatType returns the flatType of objects held as T.
-func newFlatType[T any](implementors []string, values map[string]func(io.Writer, *T, crs.CRS), children map[string]childOf[T]) *flatType {
+func newFlatType[T any](implementors []string, values map[string]func(*bytes.Buffer, *T, crs.CRS), children map[string]childOf[T]) *flatType {
 	t := &flatType{implementors: implementors, values: map[string]flatValue{}, children: map[string]flatChild{}, write: writeObjects[T]}
 	for name, f := range values {
-		t.values[name] = func(w io.Writer, obj any, c crs.CRS) { f(w, obj.(*T), c) }
+		t.values[name] = func(w *bytes.Buffer, obj any, c crs.CRS) { f(w, obj.(*T), c) }
 	}
 	for name, c := range children {
 		t.children[name] = flatChild{typ: c.typ, get: func(obj any) any { return c.get(obj.(*T)) }}
@@ -71,6 +73,9 @@ func newFlatType[T any](implementors []string, values map[string]func(io.Writer,
 func writeObjects[T any](b *bytes.Buffer, v any, plan []flatField) bool {
 	switch x := v.(type) {
 	case []T:
+		// About what a field takes: a list grows its buffer once or twice,
+		// not a dozen times from 64 bytes.
+		b.Grow(len(x) * len(plan) * 24)
 		b.WriteByte('[')
 		for i := range x {
 			if i > 0 {
@@ -97,7 +102,8 @@ func writeObjects[T any](b *bytes.Buffer, v any, plan []flatField) bool {
 // either a value with the system of its crs argument, or an object within
 // written by its own plan.
 type flatField struct {
-	key   string
+	// key is the field's key in the response as JSON, with its colon.
+	key   []byte
 	value flatValue
 	crs   crs.CRS
 	child flatChild
@@ -111,8 +117,7 @@ func writeObject(b *bytes.Buffer, obj any, plan []flatField) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		graphql.MarshalString(f.key).MarshalGQL(b)
-		b.WriteByte(':')
+		b.Write(f.key)
 		if f.value != nil {
 			f.value(b, obj, f.crs)
 		} else {
@@ -129,7 +134,10 @@ func (t *flatType) plan(oc *graphql.OperationContext, sel ast.SelectionSet) ([]f
 	fields := graphql.CollectFields(oc, sel, t.implementors)
 	out := make([]flatField, len(fields))
 	for i, f := range fields {
-		out[i] = flatField{key: f.Alias, crs: crs.WGS84}
+		var key bytes.Buffer
+		writeString(&key, f.Alias)
+		key.WriteByte(':')
+		out[i] = flatField{key: key.Bytes(), crs: crs.WGS84}
 		if child, ok := t.children[f.Name]; ok {
 			plan, ok := child.typ.plan(oc, f.Selections)
 			if !ok {
@@ -206,67 +214,65 @@ var flatTypes = map[string]*flatType{
 // its Go value, which is its GraphQL name for all but Township.kind (stored in
 // Chinese, and named by gqlgen.yml's enum_values): that one is left to gqlgen.
 
-var platformFlat = newFlatType([]string{"Platform", "Node"}, map[string]func(io.Writer, *db.Platform, crs.CRS){
-	"__typename":      func(w io.Writer, _ *db.Platform, _ crs.CRS) { writeString(w, "Platform") },
-	"id":              func(w io.Writer, p *db.Platform, _ crs.CRS) { graphql.MarshalID(relay.PlatformID(p.ID)).MarshalGQL(w) },
-	"externalId":      func(w io.Writer, p *db.Platform, _ crs.CRS) { writeString(w, p.ExternalID) },
-	"kind":            func(w io.Writer, p *db.Platform, _ crs.CRS) { writeString(w, string(p.Kind)) },
-	"name":            func(w io.Writer, p *db.Platform, _ crs.CRS) { writeString(w, p.Name) },
-	"hostName":        func(w io.Writer, p *db.Platform, _ crs.CRS) { writeString(w, p.HostName) },
-	"hostType":        func(w io.Writer, p *db.Platform, _ crs.CRS) { writeString(w, string(p.HostType)) },
-	"address":         func(w io.Writer, p *db.Platform, _ crs.CRS) { writeOptionalString(w, p.Address) },
-	"location":        func(w io.Writer, p *db.Platform, c crs.CRS) { writeGeoJSON(w, p.LocationIn(c)) },
-	"lon":             func(w io.Writer, p *db.Platform, c crs.CRS) { writeOptionalFloat(w, p.LonIn(c)) },
-	"lat":             func(w io.Writer, p *db.Platform, c crs.CRS) { writeOptionalFloat(w, p.LatIn(c)) },
-	"positionQuality": func(w io.Writer, p *db.Platform, _ crs.CRS) { writeString(w, string(p.PositionQuality)) },
-	"establishedOn": func(w io.Writer, p *db.Platform, _ crs.CRS) {
+var platformFlat = newFlatType([]string{"Platform", "Node"}, map[string]func(*bytes.Buffer, *db.Platform, crs.CRS){
+	"__typename":      func(w *bytes.Buffer, _ *db.Platform, _ crs.CRS) { writeString(w, "Platform") },
+	"id":              func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { writeString(w, relay.PlatformID(p.ID)) },
+	"externalId":      func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { writeString(w, p.ExternalID) },
+	"kind":            func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { writeString(w, string(p.Kind)) },
+	"name":            func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { writeString(w, p.Name) },
+	"hostName":        func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { writeString(w, p.HostName) },
+	"hostType":        func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { writeString(w, string(p.HostType)) },
+	"address":         func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { writeOptionalString(w, p.Address) },
+	"location":        func(w *bytes.Buffer, p *db.Platform, c crs.CRS) { writeGeoJSON(w, p.LocationIn(c)) },
+	"lon":             func(w *bytes.Buffer, p *db.Platform, c crs.CRS) { writeOptionalFloat(w, p.LonIn(c)) },
+	"lat":             func(w *bytes.Buffer, p *db.Platform, c crs.CRS) { writeOptionalFloat(w, p.LatIn(c)) },
+	"positionQuality": func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { writeString(w, string(p.PositionQuality)) },
+	"establishedOn": func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) {
 		if p.EstablishedOn == nil {
 			graphql.Null.MarshalGQL(w)
 			return
 		}
 		scalar.MarshalDate(*p.EstablishedOn).MarshalGQL(w)
 	},
-	"status":     func(w io.Writer, p *db.Platform, _ crs.CRS) { writeString(w, string(p.Status)) },
-	"provenance": func(w io.Writer, p *db.Platform, _ crs.CRS) { writeString(w, string(p.Provenance)) },
-	"sourceNote": func(w io.Writer, p *db.Platform, _ crs.CRS) { writeString(w, p.SourceNote) },
-	"createdAt":  func(w io.Writer, p *db.Platform, _ crs.CRS) { scalar.MarshalDateTime(p.CreatedAt).MarshalGQL(w) },
-	"updatedAt":  func(w io.Writer, p *db.Platform, _ crs.CRS) { scalar.MarshalDateTime(p.UpdatedAt).MarshalGQL(w) },
-	"version":    func(w io.Writer, p *db.Platform, _ crs.CRS) { graphql.MarshalInt(p.Version).MarshalGQL(w) },
+	"status":     func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { writeString(w, string(p.Status)) },
+	"provenance": func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { writeString(w, string(p.Provenance)) },
+	"sourceNote": func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { writeString(w, p.SourceNote) },
+	"createdAt":  func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { scalar.MarshalDateTime(p.CreatedAt).MarshalGQL(w) },
+	"updatedAt":  func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { scalar.MarshalDateTime(p.UpdatedAt).MarshalGQL(w) },
+	"version":    func(w *bytes.Buffer, p *db.Platform, _ crs.CRS) { graphql.MarshalInt(p.Version).MarshalGQL(w) },
 }, nil)
 
-var platformDistanceFlat = newFlatType([]string{"PlatformDistance"}, map[string]func(io.Writer, *db.PlatformDistance, crs.CRS){
-	"__typename": func(w io.Writer, _ *db.PlatformDistance, _ crs.CRS) { writeString(w, "PlatformDistance") },
-	"distanceMetres": func(w io.Writer, d *db.PlatformDistance, _ crs.CRS) {
-		scalar.MarshalFloat(d.DistanceMetres).MarshalGQL(w)
+var platformDistanceFlat = newFlatType([]string{"PlatformDistance"}, map[string]func(*bytes.Buffer, *db.PlatformDistance, crs.CRS){
+	"__typename": func(w *bytes.Buffer, _ *db.PlatformDistance, _ crs.CRS) { writeString(w, "PlatformDistance") },
+	"distanceMetres": func(w *bytes.Buffer, d *db.PlatformDistance, _ crs.CRS) {
+		writeFloat(w, d.DistanceMetres)
 	},
 }, map[string]childOf[db.PlatformDistance]{
 	"platform": {platformFlat, func(d *db.PlatformDistance) any { return &d.Platform }},
 })
 
-var townshipFlat = newFlatType([]string{"Township", "Node"}, map[string]func(io.Writer, *db.Township, crs.CRS){
-	"__typename": func(w io.Writer, _ *db.Township, _ crs.CRS) { writeString(w, "Township") },
-	"id": func(w io.Writer, t *db.Township, _ crs.CRS) {
-		graphql.MarshalID(relay.ID(relay.TownshipType, t.Code)).MarshalGQL(w)
-	},
-	"code":            func(w io.Writer, t *db.Township, _ crs.CRS) { writeString(w, t.Code) },
-	"code12":          func(w io.Writer, t *db.Township, _ crs.CRS) { writeString(w, t.Code12()) },
-	"name":            func(w io.Writer, t *db.Township, _ crs.CRS) { writeString(w, t.Name) },
-	"seat":            func(w io.Writer, t *db.Township, c crs.CRS) { writeGeoJSON(w, t.SeatIn(c)) },
-	"lon":             func(w io.Writer, t *db.Township, c crs.CRS) { writeOptionalFloat(w, t.LonIn(c)) },
-	"lat":             func(w io.Writer, t *db.Township, c crs.CRS) { writeOptionalFloat(w, t.LatIn(c)) },
-	"positionQuality": func(w io.Writer, t *db.Township, _ crs.CRS) { writeString(w, string(t.PositionQuality)) },
-	"boundaryQuality": func(w io.Writer, t *db.Township, _ crs.CRS) { writeOptionalString(w, (*string)(t.BoundaryQuality)) },
-	"sourceNote":      func(w io.Writer, t *db.Township, _ crs.CRS) { writeString(w, t.SourceNote) },
+var townshipFlat = newFlatType([]string{"Township", "Node"}, map[string]func(*bytes.Buffer, *db.Township, crs.CRS){
+	"__typename":      func(w *bytes.Buffer, _ *db.Township, _ crs.CRS) { writeString(w, "Township") },
+	"id":              func(w *bytes.Buffer, t *db.Township, _ crs.CRS) { writeString(w, relay.ID(relay.TownshipType, t.Code)) },
+	"code":            func(w *bytes.Buffer, t *db.Township, _ crs.CRS) { writeString(w, t.Code) },
+	"code12":          func(w *bytes.Buffer, t *db.Township, _ crs.CRS) { writeString(w, t.Code12()) },
+	"name":            func(w *bytes.Buffer, t *db.Township, _ crs.CRS) { writeString(w, t.Name) },
+	"seat":            func(w *bytes.Buffer, t *db.Township, c crs.CRS) { writeGeoJSON(w, t.SeatIn(c)) },
+	"lon":             func(w *bytes.Buffer, t *db.Township, c crs.CRS) { writeOptionalFloat(w, t.LonIn(c)) },
+	"lat":             func(w *bytes.Buffer, t *db.Township, c crs.CRS) { writeOptionalFloat(w, t.LatIn(c)) },
+	"positionQuality": func(w *bytes.Buffer, t *db.Township, _ crs.CRS) { writeString(w, string(t.PositionQuality)) },
+	"boundaryQuality": func(w *bytes.Buffer, t *db.Township, _ crs.CRS) { writeOptionalString(w, (*string)(t.BoundaryQuality)) },
+	"sourceNote":      func(w *bytes.Buffer, t *db.Township, _ crs.CRS) { writeString(w, t.SourceNote) },
 }, nil)
 
-var townshipCoverageFlat = newFlatType([]string{"TownshipCoverage"}, map[string]func(io.Writer, *db.TownshipCoverage, crs.CRS){
-	"__typename": func(w io.Writer, _ *db.TownshipCoverage, _ crs.CRS) { writeString(w, "TownshipCoverage") },
-	"status":     func(w io.Writer, t *db.TownshipCoverage, _ crs.CRS) { writeString(w, string(t.Status)) },
-	"covered": func(w io.Writer, t *db.TownshipCoverage, _ crs.CRS) {
+var townshipCoverageFlat = newFlatType([]string{"TownshipCoverage"}, map[string]func(*bytes.Buffer, *db.TownshipCoverage, crs.CRS){
+	"__typename": func(w *bytes.Buffer, _ *db.TownshipCoverage, _ crs.CRS) { writeString(w, "TownshipCoverage") },
+	"status":     func(w *bytes.Buffer, t *db.TownshipCoverage, _ crs.CRS) { writeString(w, string(t.Status)) },
+	"covered": func(w *bytes.Buffer, t *db.TownshipCoverage, _ crs.CRS) {
 		graphql.MarshalBoolean(t.Covered()).MarshalGQL(w)
 	},
-	"positionQuality": func(w io.Writer, t *db.TownshipCoverage, _ crs.CRS) { writeString(w, string(t.PositionQuality)) },
-	"boundaryQuality": func(w io.Writer, t *db.TownshipCoverage, _ crs.CRS) {
+	"positionQuality": func(w *bytes.Buffer, t *db.TownshipCoverage, _ crs.CRS) { writeString(w, string(t.PositionQuality)) },
+	"boundaryQuality": func(w *bytes.Buffer, t *db.TownshipCoverage, _ crs.CRS) {
 		writeOptionalString(w, (*string)(t.BoundaryQuality))
 	},
 }, map[string]childOf[db.TownshipCoverage]{
@@ -275,9 +281,23 @@ var townshipCoverageFlat = newFlatType([]string{"TownshipCoverage"}, map[string]
 	"coveredBy": {platformDistanceFlat, func(t *db.TownshipCoverage) any { return t.CoveredBy }},
 })
 
-func writeString(w io.Writer, s string) { graphql.MarshalString(s).MarshalGQL(w) }
+// writeString writes s as gqlgen's MarshalString does. gqlgen decodes each
+// rune to find the few bytes JSON escapes (below 0x20, the quote and the
+// backslash), none of which is ever part of a multi-byte UTF-8 sequence; most
+// strings have none, and are written at once.
+func writeString(w *bytes.Buffer, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			graphql.MarshalString(s).MarshalGQL(w)
+			return
+		}
+	}
+	w.WriteByte('"')
+	w.WriteString(s)
+	w.WriteByte('"')
+}
 
-func writeOptionalString(w io.Writer, s *string) {
+func writeOptionalString(w *bytes.Buffer, s *string) {
 	if s == nil {
 		graphql.Null.MarshalGQL(w)
 		return
@@ -285,15 +305,24 @@ func writeOptionalString(w io.Writer, s *string) {
 	writeString(w, *s)
 }
 
-func writeOptionalFloat(w io.Writer, f *float64) {
+// writeFloat writes f as scalar.MarshalFloat does, without its string.
+func writeFloat(w *bytes.Buffer, f float64) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		graphql.Null.MarshalGQL(w)
+		return
+	}
+	w.Write(strconv.AppendFloat(w.AvailableBuffer(), f, 'f', -1, 64))
+}
+
+func writeOptionalFloat(w *bytes.Buffer, f *float64) {
 	if f == nil {
 		graphql.Null.MarshalGQL(w)
 		return
 	}
-	scalar.MarshalFloat(*f).MarshalGQL(w)
+	writeFloat(w, *f)
 }
 
-func writeGeoJSON(w io.Writer, g geom.T) {
+func writeGeoJSON(w *bytes.Buffer, g geom.T) {
 	if g == nil {
 		graphql.Null.MarshalGQL(w)
 		return

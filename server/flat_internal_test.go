@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"civicmap/db/dbtest"
 	"civicmap/graph"
 	"civicmap/graph/relay"
+	"civicmap/graph/scalar"
 	"civicmap/resolvers"
 )
 
@@ -127,4 +129,26 @@ func post(t *testing.T, h http.Handler, query string, vars map[string]any) []byt
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	return w.Body.Bytes()
+}
+
+// TestWriteStringAndFloat: the flat writer's strings and floats are gqlgen's
+// and scalar.MarshalFloat's bytes, for values that JSON escapes, Chinese,
+// bytes that are not UTF-8, and floats that JSON cannot hold.
+func TestWriteStringAndFloat(t *testing.T) {
+	for _, s := range []string{"", "plain", "三明市沙县区", "a\"b", `back\slash`, "\x00\x1f\t\r\n", "\xff\xfe half 中\xe6", "\u2028 \u007f"} {
+		var got, want bytes.Buffer
+		writeString(&got, s)
+		graphql.MarshalString(s).MarshalGQL(&want)
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("string %q: wrote %s, gqlgen writes %s", s, got.Bytes(), want.Bytes())
+		}
+	}
+	for _, f := range []float64{0, -0.0, 117.6236145, 1e21, 1e-7, 26575.71525569, math.Inf(1), math.NaN()} {
+		var got, want bytes.Buffer
+		writeFloat(&got, f)
+		scalar.MarshalFloat(f).MarshalGQL(&want)
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("float %v: wrote %s, scalar.MarshalFloat writes %s", f, got.Bytes(), want.Bytes())
+		}
+	}
 }

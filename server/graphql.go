@@ -45,7 +45,7 @@ func newGraphQL(res *resolvers.Resolver, cfg Config, log *slog.Logger, kept *ans
 	srv.Use(newPersistedQueries())
 	srv.Use(&strictVariables{})
 	srv.Use(&limits{maxDepth: cfg.MaxDepth, maxFields: cfg.MaxFields, maxComplexity: cfg.MaxComplexity,
-		heavyCost: cfg.HeavyCost, heavy: make(chan struct{}, max(cfg.MaxHeavy, 1)), cache: cache})
+		heavyCost: cfg.HeavyCost, heavy: make(chan struct{}, max(cfg.MaxHeavy, 1)), cache: cache, costs: lru.New[int](1000)})
 	// After the limits, which price the query: only costly ones are kept.
 	if kept != nil {
 		srv.Use(kept)

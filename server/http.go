@@ -131,7 +131,45 @@ func checkRequest(r *http.Request) (int, string) {
 	if !isObjectOrNull(p.Extensions) {
 		return http.StatusBadRequest, "extensions must be a JSON object"
 	}
+	r.Body = &checkedBody{Reader: bytes.NewReader(body), query: query, operationName: p.OperationName,
+		variables: p.Variables, extensions: p.Extensions}
 	return 0, ""
+}
+
+// checkedBody is a POST body that checkRequest has read and split into its
+// members: the transport takes them from it instead of parsing the body
+// again, which was a twentieth of a small query's work (pprof).
+type checkedBody struct {
+	*bytes.Reader
+	query                                string
+	operationName, variables, extensions json.RawMessage
+}
+
+func (*checkedBody) Close() error { return nil }
+
+// params returns the request's parameters as gqlgen's POST transport
+// decodes them: numbers in the variables kept exact (json.Number).
+func (b *checkedBody) params(p *graphql.RawParams) error {
+	p.Query = b.query
+	if len(b.operationName) > 0 {
+		if err := json.Unmarshal(b.operationName, &p.OperationName); err != nil {
+			return err
+		}
+	}
+	for _, m := range []struct {
+		raw json.RawMessage
+		to  *map[string]any
+	}{{b.variables, &p.Variables}, {b.extensions, &p.Extensions}} {
+		if len(m.raw) == 0 {
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(m.raw))
+		dec.UseNumber()
+		if err := dec.Decode(m.to); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // persisted reports whether a request's extensions, valid JSON or empty,

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"sync"
@@ -38,7 +39,16 @@ type limits struct {
 	// cache is the executor's query cache: a document in it has passed
 	// validation once and need not be measured before validation again.
 	cache graphql.Cache[*ast.QueryDocument]
+	// costs keeps the cost of operations that passed the limits, by
+	// operationKey: pricing walks the document and decodes each field's
+	// arguments again, a tenth of a cached worklist's work in process
+	// (pprof), and map pages send the same few operations again and again.
+	costs graphql.Cache[int]
 }
+
+// maxCostKey is the longest operationKey whose cost is kept: a map page's
+// queries are a few hundred bytes, and 1000 keys of this size are 8 MB.
+const maxCostKey = 8 << 10
 
 var _ interface {
 	graphql.HandlerExtension
@@ -111,6 +121,14 @@ func (l limits) MutateOperationContext(ctx context.Context, op *graphql.Operatio
 	if o == nil {
 		return nil
 	}
+	key := operationKey(op)
+	keep := l.costs != nil && key != "" && len(key) <= maxCostKey
+	if keep {
+		if c, ok := l.costs.Get(ctx, key); ok {
+			op.Stats.SetExtension(costStat, c)
+			return nil
+		}
+	}
 	if err := l.check(measure(o.SelectionSet, 1, l.maxFields)); err != nil {
 		return err
 	}
@@ -119,8 +137,30 @@ func (l limits) MutateOperationContext(ctx context.Context, op *graphql.Operatio
 		return tooComplex("the query's cost is over %d; the limit is %d: ask for smaller pages (`first`), fewer nested lists, "+
 			"a smaller radius or polygon, or fewer aliases of a costly field", l.maxComplexity, l.maxComplexity)
 	}
+	if keep {
+		l.costs.Add(ctx, key, c)
+	}
 	op.Stats.SetExtension(costStat, c)
 	return nil
+}
+
+// keyStat is the name under which operationKey keeps an operation's key.
+const keyStat = "civicmapKey"
+
+// operationKey names op's document, operation and variables: the same key
+// has the same cost and, at one data version, the same answer. It is made
+// once per operation; "" when the variables cannot be written as JSON.
+func operationKey(op *graphql.OperationContext) string {
+	if k, ok := op.Stats.GetExtension(keyStat).(string); ok {
+		return k
+	}
+	var key string
+	// encoding/json writes a map's keys in order: equal variables, equal text.
+	if vars, err := json.Marshal(op.Variables); err == nil {
+		key = op.RawQuery + "\x00" + op.OperationName + "\x00" + string(vars)
+	}
+	op.Stats.SetExtension(keyStat, key)
+	return key
 }
 
 // InterceptOperation runs an operation that costs heavyCost or more on the

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -95,15 +96,17 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		defer func() { s.metrics.observe(o, sw.status, time.Since(start), finished) }()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), outcomeKey{}, o)))
 		finished = true
-		attrs := []any{"request_id", o.id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"duration_ms", float64(time.Since(start).Microseconds()) / 1000}
+		// Attrs, not key-value pairs: each pair was boxed and checked again,
+		// and this line is written for every request.
+		attrs := []slog.Attr{slog.String("request_id", o.id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000)}
 		if r.URL.Path == "/graphql" {
 			result := "ok"
 			if len(o.errors) > 0 {
 				result = "error"
 			}
-			attrs = append(attrs, "operation", o.operation, "outcome", result, "error_codes", o.errors)
+			attrs = append(attrs, slog.String("operation", o.operation), slog.String("outcome", result), slog.Any("error_codes", o.errors))
 		}
-		s.log.InfoContext(r.Context(), "request", attrs...)
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
 }

@@ -24,9 +24,7 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	ctx := r.Context()
 	w.Header().Set("Content-Type", responseMediaType(r))
 	params := &graphql.RawParams{Headers: r.Header, ReadTime: graphql.TraceTiming{Start: graphql.Now()}}
-	dec := json.NewDecoder(r.Body)
-	dec.UseNumber() // as gqlgen: variables keep their numbers exact
-	if err := dec.Decode(params); err != nil {
+	if err := decodeParams(r, params); err != nil {
 		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("the request body is not a JSON object: %v", err)}))
 		return
 	}
@@ -38,6 +36,17 @@ func (postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	writeResponse(w, responses(ctx))
+}
+
+// decodeParams reads r's parameters into p: from the members checkRequest
+// kept, or, for a body it did not check, by decoding it as gqlgen does.
+func decodeParams(r *http.Request, p *graphql.RawParams) error {
+	if b, ok := r.Body.(*checkedBody); ok {
+		return b.params(p)
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.UseNumber() // as gqlgen: variables keep their numbers exact
+	return dec.Decode(p)
 }
 
 // writeResponse writes resp as json.Marshal would, but its data as it is:
