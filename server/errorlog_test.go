@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"civicmap/db"
 	"civicmap/db/dbtest"
@@ -124,5 +129,50 @@ func TestRESTClientDisconnectIsNoError(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(ctx, http.MethodGet, "/geojson/townships", nil))
 	if out := logs.String(); strings.Contains(out, `"level":"ERROR"`) || !strings.Contains(out, "client disconnected") {
 		t.Errorf("want an INFO line on the disconnect and no ERROR:\n%s", out)
+	}
+}
+
+// TestWebsocketOperationsNotedOnce: the operations of one WebSocket run at
+// once and each notes its errors on the connection's record, which the
+// request log writes when the connection ends: under -race, concurrent notes
+// must not race, and the log line names each error code once, however many
+// operations failed with it.
+func TestWebsocketOperationsNotedOnce(t *testing.T) {
+	var logs logBuffer
+	h := server.New(server.DefaultConfig(), db.New(dbtest.NewDB(t)), slog.New(slog.NewJSONHandler(&logs, nil))).Handler()
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c := dialGraphQL(t, srv, nil)
+	const n = 40
+	for i := range n {
+		query := `{ platforms(first: 1) { totalCount } }`
+		if i%2 == 1 {
+			query = `{ platforms(first: 100000) { totalCount } }` // first out of range: BAD_USER_INPUT
+		}
+		c.subscribe(strconv.Itoa(i), query, nil)
+	}
+	completed := 0
+	for completed < n {
+		if m := c.next(10 * time.Second); m.Type == "complete" {
+			completed++
+		}
+	}
+	c.conn.Close(websocket.StatusNormalClosure, "")
+	var line map[string]any
+	deadline := time.Now().Add(10 * time.Second)
+	for line == nil && time.Now().Before(deadline) {
+		for _, l := range strings.Split(logs.String(), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "request" && m["path"] == "/graphql" {
+				line = m
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if line == nil {
+		t.Fatalf("no request line for the WebSocket in the log:\n%s", logs.String())
+	}
+	if got := fmt.Sprint(line["error_codes"]); got != "[BAD_USER_INPUT]" {
+		t.Errorf("error_codes %s, want [BAD_USER_INPUT]: each code once for the connection", got)
 	}
 }

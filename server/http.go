@@ -224,7 +224,7 @@ func writeRequestError(w http.ResponseWriter, r *http.Request, status int, msg s
 	e := &gqlerror.Error{Message: msg}
 	setCode(e, errcode.BadUserInput)
 	if o := outcomeOf(r.Context()); o != nil {
-		o.errors = append(o.errors, string(errcode.BadUserInput))
+		o.noteError(string(errcode.BadUserInput))
 	}
 	w.Header().Set("Content-Type", responseMediaType(r)+"; charset=utf-8")
 	w.WriteHeader(status)

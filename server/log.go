@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -12,9 +14,13 @@ import (
 // outcome is what the handlers tell the request log and the metrics about a
 // request.
 type outcome struct {
-	id        string // the request id (requestid.go)
+	id string // the request id (requestid.go)
+	// mu guards operation, errors, opType and field: the operations of a
+	// WebSocket note them on its connection's outcome at once, and may still
+	// be noting when the connection's line is written.
+	mu        sync.Mutex
 	operation string
-	errors    []string // extensions.code of each error
+	errors    []string // extensions.code of each error; of a WebSocket, each code once
 	// kind, opType, field, pattern and rejected are the metrics' labels
 	// (requestmetrics.go): opType and field are those of a GraphQL
 	// operation that parsed and validated, "" otherwise; pattern is the
@@ -50,6 +56,8 @@ func note(ctx context.Context, resp *graphql.Response) {
 	if o == nil {
 		return
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if graphql.HasOperationContext(ctx) {
 		// OperationName is only what the request's operationName field says;
 		// most clients leave it out and name the operation in the query.
@@ -65,8 +73,39 @@ func note(ctx context.Context, resp *graphql.Response) {
 	}
 	for _, e := range resp.Errors {
 		code, _ := e.Extensions["code"].(string)
-		o.errors = append(o.errors, code)
+		o.addError(code)
 	}
+}
+
+// noteError records an error's code in o.
+func (o *outcome) noteError(code string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.addError(code)
+}
+
+// addError records code; o.mu is held. A WebSocket lives as long as its
+// client likes: its outcome keeps each code once, so that it does not grow
+// with every failed operation.
+func (o *outcome) addError(code string) {
+	if o.kind == kindWebsocket && slices.Contains(o.errors, code) {
+		return
+	}
+	o.errors = append(o.errors, code)
+}
+
+// failed reports whether an error has been noted.
+func (o *outcome) failed() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.errors) > 0
+}
+
+// noted returns the operation and the error codes noted so far.
+func (o *outcome) noted() (operation string, errors []string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.operation, slices.Clone(o.errors)
 }
 
 type statusWriter struct {
@@ -101,11 +140,12 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		attrs := []slog.Attr{slog.String("request_id", o.id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", sw.status), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000)}
 		if r.URL.Path == "/graphql" {
+			operation, codes := o.noted()
 			result := "ok"
-			if len(o.errors) > 0 {
+			if len(codes) > 0 {
 				result = "error"
 			}
-			attrs = append(attrs, slog.String("operation", o.operation), slog.String("outcome", result), slog.Any("error_codes", o.errors))
+			attrs = append(attrs, slog.String("operation", operation), slog.String("outcome", result), slog.Any("error_codes", codes))
 		}
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})

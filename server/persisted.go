@@ -106,7 +106,7 @@ func (w *versionedWriter) WriteHeader(status int) {
 	if !w.wroteHeader {
 		w.wroteHeader = true
 		o := outcomeOf(w.r.Context())
-		if status == http.StatusOK && o != nil && len(o.errors) == 0 {
+		if status == http.StatusOK && o != nil && !o.failed() {
 			setValidators(w.ResponseWriter, w.r, w.version)
 		} else {
 			w.Header().Set("Cache-Control", "no-store")

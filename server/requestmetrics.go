@@ -63,8 +63,9 @@ func (o *outcome) result(status int) result {
 	if o.rejected {
 		return resultRejected
 	}
+	_, codes := o.noted()
 	worst := resultOK
-	for _, code := range o.errors {
+	for _, code := range codes {
 		worst = max(worst, resultOf(code))
 	}
 	switch {
@@ -88,7 +89,10 @@ func (m *instruments) observe(o *outcome, status int, took time.Duration, finish
 	}
 	switch o.kind {
 	case kindGraphQL:
-		m.graphql.WithLabelValues(orNone(o.opType), orNone(o.field), resultNames[res]).Observe(took.Seconds())
+		o.mu.Lock()
+		opType, field := o.opType, o.field
+		o.mu.Unlock()
+		m.graphql.WithLabelValues(orNone(opType), orNone(field), resultNames[res]).Observe(took.Seconds())
 	case kindHTTP:
 		m.http.WithLabelValues(routeLabel(o.pattern), resultNames[res]).Observe(took.Seconds())
 	}

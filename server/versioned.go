@@ -129,7 +129,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, what string,
 	err = deadlineAware(r.Context(), err)
 	code := errcode.Classify(err)
 	if o := outcomeOf(r.Context()); o != nil {
-		o.errors = append(o.errors, string(code))
+		o.noteError(string(code))
 	}
 	status := http.StatusInternalServerError
 	switch code {
