@@ -37,6 +37,7 @@ type ResolverRoot interface {
 	Change() ChangeResolver
 	County() CountyResolver
 	CountyCoverage() CountyCoverageResolver
+	DataQualityItem() DataQualityItemResolver
 	Location() LocationResolver
 	Mutation() MutationResolver
 	Organiser() OrganiserResolver
@@ -130,6 +131,33 @@ type ComplexityRoot struct {
 		Townships       func(childComplexity int) int
 		Uncovered       func(childComplexity int) int
 		UnknownPosition func(childComplexity int) int
+	}
+
+	DataQuality struct {
+		Counts            func(childComplexity int) int
+		Illustrative      func(childComplexity int) int
+		IllustrativeRatio func(childComplexity int) int
+		Items             func(childComplexity int) int
+		Platforms         func(childComplexity int) int
+		SourceDate        func(childComplexity int) int
+		Townships         func(childComplexity int) int
+	}
+
+	DataQualityCount struct {
+		Reason  func(childComplexity int) int
+		Records func(childComplexity int) int
+	}
+
+	DataQualityItem struct {
+		Code           func(childComplexity int) int
+		DistanceMetres func(childComplexity int) int
+		Message        func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Platform       func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		RecordID       func(childComplexity int) int
+		RelatedCodes   func(childComplexity int) int
+		Township       func(childComplexity int) int
 	}
 
 	DataSource struct {
@@ -241,6 +269,7 @@ type ComplexityRoot struct {
 		Counties           func(childComplexity int, first *int, after *string) int
 		County             func(childComplexity int, code string) int
 		Coverage           func(childComplexity int, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) int
+		DataQuality        func(childComplexity int) int
 		Dataset            func(childComplexity int) int
 		Locate             func(childComplexity int, lon float64, lat float64, crs crs.CRS) int
 		NearestPlatforms   func(childComplexity int, lon float64, lat float64, crs crs.CRS, kinds []db.PlatformKind, limit *int) int
@@ -366,6 +395,11 @@ type CountyCoverageResolver interface {
 	AreaRatio(ctx context.Context, obj *db.CountyCoverage) (float64, error)
 	CoveredAreaKm2(ctx context.Context, obj *db.CountyCoverage) (float64, error)
 }
+type DataQualityItemResolver interface {
+	RecordID(ctx context.Context, obj *db.QualityItem) (string, error)
+
+	Township(ctx context.Context, obj *db.QualityItem) (*db.Township, error)
+}
 type LocationResolver interface {
 	Lon(ctx context.Context, obj *model.Location, crs crs.CRS) (float64, error)
 	Lat(ctx context.Context, obj *model.Location, crs crs.CRS) (float64, error)
@@ -408,6 +442,7 @@ type QueryResolver interface {
 	SectorCoverage(ctx context.Context, countyCode *string) (*db.SectorCoverage, error)
 	PlatformFeatures(ctx context.Context, filter *db.PlatformFilter, crs crs.CRS) (scalar.FeatureCollection, error)
 	TownshipFeatures(ctx context.Context, simplifyMetres *float64, countyCode *string, crs crs.CRS) (scalar.FeatureCollection, error)
+	DataQuality(ctx context.Context) (*db.DataQuality, error)
 	NearestPlatforms(ctx context.Context, lon float64, lat float64, crs crs.CRS, kinds []db.PlatformKind, limit *int) ([]db.PlatformDistance, error)
 	Locate(ctx context.Context, lon float64, lat float64, crs crs.CRS) (*model.Location, error)
 	Changes(ctx context.Context, after *string, first *int) (*model.ChangeConnection, error)
@@ -780,6 +815,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CoverageCounts.UnknownPosition(childComplexity), true
+
+	case "DataQuality.counts":
+		if e.ComplexityRoot.DataQuality.Counts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.Counts(childComplexity), true
+	case "DataQuality.illustrative":
+		if e.ComplexityRoot.DataQuality.Illustrative == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.Illustrative(childComplexity), true
+	case "DataQuality.illustrativeRatio":
+		if e.ComplexityRoot.DataQuality.IllustrativeRatio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.IllustrativeRatio(childComplexity), true
+	case "DataQuality.items":
+		if e.ComplexityRoot.DataQuality.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.Items(childComplexity), true
+	case "DataQuality.platforms":
+		if e.ComplexityRoot.DataQuality.Platforms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.Platforms(childComplexity), true
+	case "DataQuality.sourceDate":
+		if e.ComplexityRoot.DataQuality.SourceDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.SourceDate(childComplexity), true
+	case "DataQuality.townships":
+		if e.ComplexityRoot.DataQuality.Townships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQuality.Townships(childComplexity), true
+
+	case "DataQualityCount.reason":
+		if e.ComplexityRoot.DataQualityCount.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityCount.Reason(childComplexity), true
+	case "DataQualityCount.records":
+		if e.ComplexityRoot.DataQualityCount.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityCount.Records(childComplexity), true
+
+	case "DataQualityItem.code":
+		if e.ComplexityRoot.DataQualityItem.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItem.Code(childComplexity), true
+	case "DataQualityItem.distanceMetres":
+		if e.ComplexityRoot.DataQualityItem.DistanceMetres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItem.DistanceMetres(childComplexity), true
+	case "DataQualityItem.message":
+		if e.ComplexityRoot.DataQualityItem.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItem.Message(childComplexity), true
+	case "DataQualityItem.name":
+		if e.ComplexityRoot.DataQualityItem.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItem.Name(childComplexity), true
+	case "DataQualityItem.platform":
+		if e.ComplexityRoot.DataQualityItem.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItem.Platform(childComplexity), true
+	case "DataQualityItem.reason":
+		if e.ComplexityRoot.DataQualityItem.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItem.Reason(childComplexity), true
+	case "DataQualityItem.recordId":
+		if e.ComplexityRoot.DataQualityItem.RecordID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItem.RecordID(childComplexity), true
+	case "DataQualityItem.relatedCodes":
+		if e.ComplexityRoot.DataQualityItem.RelatedCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItem.RelatedCodes(childComplexity), true
+	case "DataQualityItem.township":
+		if e.ComplexityRoot.DataQualityItem.Township == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItem.Township(childComplexity), true
 
 	case "DataSource.licence":
 		if e.ComplexityRoot.DataSource.Licence == nil {
@@ -1300,6 +1446,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Coverage(childComplexity, args["kinds"].([]db.PlatformKind), args["radiusMetres"].(*float64), args["countyCode"].(*string)), true
+	case "Query.dataQuality":
+		if e.ComplexityRoot.Query.DataQuality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.DataQuality(childComplexity), true
 	case "Query.dataset":
 		if e.ComplexityRoot.Query.Dataset == nil {
 			break
@@ -2504,6 +2656,103 @@ type DataSource {
   usedFor: String!
 }
 `, BuiltIn: false},
+	{Name: "../schema/quality.graphqls", Input: `extend type Query {
+  """
+  The data-quality report: every live record a planner should doubt, each with its reason, and how much of the
+  directory civicmap wrote itself. A record doubted for several reasons is listed once for each. Read in one
+  snapshot; on the seed data most items are the platforms placed near their township's seat (POSITION_APPROXIMATE)
+  and the dates civicmap invented for its ILLUSTRATIVE records.
+  """
+  dataQuality: DataQuality!
+}
+
+"What the directory cannot vouch for (see ` + "`" + `Query.dataQuality` + "`" + `)."
+type DataQuality {
+  """
+  The date of the source article, against which DATE_AFTER_SOURCE compares ` + "`" + `establishedOn` + "`" + `. The article gives its
+  own dates without a year and civicmap does not record its publication date yet, so this is the latest date the
+  article can have: the last day of 2023.
+  """
+  sourceDate: Date!
+  "The live platforms examined."
+  platforms: Int!
+  "The township-level units examined."
+  townships: Int!
+  "The platforms whose provenance is ILLUSTRATIVE: records civicmap wrote as examples, not real platforms."
+  illustrative: Int!
+  "illustrative / platforms, from 0 to 1; null when there are no platforms."
+  illustrativeRatio: Float
+  "How many records are doubted for each reason: every reason, in the order of the enum, 0 included."
+  counts: [DataQualityCount!]!
+  "The doubted records, ordered by reason (in the order of the enum), then by code."
+  items: [DataQualityItem!]!
+}
+
+"How many records are doubted for one reason."
+type DataQualityCount {
+  "The reason."
+  reason: DataQualityReason!
+  "The records doubted for it: the items of ` + "`" + `DataQuality.items` + "`" + ` with this reason."
+  records: Int!
+}
+
+"Why a record is doubted."
+enum DataQualityReason {
+  """
+  A platform lies outside the cell of its own township, by ` + "`" + `distanceMetres` + "`" + ` (geodesic, to the cell's nearest point,
+  measured as coverage measures). Its township or its position may be wrong, or the cell, which is derived from
+  the seats unless an official boundary was imported; coverage counts it as covering the cell it lies in.
+  """
+  OUTSIDE_OWN_CELL
+  "A township whose seat no source gives: it has no position and no cell, and coverage counts it as a data gap."
+  TOWNSHIP_SEAT_UNKNOWN
+  "A township whose seat is APPROXIMATE: its cell, its neighbours' cells and distances to them are approximate too."
+  TOWNSHIP_SEAT_APPROXIMATE
+  "A platform with no position: listed, but in no spatial question and covering no township."
+  POSITION_UNKNOWN
+  "A platform whose position is APPROXIMATE (its ` + "`" + `sourceNote` + "`" + ` says how it was placed): distances from it are too."
+  POSITION_APPROXIMATE
+  "A platform with exactly the same name as another live platform, listed in ` + "`" + `relatedCodes` + "`" + `."
+  DUPLICATE_NAME
+  "An ILLUSTRATIVE platform that carries an ` + "`" + `establishedOn` + "`" + `: no source gives it, so civicmap invented it."
+  INVENTED_DATE
+  "A platform established, by its ` + "`" + `establishedOn` + "`" + `, after the source article (` + "`" + `DataQuality.sourceDate` + "`" + `)."
+  DATE_AFTER_SOURCE
+  """
+  An ILLUSTRATIVE platform that is SUSPENDED or CLOSED: the source article reports no platform as stopped, and
+  coverage leaves it out.
+  """
+  UNSUPPORTED_STATUS
+}
+
+"One doubted record and why."
+type DataQualityItem {
+  "Why it is doubted."
+  reason: DataQualityReason!
+  "The record's global ID, a Platform's or a Township's, as ` + "`" + `node(id:)` + "`" + ` takes it."
+  recordId: ID!
+  "The platform's ` + "`" + `externalId` + "`" + ` (e.g. SH-0008) or the township's 9-digit code."
+  code: String!
+  "The record's name."
+  name: String!
+  "What is wrong, in a sentence a planner can act on."
+  message: String!
+  """
+  For OUTSIDE_OWN_CELL: how far outside its own township's cell the platform lies, in metres (geodesic, to the
+  cell's nearest point); null for the other reasons.
+  """
+  distanceMetres: Float
+  """
+  The other records the reason names, by code: for OUTSIDE_OWN_CELL the townships whose cells hold the platform
+  (none when it lies in no cell), for DUPLICATE_NAME the platforms of the same name; empty for the other reasons.
+  """
+  relatedCodes: [String!]!
+  "The platform, when the record is one; null for a township."
+  platform: Platform
+  "The township: the record itself, or the township the platform belongs to."
+  township: Township!
+}
+`, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
 The civicmap directory: the grassroots CPPCC (政协) platforms of Sanming City, Fujian (三明市, 350400),
 their townships and counties. Coordinates are WGS84 [lon, lat]; distances are metres.
@@ -3158,6 +3407,60 @@ func (ec *executionContext) childFields_CoverageCounts(ctx context.Context, fiel
 		return ec.fieldContext_CoverageCounts_ratio(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CoverageCounts", field.Name)
+}
+
+func (ec *executionContext) childFields_DataQuality(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sourceDate":
+		return ec.fieldContext_DataQuality_sourceDate(ctx, field)
+	case "platforms":
+		return ec.fieldContext_DataQuality_platforms(ctx, field)
+	case "townships":
+		return ec.fieldContext_DataQuality_townships(ctx, field)
+	case "illustrative":
+		return ec.fieldContext_DataQuality_illustrative(ctx, field)
+	case "illustrativeRatio":
+		return ec.fieldContext_DataQuality_illustrativeRatio(ctx, field)
+	case "counts":
+		return ec.fieldContext_DataQuality_counts(ctx, field)
+	case "items":
+		return ec.fieldContext_DataQuality_items(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataQuality", field.Name)
+}
+
+func (ec *executionContext) childFields_DataQualityCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reason":
+		return ec.fieldContext_DataQualityCount_reason(ctx, field)
+	case "records":
+		return ec.fieldContext_DataQualityCount_records(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataQualityCount", field.Name)
+}
+
+func (ec *executionContext) childFields_DataQualityItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reason":
+		return ec.fieldContext_DataQualityItem_reason(ctx, field)
+	case "recordId":
+		return ec.fieldContext_DataQualityItem_recordId(ctx, field)
+	case "code":
+		return ec.fieldContext_DataQualityItem_code(ctx, field)
+	case "name":
+		return ec.fieldContext_DataQualityItem_name(ctx, field)
+	case "message":
+		return ec.fieldContext_DataQualityItem_message(ctx, field)
+	case "distanceMetres":
+		return ec.fieldContext_DataQualityItem_distanceMetres(ctx, field)
+	case "relatedCodes":
+		return ec.fieldContext_DataQualityItem_relatedCodes(ctx, field)
+	case "platform":
+		return ec.fieldContext_DataQualityItem_platform(ctx, field)
+	case "township":
+		return ec.fieldContext_DataQualityItem_township(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataQualityItem", field.Name)
 }
 
 func (ec *executionContext) childFields_DataSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5953,6 +6256,456 @@ func (ec *executionContext) fieldContext_CoverageCounts_ratio(_ context.Context,
 	return graphql.NewScalarFieldContext("CoverageCounts", field, true, false, "Float")
 }
 
+func (ec *executionContext) _DataQuality_sourceDate(ctx context.Context, field graphql.CollectedField, obj *db.DataQuality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_sourceDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_sourceDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQuality", field, false, false, "Date")
+}
+
+func (ec *executionContext) _DataQuality_platforms(ctx context.Context, field graphql.CollectedField, obj *db.DataQuality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_platforms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Platforms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_platforms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQuality", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataQuality_townships(ctx context.Context, field graphql.CollectedField, obj *db.DataQuality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_townships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Townships, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_townships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQuality", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataQuality_illustrative(ctx context.Context, field graphql.CollectedField, obj *db.DataQuality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_illustrative(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Illustrative, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_illustrative(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQuality", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataQuality_illustrativeRatio(ctx context.Context, field graphql.CollectedField, obj *db.DataQuality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_illustrativeRatio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IllustrativeRatio(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_illustrativeRatio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQuality", field, true, false, "Float")
+}
+
+func (ec *executionContext) _DataQuality_counts(ctx context.Context, field graphql.CollectedField, obj *db.DataQuality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_counts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counts(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.QualityCount) graphql.Marshaler {
+			return ec.marshalNDataQualityCount2ᚕcivicmapᚋdbᚐQualityCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_counts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQuality",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataQualityCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQuality_items(ctx context.Context, field graphql.CollectedField, obj *db.DataQuality) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQuality_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.QualityItem) graphql.Marshaler {
+			return ec.marshalNDataQualityItem2ᚕcivicmapᚋdbᚐQualityItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQuality_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQuality",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataQualityItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQualityCount_reason(ctx context.Context, field graphql.CollectedField, obj *db.QualityCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityCount_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.QualityReason) graphql.Marshaler {
+			return ec.marshalNDataQualityReason2civicmapᚋdbᚐQualityReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityCount_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQualityCount", field, false, false, "DataQualityReason")
+}
+
+func (ec *executionContext) _DataQualityCount_records(ctx context.Context, field graphql.CollectedField, obj *db.QualityCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityCount_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Records, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityCount_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQualityCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataQualityItem_reason(ctx context.Context, field graphql.CollectedField, obj *db.QualityItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItem_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.QualityReason) graphql.Marshaler {
+			return ec.marshalNDataQualityReason2civicmapᚋdbᚐQualityReason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItem_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQualityItem", field, false, false, "DataQualityReason")
+}
+
+func (ec *executionContext) _DataQualityItem_recordId(ctx context.Context, field graphql.CollectedField, obj *db.QualityItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItem_recordId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataQualityItem().RecordID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItem_recordId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQualityItem", field, true, true, "ID")
+}
+
+func (ec *executionContext) _DataQualityItem_code(ctx context.Context, field graphql.CollectedField, obj *db.QualityItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItem_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItem_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQualityItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataQualityItem_name(ctx context.Context, field graphql.CollectedField, obj *db.QualityItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItem_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItem_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQualityItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataQualityItem_message(ctx context.Context, field graphql.CollectedField, obj *db.QualityItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItem_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItem_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQualityItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataQualityItem_distanceMetres(ctx context.Context, field graphql.CollectedField, obj *db.QualityItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItem_distanceMetres(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceMetres, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItem_distanceMetres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQualityItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DataQualityItem_relatedCodes(ctx context.Context, field graphql.CollectedField, obj *db.QualityItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItem_relatedCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelatedCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItem_relatedCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQualityItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataQualityItem_platform(ctx context.Context, field graphql.CollectedField, obj *db.QualityItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItem_platform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Platform, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Platform) graphql.Marshaler {
+			return ec.marshalOPlatform2ᚖcivicmapᚋdbᚐPlatform(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItem_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQualityItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Platform(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQualityItem_township(ctx context.Context, field graphql.CollectedField, obj *db.QualityItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItem_township(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataQualityItem().Township(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Township) graphql.Marshaler {
+			return ec.marshalNTownship2ᚖcivicmapᚋdbᚐTownship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItem_township(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQualityItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Township(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DataSource_name(ctx context.Context, field graphql.CollectedField, obj *db.DataSource) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8474,6 +9227,38 @@ func (ec *executionContext) fieldContext_Query_townshipFeatures(ctx context.Cont
 	if fc.Args, err = ec.field_Query_townshipFeatures_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_dataQuality(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dataQuality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().DataQuality(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.DataQuality) graphql.Marshaler {
+			return ec.marshalNDataQuality2ᚖcivicmapᚋdbᚐDataQuality(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dataQuality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataQuality(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -12197,6 +12982,182 @@ func (ec *executionContext) _CoverageCounts(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var dataQualityImplementors = []string{"DataQuality"}
+
+func (ec *executionContext) _DataQuality(ctx context.Context, sel ast.SelectionSet, obj *db.DataQuality) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataQualityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataQuality")
+		case "sourceDate":
+			out.Values[i] = ec._DataQuality_sourceDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "platforms":
+			out.Values[i] = ec._DataQuality_platforms(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "townships":
+			out.Values[i] = ec._DataQuality_townships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "illustrative":
+			out.Values[i] = ec._DataQuality_illustrative(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "illustrativeRatio":
+			out.Values[i] = ec._DataQuality_illustrativeRatio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "counts":
+			out.Values[i] = ec._DataQuality_counts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "items":
+			out.Values[i] = ec._DataQuality_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dataQualityCountImplementors = []string{"DataQualityCount"}
+
+func (ec *executionContext) _DataQualityCount(ctx context.Context, sel ast.SelectionSet, obj *db.QualityCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataQualityCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataQualityCount")
+		case "reason":
+			out.Values[i] = ec._DataQualityCount_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "records":
+			out.Values[i] = ec._DataQualityCount_records(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dataQualityItemImplementors = []string{"DataQualityItem"}
+
+func (ec *executionContext) _DataQualityItem(ctx context.Context, sel ast.SelectionSet, obj *db.QualityItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataQualityItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataQualityItem")
+		case "reason":
+			out.Values[i] = ec._DataQualityItem_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataQualityItem_recordId(ctx, field, obj)
+				})
+		case "code":
+			out.Values[i] = ec._DataQualityItem_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._DataQualityItem_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "message":
+			out.Values[i] = ec._DataQualityItem_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "distanceMetres":
+			out.Values[i] = ec._DataQualityItem_distanceMetres(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "relatedCodes":
+			out.Values[i] = ec._DataQualityItem_relatedCodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "platform":
+			out.Values[i] = ec._DataQualityItem_platform(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "township":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataQualityItem_township(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var dataSourceImplementors = []string{"DataSource"}
 
 func (ec *executionContext) _DataSource(ctx context.Context, sel ast.SelectionSet, obj *db.DataSource) graphql.Marshaler {
@@ -13004,6 +13965,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_townshipFeatures(ctx, field)
+				})
+		case "dataQuality":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dataQuality(ctx, field)
 				})
 		case "nearestPlatforms":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -14307,6 +15274,94 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNDataQuality2ᚖcivicmapᚋdbᚐDataQuality(ctx context.Context, sel ast.SelectionSet, v *db.DataQuality) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DataQuality!")
+		return graphql.Null
+	}
+	return ec._DataQuality(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDataQualityCount2civicmapᚋdbᚐQualityCount(ctx context.Context, sel ast.SelectionSet, v db.QualityCount) graphql.Marshaler {
+	return ec._DataQualityCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDataQualityCount2ᚕcivicmapᚋdbᚐQualityCountᚄ(ctx context.Context, sel ast.SelectionSet, v []db.QualityCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDataQualityCount2civicmapᚋdbᚐQualityCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDataQualityItem2civicmapᚋdbᚐQualityItem(ctx context.Context, sel ast.SelectionSet, v db.QualityItem) graphql.Marshaler {
+	return ec._DataQualityItem(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDataQualityItem2ᚕcivicmapᚋdbᚐQualityItemᚄ(ctx context.Context, sel ast.SelectionSet, v []db.QualityItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDataQualityItem2civicmapᚋdbᚐQualityItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNDataQualityReason2civicmapᚋdbᚐQualityReason(ctx context.Context, v any) (db.QualityReason, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDataQualityReason2civicmapᚋdbᚐQualityReason[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDataQualityReason2civicmapᚋdbᚐQualityReason(ctx context.Context, sel ast.SelectionSet, v db.QualityReason) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDataQualityReason2civicmapᚋdbᚐQualityReason[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DataQualityReason!")
+	}
+	return res
+}
+
+var (
+	unmarshalNDataQualityReason2civicmapᚋdbᚐQualityReason = map[string]db.QualityReason{
+		"OUTSIDE_OWN_CELL":          db.QualityOutsideOwnCell,
+		"TOWNSHIP_SEAT_UNKNOWN":     db.QualityTownshipSeatUnknown,
+		"TOWNSHIP_SEAT_APPROXIMATE": db.QualityTownshipSeatApproximate,
+		"POSITION_UNKNOWN":          db.QualityPositionUnknown,
+		"POSITION_APPROXIMATE":      db.QualityPositionApproximate,
+		"DUPLICATE_NAME":            db.QualityDuplicateName,
+		"INVENTED_DATE":             db.QualityInventedDate,
+		"DATE_AFTER_SOURCE":         db.QualityDateAfterSource,
+		"UNSUPPORTED_STATUS":        db.QualityUnsupportedStatus,
+	}
+	marshalNDataQualityReason2civicmapᚋdbᚐQualityReason = map[db.QualityReason]string{
+		db.QualityOutsideOwnCell:          "OUTSIDE_OWN_CELL",
+		db.QualityTownshipSeatUnknown:     "TOWNSHIP_SEAT_UNKNOWN",
+		db.QualityTownshipSeatApproximate: "TOWNSHIP_SEAT_APPROXIMATE",
+		db.QualityPositionUnknown:         "POSITION_UNKNOWN",
+		db.QualityPositionApproximate:     "POSITION_APPROXIMATE",
+		db.QualityDuplicateName:           "DUPLICATE_NAME",
+		db.QualityInventedDate:            "INVENTED_DATE",
+		db.QualityDateAfterSource:         "DATE_AFTER_SOURCE",
+		db.QualityUnsupportedStatus:       "UNSUPPORTED_STATUS",
+	}
+)
+
 func (ec *executionContext) marshalNDataSource2civicmapᚋdbᚐDataSource(ctx context.Context, sel ast.SelectionSet, v db.DataSource) graphql.Marshaler {
 	return ec._DataSource(ctx, sel, &v)
 }
@@ -14333,6 +15388,20 @@ func (ec *executionContext) marshalNDataset2ᚖcivicmapᚋdbᚐDataset(ctx conte
 		return graphql.Null
 	}
 	return ec._Dataset(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := scalar.UnmarshalDate(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := scalar.MarshalDate(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -14865,6 +15934,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNTownship2civicmapᚋdbᚐTownship(ctx context.Context, sel ast.SelectionSet, v db.Township) graphql.Marshaler {

@@ -277,6 +277,11 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.SectorCoverage.Counties = func(child int) int { return listCost(child, allCounties) }
 	c.CountySectors.Sectors = func(child int) int { return listCost(child, allSectors) }
 	c.SectorService.Halls = func(child int) int { return listCost(child, hallsPerSector) }
+	// The data-quality report tests every platform against its cell; its
+	// items are at most a few per record.
+	c.Query.DataQuality = func(child int) int { return satAdd(qualityCost, child) }
+	c.DataQuality.Items = func(child int) int { return listCost(child, qualityItems) }
+	c.DataQuality.Counts = func(child int) int { return listCost(child, len(db.QualityReasons)) }
 	c.Query.NearestPlatforms = func(child int, _, _ float64, _ crs.CRS, _ []db.PlatformKind, limit *int) int {
 		return listCost(child, orDefault(limit, resolvers.DefaultNearest))
 	}
@@ -303,6 +308,15 @@ const (
 	// townships, and about 28 fit in one query under the default limit. They
 	// measured every township at 0.1 to 0.7 s each before the index.
 	coverageCost = 7_000
+	// The data-quality report: one snapshot reading every platform and
+	// township, each located platform tested against its own cell in its UTM
+	// zone (20 ms on Sanming, growing with the directory). Priced at the
+	// heavy pool's threshold, so that it runs there and never holds a
+	// connection cheap reads need.
+	qualityCost = 10_000
+	// Its items: 128 on the seed data, one per record and reason; a platform
+	// can be doubted for several reasons.
+	qualityItems = 500
 	// The halls of one sector serving one county: the county's and the city's.
 	hallsPerSector = 5
 	// A GeoJSON layer (platformFeatures, townshipFeatures) is a scalar, but
