@@ -2248,7 +2248,10 @@ type TownshipCoverage {
   positionQuality: PositionQuality!
   "The quality of the cell coverage was measured on; null when the position is UNKNOWN."
   boundaryQuality: BoundaryQuality
-  "The ACTIVE platforms of the kinds that cover it, nearest first (distance 0 = inside the cell)."
+  """
+  The ACTIVE platforms of the kinds that cover it, nearest first (distance 0 = inside the cell). Real platforms only:
+  with ` + "`" + `hypothetical` + "`" + `, a township may be covered by hypothetical platforms alone (` + "`" + `coveredByHypothetical` + "`" + `).
+  """
   coveredBy: [PlatformDistance!]!
   """
   The nearest ACTIVE platform of the kinds, with its distance from the cell (0 inside it; among several inside, the
