@@ -47,6 +47,13 @@ type CoverageQuery struct {
 	// a PlatformDistance carries only the platform's ID. Reading them is most
 	// of the work when only totals or township names are wanted.
 	Platforms bool
+	// Hypothetical are platforms counted as if they existed and were ACTIVE
+	// (CheckHypothetical): those of Kinds count. Nil asks about the data as
+	// it is. Such answers are measured per request and never kept.
+	Hypothetical []HypotheticalPlatform
+	// CoveredByHypothetical asks for every covering hypothetical platform of
+	// each township, not only the nearest: a search as far as the radius.
+	CoveredByHypothetical bool
 }
 
 // key names the answer to q in the coverage cache.
@@ -55,8 +62,8 @@ func (q CoverageQuery) key() string {
 	if q.CountyCode != nil {
 		county = *q.CountyCode
 	}
-	return fmt.Sprintf("%s|%x|%s|%t|%t|%t", kindsKey(q.Kinds), math.Float64bits(q.RadiusMetres), county,
-		q.Townships, q.CoveredBy, q.Platforms)
+	return fmt.Sprintf("%s|%x|%s|%t|%t|%t|%t|%s", kindsKey(q.Kinds), math.Float64bits(q.RadiusMetres), county,
+		q.Townships, q.CoveredBy, q.Platforms, q.CoveredByHypothetical, hypotheticalKey(q.Hypothetical))
 }
 
 // Coverage is how well platforms of some kinds cover the townships of Sanming,
@@ -75,7 +82,10 @@ type Coverage struct {
 	// table is what the answer was cut from, for the townships of county (nil
 	// for all). uncovered is the worklist, the indexes in table of the
 	// uncovered townships in worklistLess order, cut when first needed.
-	table         *nearestTable
+	table  *nearestTable
+	whatIf whatIf
+	// hypothetical are the question's hypothetical platforms that count.
+	hypothetical  []HypotheticalPlatform
 	county        *string
 	uncovered     []int
 	uncoveredOnce sync.Once
@@ -91,7 +101,16 @@ func (c *Coverage) Definition() string {
 		"Townships whose position is UNKNOWN have no cell: they are data gaps, neither covered nor uncovered. "+
 		"A cell is the township's boundary: an APPROXIMATE Voronoi cell of the township seats, clipped to the county, "+
 		"until an official boundary is imported. Distances are geodesic (WGS84) from the platform to the nearest "+
-		"point of the cell, 0 inside it.", strings.Join(kindStrings(c.Kinds), ", "), where)
+		"point of the cell, 0 inside it.%s", strings.Join(kindStrings(c.Kinds), ", "), where, c.whatIfDefinition())
+}
+
+// whatIfDefinition says what a what-if question counts besides the data.
+func (c *Coverage) whatIfDefinition() string {
+	if len(c.hypothetical) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" What if: %d hypothetical platforms of the kinds count as ACTIVE platforms too, measured as the "+
+		"real ones; they are written nowhere.", len(c.hypothetical))
 }
 
 // CountyCoverage is the coverage within one county.
@@ -141,6 +160,26 @@ type TownshipCoverage struct {
 	CoveredBy []PlatformDistance
 	// Nearest is nil when the position is UNKNOWN or no platform counts.
 	Nearest *PlatformDistance
+	// NearestHypothetical is the nearest of the question's hypothetical
+	// platforms where it is nearer than Nearest (or there is none); nil
+	// otherwise. No platform ID is invented for it.
+	NearestHypothetical *HypotheticalDistance
+	// CoveredByHypothetical are the covering hypothetical platforms, nearest
+	// first; empty unless the query asked for them.
+	CoveredByHypothetical []HypotheticalDistance
+}
+
+// NearestMetres is the distance to the nearest platform that counts, real or
+// hypothetical: the one the status and the worklist's order go by. Nil when
+// there is none.
+func (t *TownshipCoverage) NearestMetres() *float64 {
+	switch {
+	case t.NearestHypothetical != nil:
+		return &t.NearestHypothetical.DistanceMetres
+	case t.Nearest != nil:
+		return &t.Nearest.DistanceMetres
+	}
+	return nil
 }
 
 // Covered reports whether the status is COVERED.
@@ -187,6 +226,10 @@ const coveredBySQL = `SELECT t.code, array_agg(d.id ORDER BY d.metres, d.id) AS 
 // the current data version (nearestTable), and kept while that is current.
 func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) {
 	key := q.key()
+	// A what-if answer is measured for its question and kept nowhere: each
+	// dragged point is a new question, and kept they would push out the
+	// answers the map asks again and again. The table under it is shared.
+	keep := len(q.Hypothetical) == 0
 	// Without kept answers there is nothing to look up by version: the
 	// index read carries its own.
 	version := ""
@@ -211,7 +254,7 @@ func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) 
 		if err != nil {
 			return nil, fmt.Errorf("coverage: %w", err)
 		}
-		if !q.CoveredBy {
+		if !q.CoveredBy && keep {
 			// Answers that list every covering platform are rare and can be
 			// tens of thousands of entries: kept, they turned a heavy client's
 			// repeat into a burst of executor work that starved cheap queries
@@ -228,7 +271,13 @@ func (db *DB) measureCoverage(ctx context.Context, version string, q CoverageQue
 	if err != nil {
 		return nil, err
 	}
-	cov := t.coverage(q)
+	cov := &Coverage{Kinds: q.Kinds, RadiusMetres: q.RadiusMetres, Version: t.version, table: t, county: q.CountyCode}
+	if len(q.Hypothetical) > 0 {
+		if err := db.measureWhatIf(ctx, cov, q); err != nil {
+			return nil, err
+		}
+	}
+	cov.cut(q)
 	if q.CoveredBy {
 		if err := db.measureCoveredBy(ctx, cov); err != nil {
 			return nil, err
@@ -242,10 +291,10 @@ func (db *DB) measureCoverage(ctx context.Context, version string, q CoverageQue
 	return cov, nil
 }
 
-// coverage cuts q's answer from t: the counts, and the townships when asked
-// for.
-func (t *nearestTable) coverage(q CoverageQuery) *Coverage {
-	cov := &Coverage{Kinds: q.Kinds, RadiusMetres: q.RadiusMetres, Version: t.version, table: t, county: q.CountyCode}
+// cut cuts q's answer from cov's table, with its hypothetical platforms: the
+// counts, and the townships when asked for.
+func (cov *Coverage) cut(q CoverageQuery) {
+	t := cov.table
 	// inCounty[i] is the index in cov.Counties of county i of the geography.
 	inCounty := make([]int, len(t.geo.counties))
 	for i, c := range t.geo.counties {
@@ -260,14 +309,13 @@ func (t *nearestTable) coverage(q CoverageQuery) *Coverage {
 		if c < 0 {
 			continue
 		}
-		s := t.status(i, q.RadiusMetres)
+		s := cov.status(i)
 		cov.Totals.add(s)
 		cov.Counties[c].Totals.add(s)
 		if q.Townships {
-			cov.Townships = append(cov.Townships, t.township(i, q.RadiusMetres))
+			cov.Townships = append(cov.Townships, cov.township(i))
 		}
 	}
-	return cov
 }
 
 // size is about the bytes c holds, its worklist included. A nationwide answer
@@ -285,11 +333,21 @@ func (c *Coverage) worklist() []int {
 		t := c.table
 		for _, i := range t.sorted() {
 			if t.status(i, c.RadiusMetres) == CoverageCovered {
-				break // the rest are nearer still
+				break // the rest are nearer still, with hypothetical platforms too
 			}
-			if c.county == nil || *c.county == t.geo.townships[i].CountyCode {
+			if c.status(i) != CoverageCovered && (c.county == nil || *c.county == t.geo.townships[i].CountyCode) {
 				c.uncovered = append(c.uncovered, i)
 			}
+		}
+		if len(c.whatIf.nearest) > 0 {
+			// Hypothetical platforms brought some nearer: the table's order
+			// is not the answer's. Only the uncovered few are sorted again.
+			slices.SortFunc(c.uncovered, func(a, b int) int {
+				if worklistLess(c.metres(a), t.geo.townships[a].Code, c.metres(b), t.geo.townships[b].Code) {
+					return -1
+				}
+				return 1
+			})
 		}
 	})
 	return c.uncovered
@@ -347,7 +405,7 @@ func (db *DB) UncoveredTownships(ctx context.Context, q CoverageQuery, page Page
 			return List[TownshipCoverage]{}, fmt.Errorf("uncovered townships: %w", err)
 		}
 		start, _ = slices.BinarySearchFunc(uncovered, 0, func(i int, _ int) int {
-			if worklistLess(metres, code, t.metres(i), t.geo.townships[i].Code) {
+			if worklistLess(metres, code, cov.metres(i), t.geo.townships[i].Code) {
 				return 1
 			}
 			return -1
@@ -356,7 +414,7 @@ func (db *DB) UncoveredTownships(ctx context.Context, q CoverageQuery, page Page
 	onPage, hasNext := cut(uncovered[start:], page)
 	ts := make([]TownshipCoverage, len(onPage))
 	for i, j := range onPage {
-		ts[i] = t.township(j, q.RadiusMetres)
+		ts[i] = cov.township(j)
 	}
 	if q.Platforms {
 		if err := db.wholePlatforms(ctx, ts); err != nil {

@@ -31,7 +31,22 @@ type areaOnce struct {
 // benchmark data). The circles are drawn in the county's own UTM zone (as
 // geography's ST_Buffer would, in a UTM zone) with 64 segments, so they fall
 // short of a true circle by 0.16%; the areas are measured on the spheroid.
-const coveredAreaSQL = `WITH area AS MATERIALIZED (
+const coveredAreaSQL = coveredAreaHead + `
+		FROM platform p
+		WHERE ` + activeOfKinds + ` AND p.location && within_reach(a.boundary, $2)
+	) c`
+
+// coveredAreaWhatIfSQL is coveredAreaSQL with the hypothetical platforms at
+// $4 (lon) and $5 (lat) counted too, for a what-if question; the plain
+// question keeps its own plan.
+const coveredAreaWhatIfSQL = coveredAreaHead + `
+		FROM (SELECT p.location FROM platform p WHERE ` + activeOfKinds + `
+			UNION ALL
+			SELECT ST_SetSRID(ST_MakePoint(h.lon, h.lat), 4326) FROM unnest($4::float8[], $5::float8[]) AS h (lon, lat)) p
+		WHERE p.location && within_reach(a.boundary, $2)
+	) c`
+
+const coveredAreaHead = `WITH area AS MATERIALIZED (
 		SELECT code, boundary, ST_Transform(boundary, utm_srid(boundary)) AS utm FROM county WHERE code = ANY($3)
 	)
 	SELECT a.code AS county_code, c.covered_m2 / 1e6 AS covered_km2,
@@ -39,10 +54,7 @@ const coveredAreaSQL = `WITH area AS MATERIALIZED (
 	FROM area a
 	CROSS JOIN LATERAL (
 		SELECT coalesce(ST_Area(ST_Transform(ST_Intersection(a.utm,
-			ST_Union(ST_Buffer(ST_Transform(p.location, ST_SRID(a.utm)), $2, 'quad_segs=16'))), 4326)::geography), 0) AS covered_m2
-		FROM platform p
-		WHERE ` + activeOfKinds + ` AND p.location && within_reach(a.boundary, $2)
-	) c`
+			ST_Union(ST_Buffer(ST_Transform(p.location, ST_SRID(a.utm)), $2, 'quad_segs=16'))), 4326)::geography), 0) AS covered_m2`
 
 // CoveredArea returns the part of c's county within the radius of an ACTIVE
 // platform of the kinds: nothing when the radius is 0. The first call measures
@@ -74,7 +86,15 @@ func (db *DB) coveredAreas(ctx context.Context, cov *Coverage) (map[string]Count
 		CountyCode string `db:"county_code"`
 		CountyArea
 	}
-	rows, err := queryRows[row](ctx, db.pool, coveredAreaSQL, kindStrings(cov.Kinds), cov.RadiusMetres, codes)
+	sql, args := coveredAreaSQL, []any{kindStrings(cov.Kinds), cov.RadiusMetres, codes}
+	if len(cov.hypothetical) > 0 {
+		var lons, lats []float64
+		for _, h := range cov.hypothetical {
+			lons, lats = append(lons, h.Lon), append(lats, h.Lat)
+		}
+		sql, args = coveredAreaWhatIfSQL, append(args, lons, lats)
+	}
+	rows, err := queryRows[row](ctx, db.pool, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("covered area: %w", err)
 	}

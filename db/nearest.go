@@ -233,8 +233,14 @@ func (t *nearestTable) metres(i int) *float64 {
 
 // status is township i's coverage at radius metres.
 func (t *nearestTable) status(i int, radius float64) CoverageStatus {
-	switch m := t.metres(i); {
-	case !t.geo.hasCell[i]:
+	return coverageStatus(t.geo.hasCell[i], t.metres(i), radius)
+}
+
+// coverageStatus is the coverage at radius metres of a township with or
+// without a cell whose nearest platform is m metres away (nil: none).
+func coverageStatus(hasCell bool, m *float64, radius float64) CoverageStatus {
+	switch {
+	case !hasCell:
 		return CoverageUnknownPosition
 	case m != nil && *m <= radius:
 		return CoverageCovered

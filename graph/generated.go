@@ -174,6 +174,14 @@ type ComplexityRoot struct {
 		Sources     func(childComplexity int) int
 	}
 
+	HypotheticalDistance struct {
+		DistanceMetres func(childComplexity int) int
+		Index          func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Lat            func(childComplexity int) int
+		Lon            func(childComplexity int) int
+	}
+
 	ImportReport struct {
 		Created   func(childComplexity int) int
 		DryRun    func(childComplexity int) int
@@ -268,7 +276,7 @@ type ComplexityRoot struct {
 		Changes            func(childComplexity int, after *string, first *int) int
 		Counties           func(childComplexity int, first *int, after *string) int
 		County             func(childComplexity int, code string) int
-		Coverage           func(childComplexity int, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) int
+		Coverage           func(childComplexity int, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, hypothetical []db.HypotheticalPlatform) int
 		DataQuality        func(childComplexity int) int
 		Dataset            func(childComplexity int) int
 		Locate             func(childComplexity int, lon float64, lat float64, crs crs.CRS) int
@@ -282,7 +290,7 @@ type ComplexityRoot struct {
 		Township           func(childComplexity int, code string) int
 		TownshipFeatures   func(childComplexity int, simplifyMetres *float64, countyCode *string, crs crs.CRS) int
 		Townships          func(childComplexity int, countyCode *string, first *int, after *string) int
-		UncoveredTownships func(childComplexity int, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, first *int, after *string) int
+		UncoveredTownships func(childComplexity int, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, hypothetical []db.HypotheticalPlatform, first *int, after *string) int
 	}
 
 	Sector struct {
@@ -344,13 +352,15 @@ type ComplexityRoot struct {
 	}
 
 	TownshipCoverage struct {
-		BoundaryQuality func(childComplexity int) int
-		Covered         func(childComplexity int) int
-		CoveredBy       func(childComplexity int) int
-		Nearest         func(childComplexity int) int
-		PositionQuality func(childComplexity int) int
-		Status          func(childComplexity int) int
-		Township        func(childComplexity int) int
+		BoundaryQuality       func(childComplexity int) int
+		Covered               func(childComplexity int) int
+		CoveredBy             func(childComplexity int) int
+		CoveredByHypothetical func(childComplexity int) int
+		Nearest               func(childComplexity int) int
+		NearestHypothetical   func(childComplexity int) int
+		PositionQuality       func(childComplexity int) int
+		Status                func(childComplexity int) int
+		Township              func(childComplexity int) int
 	}
 
 	TownshipCoverageConnection struct {
@@ -437,8 +447,8 @@ type QueryResolver interface {
 	Township(ctx context.Context, code string) (*db.Township, error)
 	Sectors(ctx context.Context, first *int, after *string) (*model.SectorConnection, error)
 	Dataset(ctx context.Context) (*db.Dataset, error)
-	Coverage(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (*db.Coverage, error)
-	UncoveredTownships(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, first *int, after *string) (*model.TownshipCoverageConnection, error)
+	Coverage(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, hypothetical []db.HypotheticalPlatform) (*db.Coverage, error)
+	UncoveredTownships(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, hypothetical []db.HypotheticalPlatform, first *int, after *string) (*model.TownshipCoverageConnection, error)
 	SectorCoverage(ctx context.Context, countyCode *string) (*db.SectorCoverage, error)
 	PlatformFeatures(ctx context.Context, filter *db.PlatformFilter, crs crs.CRS) (scalar.FeatureCollection, error)
 	TownshipFeatures(ctx context.Context, simplifyMetres *float64, countyCode *string, crs crs.CRS) (scalar.FeatureCollection, error)
@@ -977,6 +987,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Dataset.Sources(childComplexity), true
 
+	case "HypotheticalDistance.distanceMetres":
+		if e.ComplexityRoot.HypotheticalDistance.DistanceMetres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HypotheticalDistance.DistanceMetres(childComplexity), true
+	case "HypotheticalDistance.index":
+		if e.ComplexityRoot.HypotheticalDistance.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HypotheticalDistance.Index(childComplexity), true
+	case "HypotheticalDistance.kind":
+		if e.ComplexityRoot.HypotheticalDistance.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HypotheticalDistance.Kind(childComplexity), true
+	case "HypotheticalDistance.lat":
+		if e.ComplexityRoot.HypotheticalDistance.Lat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HypotheticalDistance.Lat(childComplexity), true
+	case "HypotheticalDistance.lon":
+		if e.ComplexityRoot.HypotheticalDistance.Lon == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HypotheticalDistance.Lon(childComplexity), true
+
 	case "ImportReport.created":
 		if e.ComplexityRoot.ImportReport.Created == nil {
 			break
@@ -1445,7 +1486,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Coverage(childComplexity, args["kinds"].([]db.PlatformKind), args["radiusMetres"].(*float64), args["countyCode"].(*string)), true
+		return e.ComplexityRoot.Query.Coverage(childComplexity, args["kinds"].([]db.PlatformKind), args["radiusMetres"].(*float64), args["countyCode"].(*string), args["hypothetical"].([]db.HypotheticalPlatform)), true
 	case "Query.dataQuality":
 		if e.ComplexityRoot.Query.DataQuality == nil {
 			break
@@ -1590,7 +1631,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.UncoveredTownships(childComplexity, args["kinds"].([]db.PlatformKind), args["radiusMetres"].(*float64), args["countyCode"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.UncoveredTownships(childComplexity, args["kinds"].([]db.PlatformKind), args["radiusMetres"].(*float64), args["countyCode"].(*string), args["hypothetical"].([]db.HypotheticalPlatform), args["first"].(*int), args["after"].(*string)), true
 
 	case "Sector.code":
 		if e.ComplexityRoot.Sector.Code == nil {
@@ -1852,12 +1893,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TownshipCoverage.CoveredBy(childComplexity), true
+	case "TownshipCoverage.coveredByHypothetical":
+		if e.ComplexityRoot.TownshipCoverage.CoveredByHypothetical == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverage.CoveredByHypothetical(childComplexity), true
 	case "TownshipCoverage.nearest":
 		if e.ComplexityRoot.TownshipCoverage.Nearest == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TownshipCoverage.Nearest(childComplexity), true
+	case "TownshipCoverage.nearestHypothetical":
+		if e.ComplexityRoot.TownshipCoverage.NearestHypothetical == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TownshipCoverage.NearestHypothetical(childComplexity), true
 	case "TownshipCoverage.positionQuality":
 		if e.ComplexityRoot.TownshipCoverage.PositionQuality == nil {
 			break
@@ -1938,6 +1991,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("BBoxInput", ec.unmarshalInputBBoxInput),
+			graphql.NewInputUnmarshaler("HypotheticalPlatform", ec.unmarshalInputHypotheticalPlatform),
 			graphql.NewInputUnmarshaler("NearInput", ec.unmarshalInputNearInput),
 			graphql.NewInputUnmarshaler("PlatformFilter", ec.unmarshalInputPlatformFilter),
 			graphql.NewInputUnmarshaler("PlatformImport", ec.unmarshalInputPlatformImport),
@@ -2235,6 +2289,11 @@ type TownshipEdge {
     radiusMetres: Float = 0
     "Only this county (6-digit code); every county when omitted."
     countyCode: String
+    """
+    What if: coverage as if these platforms also existed and were ACTIVE (see ` + "`" + `HypotheticalPlatform` + "`" + `); at most 100.
+    Only those whose kind is among ` + "`" + `kinds` + "`" + ` count. Omitted or empty: the platforms as they are.
+    """
+    hypothetical: [HypotheticalPlatform!]
   ): Coverage!
 
   """
@@ -2249,6 +2308,11 @@ type TownshipEdge {
     radiusMetres: Float = 0
     "Only this county (6-digit code); every county when omitted."
     countyCode: String
+    """
+    What if: the worklist as if these platforms also existed and were ACTIVE (see ` + "`" + `HypotheticalPlatform` + "`" + `); at most
+    100. Only those whose kind is among ` + "`" + `kinds` + "`" + ` count. Omitted or empty: the platforms as they are.
+    """
+    hypothetical: [HypotheticalPlatform!]
     "How many items to return: 50 by default, at most 500."
     first: Int = 50
     "A cursor of this list (pageInfo.endCursor or an edge's cursor): the page starts after it."
@@ -2336,13 +2400,57 @@ type TownshipCoverage {
   positionQuality: PositionQuality!
   "The quality of the cell coverage was measured on; null when the position is UNKNOWN."
   boundaryQuality: BoundaryQuality
-  "The ACTIVE platforms of the kinds that cover it, nearest first (distance 0 = inside the cell)."
+  """
+  The ACTIVE platforms of the kinds that cover it, nearest first (distance 0 = inside the cell). Real platforms only:
+  with ` + "`" + `hypothetical` + "`" + `, a township may be covered by hypothetical platforms alone (` + "`" + `coveredByHypothetical` + "`" + `).
+  """
   coveredBy: [PlatformDistance!]!
   """
   The nearest ACTIVE platform of the kinds, with its distance from the cell (0 inside it; among several inside, the
-  lowest ID); null when the position is UNKNOWN or no such platform exists.
+  lowest ID); null when the position is UNKNOWN or no such platform exists. Always a real platform: with
+  ` + "`" + `hypothetical` + "`" + ` platforms, see ` + "`" + `nearestHypothetical` + "`" + `.
   """
   nearest: PlatformDistance
+  """
+  The nearest of the question's ` + "`" + `hypothetical` + "`" + ` platforms when it is nearer to the cell than ` + "`" + `nearest` + "`" + ` (or there is
+  no ` + "`" + `nearest` + "`" + `), measured as ` + "`" + `nearest` + "`" + ` is; null otherwise, and always without ` + "`" + `hypothetical` + "`" + `. The township's distance
+  is then this one's, and it is covered when this one is within the radius. A real platform as near wins.
+  """
+  nearestHypothetical: HypotheticalDistance
+  """
+  The question's ` + "`" + `hypothetical` + "`" + ` platforms within the radius of the cell, nearest first (then in the order given):
+  they cover it as ` + "`" + `coveredBy` + "`" + `'s do, which lists real platforms only. Empty without ` + "`" + `hypothetical` + "`" + `.
+  """
+  coveredByHypothetical: [HypotheticalDistance!]!
+}
+
+"""
+A platform that does not exist, for asking what if it did (` + "`" + `coverage` + "`" + ` and ` + "`" + `uncoveredTownships` + "`" + `): it counts as an
+ACTIVE platform of its kind at [lon, lat] (WGS84), measured from the cells exactly as the real ones are. It is
+written nowhere, and an answer with hypothetical platforms is never kept as, or served for, the answer without them.
+A hypothetical platform whose kind is not among the question's ` + "`" + `kinds` + "`" + ` does not count.
+"""
+input HypotheticalPlatform {
+  "Its kind: it counts only when the question's ` + "`" + `kinds` + "`" + ` include it."
+  kind: PlatformKind!
+  "Longitude (WGS84), in [-180, 180]."
+  lon: Float!
+  "Latitude (WGS84), in [-90, 90]."
+  lat: Float!
+}
+
+"One of the question's hypothetical platforms and how far it is from a township's cell."
+type HypotheticalDistance {
+  "Its position in the question's ` + "`" + `hypothetical` + "`" + ` list, from 0: it has no ID, since it exists nowhere."
+  index: Int!
+  "Its kind, as given."
+  kind: PlatformKind!
+  "Its longitude (WGS84), as given."
+  lon: Float!
+  "Its latitude (WGS84), as given."
+  lat: Float!
+  "Metres, geodesic on the WGS84 spheroid, from it to the cell (0 inside it), as the index measures real platforms."
+  distanceMetres: Float!
 }
 
 "A page of uncovered townships (a Relay cursor connection)."
@@ -3491,6 +3599,22 @@ func (ec *executionContext) childFields_Dataset(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Dataset", field.Name)
 }
 
+func (ec *executionContext) childFields_HypotheticalDistance(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_HypotheticalDistance_index(ctx, field)
+	case "kind":
+		return ec.fieldContext_HypotheticalDistance_kind(ctx, field)
+	case "lon":
+		return ec.fieldContext_HypotheticalDistance_lon(ctx, field)
+	case "lat":
+		return ec.fieldContext_HypotheticalDistance_lat(ctx, field)
+	case "distanceMetres":
+		return ec.fieldContext_HypotheticalDistance_distanceMetres(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HypotheticalDistance", field.Name)
+}
+
 func (ec *executionContext) childFields_ImportReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "created":
@@ -3777,6 +3901,10 @@ func (ec *executionContext) childFields_TownshipCoverage(ctx context.Context, fi
 		return ec.fieldContext_TownshipCoverage_coveredBy(ctx, field)
 	case "nearest":
 		return ec.fieldContext_TownshipCoverage_nearest(ctx, field)
+	case "nearestHypothetical":
+		return ec.fieldContext_TownshipCoverage_nearestHypothetical(ctx, field)
+	case "coveredByHypothetical":
+		return ec.fieldContext_TownshipCoverage_coveredByHypothetical(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TownshipCoverage", field.Name)
 }
@@ -4318,6 +4446,14 @@ func (ec *executionContext) field_Query_coverage_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["countyCode"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "hypothetical",
+		func(ctx context.Context, v any) ([]db.HypotheticalPlatform, error) {
+			return ec.unmarshalOHypotheticalPlatform2ᚕcivicmapᚋdbᚐHypotheticalPlatformᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["hypothetical"] = arg3
 	return args, nil
 }
 
@@ -4646,22 +4782,30 @@ func (ec *executionContext) field_Query_uncoveredTownships_args(ctx context.Cont
 		return nil, err
 	}
 	args["countyCode"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "hypothetical",
+		func(ctx context.Context, v any) ([]db.HypotheticalPlatform, error) {
+			return ec.unmarshalOHypotheticalPlatform2ᚕcivicmapᚋdbᚐHypotheticalPlatformᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["hypothetical"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg4
+	args["after"] = arg5
 	return args, nil
 }
 
@@ -6899,6 +7043,121 @@ func (ec *executionContext) fieldContext_Dataset_sources(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _HypotheticalDistance_index(ctx context.Context, field graphql.CollectedField, obj *db.HypotheticalDistance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HypotheticalDistance_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HypotheticalDistance_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HypotheticalDistance", field, false, false, "Int")
+}
+
+func (ec *executionContext) _HypotheticalDistance_kind(ctx context.Context, field graphql.CollectedField, obj *db.HypotheticalDistance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HypotheticalDistance_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.PlatformKind) graphql.Marshaler {
+			return ec.marshalNPlatformKind2civicmapᚋdbᚐPlatformKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HypotheticalDistance_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HypotheticalDistance", field, false, false, "PlatformKind")
+}
+
+func (ec *executionContext) _HypotheticalDistance_lon(ctx context.Context, field graphql.CollectedField, obj *db.HypotheticalDistance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HypotheticalDistance_lon(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lon, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HypotheticalDistance_lon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HypotheticalDistance", field, false, false, "Float")
+}
+
+func (ec *executionContext) _HypotheticalDistance_lat(ctx context.Context, field graphql.CollectedField, obj *db.HypotheticalDistance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HypotheticalDistance_lat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HypotheticalDistance_lat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HypotheticalDistance", field, false, false, "Float")
+}
+
+func (ec *executionContext) _HypotheticalDistance_distanceMetres(ctx context.Context, field graphql.CollectedField, obj *db.HypotheticalDistance) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HypotheticalDistance_distanceMetres(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceMetres, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HypotheticalDistance_distanceMetres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HypotheticalDistance", field, false, false, "Float")
+}
+
 func (ec *executionContext) _ImportReport_created(ctx context.Context, field graphql.CollectedField, obj *db.ImportReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9021,7 +9280,7 @@ func (ec *executionContext) _Query_coverage(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Coverage(ctx, fc.Args["kinds"].([]db.PlatformKind), fc.Args["radiusMetres"].(*float64), fc.Args["countyCode"].(*string))
+			return ec.Resolvers.Query().Coverage(ctx, fc.Args["kinds"].([]db.PlatformKind), fc.Args["radiusMetres"].(*float64), fc.Args["countyCode"].(*string), fc.Args["hypothetical"].([]db.HypotheticalPlatform))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *db.Coverage) graphql.Marshaler {
@@ -9065,7 +9324,7 @@ func (ec *executionContext) _Query_uncoveredTownships(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().UncoveredTownships(ctx, fc.Args["kinds"].([]db.PlatformKind), fc.Args["radiusMetres"].(*float64), fc.Args["countyCode"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().UncoveredTownships(ctx, fc.Args["kinds"].([]db.PlatformKind), fc.Args["radiusMetres"].(*float64), fc.Args["countyCode"].(*string), fc.Args["hypothetical"].([]db.HypotheticalPlatform), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TownshipCoverageConnection) graphql.Marshaler {
@@ -10675,6 +10934,70 @@ func (ec *executionContext) fieldContext_TownshipCoverage_nearest(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _TownshipCoverage_nearestHypothetical(ctx context.Context, field graphql.CollectedField, obj *db.TownshipCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverage_nearestHypothetical(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NearestHypothetical, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.HypotheticalDistance) graphql.Marshaler {
+			return ec.marshalOHypotheticalDistance2ᚖcivicmapᚋdbᚐHypotheticalDistance(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverage_nearestHypothetical(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TownshipCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HypotheticalDistance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TownshipCoverage_coveredByHypothetical(ctx context.Context, field graphql.CollectedField, obj *db.TownshipCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TownshipCoverage_coveredByHypothetical(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoveredByHypothetical, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.HypotheticalDistance) graphql.Marshaler {
+			return ec.marshalNHypotheticalDistance2ᚕcivicmapᚋdbᚐHypotheticalDistanceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TownshipCoverage_coveredByHypothetical(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TownshipCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HypotheticalDistance(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TownshipCoverageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TownshipCoverageConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12040,6 +12363,62 @@ func UnmarshalBBoxInput(ctx context.Context, raw any) (db.BBox, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputHypotheticalPlatform(ctx context.Context, obj any) (db.HypotheticalPlatform, error) {
+	var it db.HypotheticalPlatform
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "lon", "lat"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNPlatformKind2civicmapᚋdbᚐPlatformKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "lon":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lon"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lon = data
+		case "lat":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lat"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lat = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalHypotheticalPlatform unmarshals raw into the HypotheticalPlatform input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalHypotheticalPlatform(ctx context.Context, raw any) (db.HypotheticalPlatform, error) {
+	var out db.HypotheticalPlatform
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "HypotheticalPlatform", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any) (db.Near, error) {
 	var it db.Near
 	if obj == nil {
@@ -13234,6 +13613,59 @@ func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "sources":
 			out.Values[i] = ec._Dataset_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var hypotheticalDistanceImplementors = []string{"HypotheticalDistance"}
+
+func (ec *executionContext) _HypotheticalDistance(ctx context.Context, sel ast.SelectionSet, obj *db.HypotheticalDistance) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, hypotheticalDistanceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HypotheticalDistance")
+		case "index":
+			out.Values[i] = ec._HypotheticalDistance_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._HypotheticalDistance_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lon":
+			out.Values[i] = ec._HypotheticalDistance_lon(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lat":
+			out.Values[i] = ec._HypotheticalDistance_lat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distanceMetres":
+			out.Values[i] = ec._HypotheticalDistance_distanceMetres(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14453,6 +14885,16 @@ func (ec *executionContext) _TownshipCoverage(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "nearestHypothetical":
+			out.Values[i] = ec._TownshipCoverage_nearestHypothetical(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "coveredByHypothetical":
+			out.Values[i] = ec._TownshipCoverage_coveredByHypothetical(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15494,6 +15936,31 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNHypotheticalDistance2civicmapᚋdbᚐHypotheticalDistance(ctx context.Context, sel ast.SelectionSet, v db.HypotheticalDistance) graphql.Marshaler {
+	return ec._HypotheticalDistance(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNHypotheticalDistance2ᚕcivicmapᚋdbᚐHypotheticalDistanceᚄ(ctx context.Context, sel ast.SelectionSet, v []db.HypotheticalDistance) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHypotheticalDistance2civicmapᚋdbᚐHypotheticalDistance(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNHypotheticalPlatform2civicmapᚋdbᚐHypotheticalPlatform(ctx context.Context, v any) (db.HypotheticalPlatform, error) {
+	res, err := ec.unmarshalInputHypotheticalPlatform(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16390,6 +16857,30 @@ func (ec *executionContext) marshalOGeoJSON2ᚖcivicmapᚋgraphᚋscalarᚐGeome
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOHypotheticalDistance2ᚖcivicmapᚋdbᚐHypotheticalDistance(ctx context.Context, sel ast.SelectionSet, v *db.HypotheticalDistance) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._HypotheticalDistance(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOHypotheticalPlatform2ᚕcivicmapᚋdbᚐHypotheticalPlatformᚄ(ctx context.Context, v any) ([]db.HypotheticalPlatform, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.HypotheticalPlatform, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNHypotheticalPlatform2civicmapᚋdbᚐHypotheticalPlatform(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {

@@ -10,8 +10,9 @@ import (
 )
 
 // coverageQuery checks the arguments that coverage and uncoveredTownships share.
-func (r *Resolver) coverageQuery(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (db.CoverageQuery, error) {
-	q := db.CoverageQuery{Kinds: kinds, CountyCode: countyCode}
+func (r *Resolver) coverageQuery(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string,
+	hypothetical []db.HypotheticalPlatform) (db.CoverageQuery, error) {
+	q := db.CoverageQuery{Kinds: kinds, CountyCode: countyCode, Hypothetical: hypothetical}
 	if err := db.CheckCoverageKinds("kinds", kinds); err != nil {
 		return q, err
 	}
@@ -19,6 +20,9 @@ func (r *Resolver) coverageQuery(ctx context.Context, kinds []db.PlatformKind, r
 		q.RadiusMetres = *radiusMetres
 	}
 	if err := db.CheckRadiusMetres("radiusMetres", q.RadiusMetres, true); err != nil {
+		return q, err
+	}
+	if err := db.CheckHypothetical("hypothetical", hypothetical); err != nil {
 		return q, err
 	}
 	if countyCode != nil {

@@ -25,13 +25,14 @@ func (r *countyCoverageResolver) CoveredAreaKm2(ctx context.Context, obj *db.Cou
 }
 
 // Coverage is the resolver for the coverage field.
-func (r *queryResolver) Coverage(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string) (*db.Coverage, error) {
-	q, err := r.coverageQuery(ctx, kinds, radiusMetres, countyCode)
+func (r *queryResolver) Coverage(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, hypothetical []db.HypotheticalPlatform) (*db.Coverage, error) {
+	q, err := r.coverageQuery(ctx, kinds, radiusMetres, countyCode, hypothetical)
 	if err != nil {
 		return nil, err
 	}
 	q.Townships = len(selectionsAt(ctx, "townships")) > 0
 	q.CoveredBy = len(selectionsAt(ctx, "townships", "coveredBy")) > 0
+	q.CoveredByHypothetical = len(selectionsAt(ctx, "townships", "coveredByHypothetical")) > 0
 	platforms := coveragePlatforms(ctx, []string{"townships"})
 	q.Platforms = len(platforms) > 0
 	cov, err := r.DB.Coverage(ctx, q)
@@ -43,12 +44,12 @@ func (r *queryResolver) Coverage(ctx context.Context, kinds []db.PlatformKind, r
 }
 
 // UncoveredTownships is the resolver for the uncoveredTownships field.
-func (r *queryResolver) UncoveredTownships(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, first *int, after *string) (*model.TownshipCoverageConnection, error) {
+func (r *queryResolver) UncoveredTownships(ctx context.Context, kinds []db.PlatformKind, radiusMetres *float64, countyCode *string, hypothetical []db.HypotheticalPlatform, first *int, after *string) (*model.TownshipCoverageConnection, error) {
 	page, err := pageArgs(uncoveredList, first, after)
 	if err != nil {
 		return nil, err
 	}
-	q, err := r.coverageQuery(ctx, kinds, radiusMetres, countyCode)
+	q, err := r.coverageQuery(ctx, kinds, radiusMetres, countyCode, hypothetical)
 	if err != nil {
 		return nil, err
 	}

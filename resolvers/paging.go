@@ -200,10 +200,7 @@ func platformDistanceKey(p *db.PlatformDistance) string {
 }
 
 func uncoveredKey(t *db.TownshipCoverage) string {
-	if t.Nearest == nil {
-		return db.DistanceKey(nil, t.Code)
-	}
-	return db.DistanceKey(&t.Nearest.DistanceMetres, t.Code)
+	return db.DistanceKey(t.NearestMetres(), t.Code)
 }
 func changeKey(c *db.Change) string { return strconv.FormatInt(c.Seq, 10) }
 

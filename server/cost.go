@@ -8,20 +8,25 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"civicmap/db"
 )
 
 // The fields the cost walker prices by name, beyond setComplexity's
 // functions: a coverage's radius sets how long each of its townships'
 // coveredBy lists may be. checkCostNames makes sure they still exist.
 const (
-	geoJSONScalar  = "GeoJSON"
-	coveredByType  = "TownshipCoverage"
-	coveredByField = "coveredBy"
-	radiusArg      = "radiusMetres"
+	geoJSONScalar              = "GeoJSON"
+	coveredByType              = "TownshipCoverage"
+	coveredByField             = "coveredBy"
+	coveredByHypotheticalField = "coveredByHypothetical"
+	radiusArg                  = "radiusMetres"
+	hypotheticalArg            = "hypothetical"
 )
 
 // radiusFields are the Query fields whose radiusMetres bounds the coveredBy
-// lists beneath them.
+// lists beneath them, and whose hypothetical platforms the
+// coveredByHypothetical lists.
 var radiusFields = []string{"coverage", "uncoveredTownships"}
 
 // costWalker prices an operation as gqlgen's complexity.Calculate does, field
@@ -40,19 +45,26 @@ type costWalker struct {
 // soon as it is sure to be over.
 func operationCost(ctx context.Context, es graphql.ExecutableSchema, op *ast.OperationDefinition, vars map[string]any, limit int) int {
 	w := costWalker{ctx: ctx, es: es, schema: es.Schema(), vars: vars, limit: limit}
-	return w.set(op.SelectionSet, 0)
+	return w.set(op.SelectionSet, coverageScope{})
 }
 
-func (w costWalker) set(set ast.SelectionSet, radius float64) int {
+// coverageScope is what the coverage above a field asks: its radius and how
+// many hypothetical platforms it names.
+type coverageScope struct {
+	radius       float64
+	hypothetical int
+}
+
+func (w costWalker) set(set ast.SelectionSet, scope coverageScope) int {
 	var total int
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			total = satAdd(total, w.field(s, radius))
+			total = satAdd(total, w.field(s, scope))
 		case *ast.FragmentSpread:
-			total = satAdd(total, w.set(s.Definition.SelectionSet, radius))
+			total = satAdd(total, w.set(s.Definition.SelectionSet, scope))
 		case *ast.InlineFragment:
-			total = satAdd(total, w.set(s.SelectionSet, radius))
+			total = satAdd(total, w.set(s.SelectionSet, scope))
 		}
 		if total > w.limit {
 			return total
@@ -61,7 +73,7 @@ func (w costWalker) set(set ast.SelectionSet, radius float64) int {
 	return total
 }
 
-func (w costWalker) field(f *ast.Field, radius float64) int {
+func (w costWalker) field(f *ast.Field, scope coverageScope) int {
 	typ := w.schema.Types[f.Definition.Type.Name()]
 	if typ.Name == "__Schema" {
 		return 0 // introspection is priced by the depth and field limits
@@ -69,15 +81,19 @@ func (w costWalker) field(f *ast.Field, radius float64) int {
 	args := f.ArgumentMap(w.vars)
 	vertices := w.geometries(f, args)
 	if f.ObjectDefinition.Name == "Query" && isRadiusField(f.Name) {
-		radius = number(args[radiusArg])
+		list, _ := args[hypotheticalArg].([]any)
+		scope = coverageScope{radius: number(args[radiusArg]), hypothetical: len(list)}
 	}
 	var child int
 	switch typ.Kind {
 	case ast.Object, ast.Interface, ast.Union:
-		child = w.set(f.SelectionSet, radius)
+		child = w.set(f.SelectionSet, scope)
 	}
 	if f.ObjectDefinition.Name == coveredByType && f.Name == coveredByField {
-		return listCost(child, coveredByAt(radius))
+		return listCost(child, coveredByAt(scope.radius))
+	}
+	if f.ObjectDefinition.Name == coveredByType && f.Name == coveredByHypotheticalField {
+		return listCost(child, min(scope.hypothetical, db.MaxHypothetical))
 	}
 	// A field of an interface costs what it costs on the dearest type.
 	owners := []*ast.Definition{f.ObjectDefinition}
@@ -206,13 +222,17 @@ func checkCostNames(schema *ast.Schema) error {
 		return fmt.Errorf("cost: the schema has no scalar %s", geoJSONScalar)
 	}
 	t := schema.Types[coveredByType]
-	if t == nil || t.Fields.ForName(coveredByField) == nil {
-		return fmt.Errorf("cost: the schema has no %s.%s", coveredByType, coveredByField)
+	for _, field := range []string{coveredByField, coveredByHypotheticalField} {
+		if t == nil || t.Fields.ForName(field) == nil {
+			return fmt.Errorf("cost: the schema has no %s.%s", coveredByType, field)
+		}
 	}
 	for _, name := range radiusFields {
 		f := schema.Query.Fields.ForName(name)
-		if f == nil || f.Arguments.ForName(radiusArg) == nil {
-			return fmt.Errorf("cost: the schema has no Query.%s(%s)", name, radiusArg)
+		for _, arg := range []string{radiusArg, hypotheticalArg} {
+			if f == nil || f.Arguments.ForName(arg) == nil {
+				return fmt.Errorf("cost: the schema has no Query.%s(%s)", name, arg)
+			}
 		}
 	}
 	return nil

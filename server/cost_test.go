@@ -45,6 +45,16 @@ func TestCostPricesWhatCosts(t *testing.T) {
 	within := func(int) string { return "platforms(within: $p, first: 1) { totalCount }" }
 	worklist := func(int) string { return "uncoveredTownships(kinds: [WORKSTATION], first: 1) { totalCount }" }
 	big := polygon(10_000)
+	// A what-if with the most hypothetical platforms, and every covering one
+	// listed for every township.
+	var hs []string
+	for i := range 100 {
+		hs = append(hs, fmt.Sprintf("{kind: WORKSTATION, lon: %.2f, lat: %.2f}", 116.4+float64(i%10)*0.2, 25.6+float64(i/10)*0.15))
+	}
+	whatIf := func(i int) string {
+		return fmt.Sprintf("coverage(kinds: [WORKSTATION], radiusMetres: %d, hypothetical: [%s]) { townships { coveredByHypothetical { index kind lon lat distanceMetres } } }",
+			20000-i, strings.Join(hs, ", "))
+	}
 	cases := []struct {
 		name, query string
 		code        string
@@ -55,6 +65,8 @@ func TestCostPricesWhatCosts(t *testing.T) {
 		{"249 uses of a 10,000-vertex polygon", aliases(249, within), "QUERY_TOO_COMPLEX"},
 		{"one use of a 10,000-vertex polygon", aliases(1, within), ""},
 		{"40 worklists", aliases(40, worklist), "QUERY_TOO_COMPLEX"},
+		{"a what-if with 100 hypothetical platforms, all listed", aliases(1, whatIf), ""},
+		{"2 what-ifs with 100 hypothetical platforms, all listed", aliases(2, whatIf), "QUERY_TOO_COMPLEX"},
 		{"the map page's coverage", `{
 			coverage(kinds: [WORKSTATION], radiusMetres: 50000) {
 				totals { townships covered uncovered unknownPosition ratio }

@@ -267,9 +267,12 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Township.Platforms = func(child int, _ []db.PlatformKind, first *int, _ *string) int { return pageCost(child, first) }
 	// Each coverage or worklist reads the coverage index over every township;
 	// the walker (cost.go) prices coveredBy, which is measured, by the radius.
-	c.Query.Coverage = func(child int, _ []db.PlatformKind, _ *float64, _ *string) int { return satAdd(coverageCost, child) }
-	c.Query.UncoveredTownships = func(child int, _ []db.PlatformKind, _ *float64, _ *string, first *int, _ *string) int {
-		return satAdd(coverageCost, pageCost(child, first))
+	// Hypothetical platforms are measured on request (hypotheticalCost).
+	c.Query.Coverage = func(child int, _ []db.PlatformKind, _ *float64, _ *string, h []db.HypotheticalPlatform) int {
+		return satAdd(satAdd(coverageCost, hypotheticalCost(len(h))), child)
+	}
+	c.Query.UncoveredTownships = func(child int, _ []db.PlatformKind, _ *float64, _ *string, h []db.HypotheticalPlatform, first *int, _ *string) int {
+		return satAdd(satAdd(coverageCost, hypotheticalCost(len(h))), pageCost(child, first))
 	}
 	c.Coverage.Townships = func(child int) int { return listCost(child, allTownships) }
 	c.Coverage.Counties = func(child int) int { return listCost(child, allCounties) }
@@ -317,6 +320,11 @@ const (
 	// Its items: 128 on the seed data, one per record and reason; a platform
 	// can be doubted for several reasons.
 	qualityItems = 500
+	// One hypothetical platform of a what-if coverage: a statement measures
+	// it from every cell within its reach, and the answer is kept nowhere.
+	// A hundred (the most one question may name) take a coverage past the
+	// heavy pool's threshold.
+	hypotheticalPlatformCost = 50
 	// The halls of one sector serving one county: the county's and the city's.
 	hallsPerSector = 5
 	// A GeoJSON layer (platformFeatures, townshipFeatures) is a scalar, but
@@ -326,6 +334,13 @@ const (
 	// for 90 times at once: 120 MB, 4 s.
 	layerCost = 20_000
 )
+
+// hypotheticalCost prices n hypothetical platforms. More than the most a
+// question may name are priced as that most: the resolver refuses them with
+// BAD_USER_INPUT naming the argument, which says more than the cost limit.
+func hypotheticalCost(n int) int {
+	return hypotheticalPlatformCost * min(n, db.MaxHypothetical)
+}
 
 func pageCost(child int, first *int) int {
 	return listCost(child, orDefault(first, resolvers.DefaultFirst))
