@@ -287,6 +287,7 @@ type ComplexityRoot struct {
 		Platforms          func(childComplexity int, filter *db.PlatformFilter, near *db.Near, within *scalar.Geometry, bbox *db.BBox, crs crs.CRS, first *int, after *string) int
 		SectorCoverage     func(childComplexity int, countyCode *string) int
 		Sectors            func(childComplexity int, first *int, after *string) int
+		SuggestSites       func(childComplexity int, kinds []db.PlatformKind, radiusMetres float64, count int, countyCode *string, candidates []db.Position) int
 		Township           func(childComplexity int, code string) int
 		TownshipFeatures   func(childComplexity int, simplifyMetres *float64, countyCode *string, crs crs.CRS) int
 		Townships          func(childComplexity int, countyCode *string, first *int, after *string) int
@@ -321,6 +322,33 @@ type ComplexityRoot struct {
 		Halls  func(childComplexity int) int
 		Sector func(childComplexity int) int
 		Served func(childComplexity int) int
+	}
+
+	SiteCoverage struct {
+		DistanceMetres func(childComplexity int) int
+		Township       func(childComplexity int) int
+	}
+
+	SiteSuggestion struct {
+		CandidateIndex    func(childComplexity int) int
+		County            func(childComplexity int) int
+		Lat               func(childComplexity int) int
+		Lon               func(childComplexity int) int
+		NewlyCovered      func(childComplexity int) int
+		NewlyCoveredCount func(childComplexity int) int
+		Rank              func(childComplexity int) int
+		SeatOf            func(childComplexity int) int
+		Totals            func(childComplexity int) int
+		Township          func(childComplexity int) int
+	}
+
+	SiteSuggestions struct {
+		Before         func(childComplexity int) int
+		CandidateCount func(childComplexity int) int
+		Definition     func(childComplexity int) int
+		Kinds          func(childComplexity int) int
+		RadiusMetres   func(childComplexity int) int
+		Suggestions    func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -453,6 +481,7 @@ type QueryResolver interface {
 	PlatformFeatures(ctx context.Context, filter *db.PlatformFilter, crs crs.CRS) (scalar.FeatureCollection, error)
 	TownshipFeatures(ctx context.Context, simplifyMetres *float64, countyCode *string, crs crs.CRS) (scalar.FeatureCollection, error)
 	DataQuality(ctx context.Context) (*db.DataQuality, error)
+	SuggestSites(ctx context.Context, kinds []db.PlatformKind, radiusMetres float64, count int, countyCode *string, candidates []db.Position) (*db.SiteSuggestions, error)
 	NearestPlatforms(ctx context.Context, lon float64, lat float64, crs crs.CRS, kinds []db.PlatformKind, limit *int) ([]db.PlatformDistance, error)
 	Locate(ctx context.Context, lon float64, lat float64, crs crs.CRS) (*model.Location, error)
 	Changes(ctx context.Context, after *string, first *int) (*model.ChangeConnection, error)
@@ -1588,6 +1617,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Sectors(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.suggestSites":
+		if e.ComplexityRoot.Query.SuggestSites == nil {
+			break
+		}
+
+		args, err := ec.field_Query_suggestSites_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SuggestSites(childComplexity, args["kinds"].([]db.PlatformKind), args["radiusMetres"].(float64), args["count"].(int), args["countyCode"].(*string), args["candidates"].([]db.Position)), true
 	case "Query.township":
 		if e.ComplexityRoot.Query.Township == nil {
 			break
@@ -1727,6 +1767,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SectorService.Served(childComplexity), true
+
+	case "SiteCoverage.distanceMetres":
+		if e.ComplexityRoot.SiteCoverage.DistanceMetres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteCoverage.DistanceMetres(childComplexity), true
+	case "SiteCoverage.township":
+		if e.ComplexityRoot.SiteCoverage.Township == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteCoverage.Township(childComplexity), true
+
+	case "SiteSuggestion.candidateIndex":
+		if e.ComplexityRoot.SiteSuggestion.CandidateIndex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestion.CandidateIndex(childComplexity), true
+	case "SiteSuggestion.county":
+		if e.ComplexityRoot.SiteSuggestion.County == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestion.County(childComplexity), true
+	case "SiteSuggestion.lat":
+		if e.ComplexityRoot.SiteSuggestion.Lat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestion.Lat(childComplexity), true
+	case "SiteSuggestion.lon":
+		if e.ComplexityRoot.SiteSuggestion.Lon == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestion.Lon(childComplexity), true
+	case "SiteSuggestion.newlyCovered":
+		if e.ComplexityRoot.SiteSuggestion.NewlyCovered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestion.NewlyCovered(childComplexity), true
+	case "SiteSuggestion.newlyCoveredCount":
+		if e.ComplexityRoot.SiteSuggestion.NewlyCoveredCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestion.NewlyCoveredCount(childComplexity), true
+	case "SiteSuggestion.rank":
+		if e.ComplexityRoot.SiteSuggestion.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestion.Rank(childComplexity), true
+	case "SiteSuggestion.seatOf":
+		if e.ComplexityRoot.SiteSuggestion.SeatOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestion.SeatOf(childComplexity), true
+	case "SiteSuggestion.totals":
+		if e.ComplexityRoot.SiteSuggestion.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestion.Totals(childComplexity), true
+	case "SiteSuggestion.township":
+		if e.ComplexityRoot.SiteSuggestion.Township == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestion.Township(childComplexity), true
+
+	case "SiteSuggestions.before":
+		if e.ComplexityRoot.SiteSuggestions.Before == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestions.Before(childComplexity), true
+	case "SiteSuggestions.candidateCount":
+		if e.ComplexityRoot.SiteSuggestions.CandidateCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestions.CandidateCount(childComplexity), true
+	case "SiteSuggestions.definition":
+		if e.ComplexityRoot.SiteSuggestions.Definition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestions.Definition(childComplexity), true
+	case "SiteSuggestions.kinds":
+		if e.ComplexityRoot.SiteSuggestions.Kinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestions.Kinds(childComplexity), true
+	case "SiteSuggestions.radiusMetres":
+		if e.ComplexityRoot.SiteSuggestions.RadiusMetres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestions.RadiusMetres(childComplexity), true
+	case "SiteSuggestions.suggestions":
+		if e.ComplexityRoot.SiteSuggestions.Suggestions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SiteSuggestions.Suggestions(childComplexity), true
 
 	case "Subscription.platformChanged":
 		if e.ComplexityRoot.Subscription.PlatformChanged == nil {
@@ -1996,6 +2147,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PlatformFilter", ec.unmarshalInputPlatformFilter),
 			graphql.NewInputUnmarshaler("PlatformImport", ec.unmarshalInputPlatformImport),
 			graphql.NewInputUnmarshaler("PlatformInput", ec.unmarshalInputPlatformInput),
+			graphql.NewInputUnmarshaler("PositionInput", ec.unmarshalInputPositionInput),
 		)
 	}
 	first := true
@@ -2999,6 +3151,103 @@ scalar Date @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.
 "An instant, RFC 3339 with time zone (e.g. 2026-11-25T08:00:00Z)."
 scalar DateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
 `, BuiltIn: false},
+	{Name: "../schema/siting.graphqls", Input: `extend type Query {
+  """
+  Where to put up to ` + "`" + `count` + "`" + ` new platforms of ` + "`" + `kinds` + "`" + ` so that they cover as many of the townships that are still
+  uncovered at ` + "`" + `radiusMetres` + "`" + ` as possible (in ` + "`" + `countyCode` + "`" + ` when given): siting suggestions, in the order chosen.
+
+  Greedy maximum coverage: the first suggestion is the candidate that would newly cover the most uncovered townships;
+  each next one the candidate that would newly cover the most of those still uncovered after the picks before it.
+  Greedy reaches at least 1 − 1/e ≈ 63% of the optimum: no ` + "`" + `count` + "`" + ` places among the candidates cover more than
+  1.58 times as many townships as the suggestions do. Ties go to the candidate that comes first (the default
+  candidates are in township code order). The list stops early when no candidate would newly cover a township, so
+  it may be shorter than ` + "`" + `count` + "`" + `, or empty.
+
+  Coverage is that of ` + "`" + `coverage` + "`" + `: a township is covered when an ACTIVE platform of ` + "`" + `kinds` + "`" + ` (or a suggestion
+  before) lies inside its cell or within ` + "`" + `radiusMetres` + "`" + ` of it, measured exactly as the coverage index measures
+  (geodesic metres from the point to the cell's nearest point, 0 inside). Townships whose position is UNKNOWN
+  have no cell and are never counted as covered or uncovered. Nothing is written: ask ` + "`" + `uncoveredTownships` + "`" + ` with
+  the suggestions as ` + "`" + `hypothetical` + "`" + ` platforms to see the worklist they would leave.
+
+  Candidates are the seats of the townships with a known seat (in ` + "`" + `countyCode` + "`" + ` when given), or the points given
+  in ` + "`" + `candidates` + "`" + `, which may lie anywhere within the extent of the township cells.
+  """
+  suggestSites(
+    "The kinds of platform that cover, and that the new platforms would be; at least one."
+    kinds: [PlatformKind!]!
+    "How far from a cell a platform may be and still cover it, in metres: 0 (inside the cell only) to 200000."
+    radiusMetres: Float!
+    "How many places to suggest at most: 1 to 50."
+    count: Int!
+    """
+    Only the townships of this county (6-digit code) are to be covered, and the default candidates are its
+    townships' seats; every county when omitted.
+    """
+    countyCode: String
+    """
+    The places to choose from, [lon, lat] WGS84, at most 1000, each within the extent of the township cells;
+    omitted: the seats of the townships with a known seat, in code order.
+    """
+    candidates: [PositionInput!]
+  ): SiteSuggestions!
+}
+
+"A point, [lon, lat] WGS84."
+input PositionInput {
+  "Longitude (WGS84), in [-180, 180]."
+  lon: Float!
+  "Latitude (WGS84), in [-90, 90]."
+  lat: Float!
+}
+
+"Siting suggestions for new platforms (see ` + "`" + `Query.suggestSites` + "`" + `)."
+type SiteSuggestions {
+  "The kinds of platform that cover."
+  kinds: [PlatformKind!]!
+  "How far from a cell a platform may be and still cover it, in metres."
+  radiusMetres: Float!
+  "How the suggestions were chosen, in words: kinds, radius, scope, candidates, greedy, tie-break."
+  definition: String!
+  "How many candidates were weighed: the points given, or the seats of the townships in scope."
+  candidateCount: Int!
+  "The townships in scope counted by coverage before any suggestion."
+  before: CoverageCounts!
+  "The suggestions in the order chosen: each newly covers at least one township, and none more than the one before."
+  suggestions: [SiteSuggestion!]!
+}
+
+"One suggested place for a new platform."
+type SiteSuggestion {
+  "Its place in the order chosen, from 1."
+  rank: Int!
+  "Its position in the candidates, from 0: in ` + "`" + `candidates` + "`" + ` when given, else among the seats in township code order."
+  candidateIndex: Int!
+  "Longitude (WGS84)."
+  lon: Float!
+  "Latitude (WGS84)."
+  lat: Float!
+  "The township whose seat it is, for the default candidates; null for points given in ` + "`" + `candidates` + "`" + `."
+  seatOf: Township
+  "The township whose cell contains the point (the lowest code on a shared edge); null outside every cell."
+  township: Township
+  "That township's county; null outside every cell."
+  county: County
+  "The townships it newly covers: uncovered by every platform and every suggestion before it. Nearest first, then by code."
+  newlyCovered: [SiteCoverage!]!
+  "How many townships it newly covers: the length of ` + "`" + `newlyCovered` + "`" + `."
+  newlyCoveredCount: Int!
+  "The townships in scope counted by coverage after this suggestion and every one before it."
+  totals: CoverageCounts!
+}
+
+"A township a suggested place would cover, and how far the place is from its cell."
+type SiteCoverage {
+  "The township-level unit."
+  township: Township!
+  "Metres, geodesic on the WGS84 spheroid, from the place to the cell (0 inside it), as the index measures platforms."
+  distanceMetres: Float!
+}
+`, BuiltIn: false},
 	{Name: "../schema/spatial.graphqls", Input: `extend type Query {
   """
   The ` + "`" + `limit` + "`" + ` platforms nearest to a point, nearest first: ACTIVE platforms of ` + "`" + `kinds` + "`" + ` (every kind when omitted)
@@ -3835,6 +4084,60 @@ func (ec *executionContext) childFields_SectorService(ctx context.Context, field
 		return ec.fieldContext_SectorService_halls(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SectorService", field.Name)
+}
+
+func (ec *executionContext) childFields_SiteCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "township":
+		return ec.fieldContext_SiteCoverage_township(ctx, field)
+	case "distanceMetres":
+		return ec.fieldContext_SiteCoverage_distanceMetres(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SiteCoverage", field.Name)
+}
+
+func (ec *executionContext) childFields_SiteSuggestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rank":
+		return ec.fieldContext_SiteSuggestion_rank(ctx, field)
+	case "candidateIndex":
+		return ec.fieldContext_SiteSuggestion_candidateIndex(ctx, field)
+	case "lon":
+		return ec.fieldContext_SiteSuggestion_lon(ctx, field)
+	case "lat":
+		return ec.fieldContext_SiteSuggestion_lat(ctx, field)
+	case "seatOf":
+		return ec.fieldContext_SiteSuggestion_seatOf(ctx, field)
+	case "township":
+		return ec.fieldContext_SiteSuggestion_township(ctx, field)
+	case "county":
+		return ec.fieldContext_SiteSuggestion_county(ctx, field)
+	case "newlyCovered":
+		return ec.fieldContext_SiteSuggestion_newlyCovered(ctx, field)
+	case "newlyCoveredCount":
+		return ec.fieldContext_SiteSuggestion_newlyCoveredCount(ctx, field)
+	case "totals":
+		return ec.fieldContext_SiteSuggestion_totals(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SiteSuggestion", field.Name)
+}
+
+func (ec *executionContext) childFields_SiteSuggestions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kinds":
+		return ec.fieldContext_SiteSuggestions_kinds(ctx, field)
+	case "radiusMetres":
+		return ec.fieldContext_SiteSuggestions_radiusMetres(ctx, field)
+	case "definition":
+		return ec.fieldContext_SiteSuggestions_definition(ctx, field)
+	case "candidateCount":
+		return ec.fieldContext_SiteSuggestions_candidateCount(ctx, field)
+	case "before":
+		return ec.fieldContext_SiteSuggestions_before(ctx, field)
+	case "suggestions":
+		return ec.fieldContext_SiteSuggestions_suggestions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SiteSuggestions", field.Name)
 }
 
 func (ec *executionContext) childFields_Township(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4678,6 +4981,52 @@ func (ec *executionContext) field_Query_sectors_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_suggestSites_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]db.PlatformKind, error) {
+			return ec.unmarshalNPlatformKind2ᚕcivicmapᚋdbᚐPlatformKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "radiusMetres",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["radiusMetres"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "count",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["count"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "countyCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["countyCode"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "candidates",
+		func(ctx context.Context, v any) ([]db.Position, error) {
+			return ec.unmarshalOPositionInput2ᚕcivicmapᚋdbᚐPositionᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["candidates"] = arg4
 	return args, nil
 }
 
@@ -9522,6 +9871,50 @@ func (ec *executionContext) fieldContext_Query_dataQuality(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_suggestSites(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_suggestSites(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SuggestSites(ctx, fc.Args["kinds"].([]db.PlatformKind), fc.Args["radiusMetres"].(float64), fc.Args["count"].(int), fc.Args["countyCode"].(*string), fc.Args["candidates"].([]db.Position))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.SiteSuggestions) graphql.Marshaler {
+			return ec.marshalNSiteSuggestions2ᚖcivicmapᚋdbᚐSiteSuggestions(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_suggestSites(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteSuggestions(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_suggestSites_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_nearestPlatforms(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10142,6 +10535,492 @@ func (ec *executionContext) fieldContext_SectorService_halls(_ context.Context, 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Platform(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteCoverage_township(ctx context.Context, field graphql.CollectedField, obj *db.SiteCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteCoverage_township(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Township, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.Township) graphql.Marshaler {
+			return ec.marshalNTownship2civicmapᚋdbᚐTownship(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteCoverage_township(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteCoverage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Township(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteCoverage_distanceMetres(ctx context.Context, field graphql.CollectedField, obj *db.SiteCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteCoverage_distanceMetres(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceMetres, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteCoverage_distanceMetres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteCoverage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SiteSuggestion_rank(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestion_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestion_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteSuggestion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SiteSuggestion_candidateIndex(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestion_candidateIndex(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CandidateIndex, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestion_candidateIndex(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteSuggestion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SiteSuggestion_lon(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestion_lon(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lon, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestion_lon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteSuggestion", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SiteSuggestion_lat(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestion_lat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lat, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestion_lat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteSuggestion", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SiteSuggestion_seatOf(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestion_seatOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SeatOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Township) graphql.Marshaler {
+			return ec.marshalOTownship2ᚖcivicmapᚋdbᚐTownship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestion_seatOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Township(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteSuggestion_township(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestion_township(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Township, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Township) graphql.Marshaler {
+			return ec.marshalOTownship2ᚖcivicmapᚋdbᚐTownship(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestion_township(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Township(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteSuggestion_county(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestion_county(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.County, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.County) graphql.Marshaler {
+			return ec.marshalOCounty2ᚖcivicmapᚋdbᚐCounty(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestion_county(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_County(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteSuggestion_newlyCovered(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestion_newlyCovered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewlyCovered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.SiteCoverage) graphql.Marshaler {
+			return ec.marshalNSiteCoverage2ᚕcivicmapᚋdbᚐSiteCoverageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestion_newlyCovered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteCoverage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteSuggestion_newlyCoveredCount(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestion_newlyCoveredCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewlyCoveredCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestion_newlyCoveredCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteSuggestion", field, true, false, "Int")
+}
+
+func (ec *executionContext) _SiteSuggestion_totals(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestion_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.CoverageCounts) graphql.Marshaler {
+			return ec.marshalNCoverageCounts2civicmapᚋdbᚐCoverageCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestion_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteSuggestion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteSuggestions_kinds(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestions_kinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kinds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.PlatformKind) graphql.Marshaler {
+			return ec.marshalNPlatformKind2ᚕcivicmapᚋdbᚐPlatformKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestions_kinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteSuggestions", field, false, false, "PlatformKind")
+}
+
+func (ec *executionContext) _SiteSuggestions_radiusMetres(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestions_radiusMetres(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RadiusMetres, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestions_radiusMetres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteSuggestions", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SiteSuggestions_definition(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestions_definition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Definition(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestions_definition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteSuggestions", field, true, false, "String")
+}
+
+func (ec *executionContext) _SiteSuggestions_candidateCount(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestions_candidateCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CandidateCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestions_candidateCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SiteSuggestions", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SiteSuggestions_before(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestions_before(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Before, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.CoverageCounts) graphql.Marshaler {
+			return ec.marshalNCoverageCounts2civicmapᚋdbᚐCoverageCounts(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestions_before(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteSuggestions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SiteSuggestions_suggestions(ctx context.Context, field graphql.CollectedField, obj *db.SiteSuggestions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SiteSuggestions_suggestions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suggestions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.SiteSuggestion) graphql.Marshaler {
+			return ec.marshalNSiteSuggestion2ᚕcivicmapᚋdbᚐSiteSuggestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SiteSuggestions_suggestions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SiteSuggestions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SiteSuggestion(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12772,6 +13651,55 @@ func UnmarshalPlatformInput(ctx context.Context, raw any) (db.PlatformInput, err
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPositionInput(ctx context.Context, obj any) (db.Position, error) {
+	var it db.Position
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"lon", "lat"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "lon":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lon"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lon = data
+		case "lat":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lat"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lat = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPositionInput unmarshals raw into the PositionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPositionInput(ctx context.Context, raw any) (db.Position, error) {
+	var out db.Position
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PositionInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -14404,6 +15332,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_dataQuality(ctx, field)
 				})
+		case "suggestSites":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_suggestSites(ctx, field)
+				})
 		case "nearestPlatforms":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -14649,6 +15583,180 @@ func (ec *executionContext) _SectorService(ctx context.Context, sel ast.Selectio
 			}
 		case "halls":
 			out.Values[i] = ec._SectorService_halls(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var siteCoverageImplementors = []string{"SiteCoverage"}
+
+func (ec *executionContext) _SiteCoverage(ctx context.Context, sel ast.SelectionSet, obj *db.SiteCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, siteCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SiteCoverage")
+		case "township":
+			out.Values[i] = ec._SiteCoverage_township(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distanceMetres":
+			out.Values[i] = ec._SiteCoverage_distanceMetres(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var siteSuggestionImplementors = []string{"SiteSuggestion"}
+
+func (ec *executionContext) _SiteSuggestion(ctx context.Context, sel ast.SelectionSet, obj *db.SiteSuggestion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, siteSuggestionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SiteSuggestion")
+		case "rank":
+			out.Values[i] = ec._SiteSuggestion_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "candidateIndex":
+			out.Values[i] = ec._SiteSuggestion_candidateIndex(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lon":
+			out.Values[i] = ec._SiteSuggestion_lon(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lat":
+			out.Values[i] = ec._SiteSuggestion_lat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seatOf":
+			out.Values[i] = ec._SiteSuggestion_seatOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "township":
+			out.Values[i] = ec._SiteSuggestion_township(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "county":
+			out.Values[i] = ec._SiteSuggestion_county(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "newlyCovered":
+			out.Values[i] = ec._SiteSuggestion_newlyCovered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newlyCoveredCount":
+			out.Values[i] = ec._SiteSuggestion_newlyCoveredCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._SiteSuggestion_totals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var siteSuggestionsImplementors = []string{"SiteSuggestions"}
+
+func (ec *executionContext) _SiteSuggestions(ctx context.Context, sel ast.SelectionSet, obj *db.SiteSuggestions) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, siteSuggestionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SiteSuggestions")
+		case "kinds":
+			out.Values[i] = ec._SiteSuggestions_kinds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "radiusMetres":
+			out.Values[i] = ec._SiteSuggestions_radiusMetres(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "definition":
+			out.Values[i] = ec._SiteSuggestions_definition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "candidateCount":
+			out.Values[i] = ec._SiteSuggestions_candidateCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "before":
+			out.Values[i] = ec._SiteSuggestions_before(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suggestions":
+			out.Values[i] = ec._SiteSuggestions_suggestions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16251,6 +17359,11 @@ func (ec *executionContext) marshalNPlatformTombstone2ᚖcivicmapᚋdbᚐTombsto
 	return ec._PlatformTombstone(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPositionInput2civicmapᚋdbᚐPosition(ctx context.Context, v any) (db.Position, error) {
+	res, err := ec.unmarshalInputPositionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNPositionQuality2civicmapᚋdbᚐPositionQuality(ctx context.Context, v any) (db.PositionQuality, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNPositionQuality2civicmapᚋdbᚐPositionQuality[tmp]
@@ -16387,6 +17500,54 @@ func (ec *executionContext) marshalNSectorService2ᚕcivicmapᚋdbᚐSectorServi
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNSiteCoverage2civicmapᚋdbᚐSiteCoverage(ctx context.Context, sel ast.SelectionSet, v db.SiteCoverage) graphql.Marshaler {
+	return ec._SiteCoverage(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSiteCoverage2ᚕcivicmapᚋdbᚐSiteCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []db.SiteCoverage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSiteCoverage2civicmapᚋdbᚐSiteCoverage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSiteSuggestion2civicmapᚋdbᚐSiteSuggestion(ctx context.Context, sel ast.SelectionSet, v db.SiteSuggestion) graphql.Marshaler {
+	return ec._SiteSuggestion(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSiteSuggestion2ᚕcivicmapᚋdbᚐSiteSuggestionᚄ(ctx context.Context, sel ast.SelectionSet, v []db.SiteSuggestion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSiteSuggestion2civicmapᚋdbᚐSiteSuggestion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSiteSuggestions2ᚖcivicmapᚋdbᚐSiteSuggestions(ctx context.Context, sel ast.SelectionSet, v *db.SiteSuggestions) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SiteSuggestions!")
+		return graphql.Null
+	}
+	return ec._SiteSuggestions(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -17011,6 +18172,23 @@ func (ec *executionContext) marshalOPlatformTombstone2ᚖcivicmapᚋdbᚐTombsto
 		return graphql.Null
 	}
 	return ec._PlatformTombstone(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPositionInput2ᚕcivicmapᚋdbᚐPositionᚄ(ctx context.Context, v any) ([]db.Position, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.Position, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPositionInput2civicmapᚋdbᚐPosition(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOPositionQuality2ᚖcivicmapᚋdbᚐPositionQuality(ctx context.Context, v any) (*db.PositionQuality, error) {

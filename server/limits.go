@@ -274,6 +274,13 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.Query.UncoveredTownships = func(child int, _ []db.PlatformKind, _ *float64, _ *string, h []db.HypotheticalPlatform, first *int, _ *string) int {
 		return satAdd(satAdd(coverageCost, hypotheticalCost(len(h))), pageCost(child, first))
 	}
+	// Siting reads the index and measures every candidate against the cells
+	// within its reach (sitingMeasureCost); its suggestions are a list of
+	// count, each listing the townships it newly covers.
+	c.Query.SuggestSites = func(child int, _ []db.PlatformKind, radiusMetres float64, count int, _ *string, cs []db.Position) int {
+		return satAdd(satAdd(sitingCost, sitingMeasureCost(cs, radiusMetres)), listCost(child, min(max(count, 1), db.MaxSiteCount)))
+	}
+	c.SiteSuggestion.NewlyCovered = func(child int) int { return listCost(child, allTownships) }
 	c.Coverage.Townships = func(child int) int { return listCost(child, allTownships) }
 	c.Coverage.Counties = func(child int) int { return listCost(child, allCounties) }
 	c.SectorCoverage.Sectors = func(child int) int { return listCost(child, allSectors) }
@@ -325,6 +332,15 @@ const (
 	// A hundred (the most one question may name) take a coverage past the
 	// heavy pool's threshold.
 	hypotheticalPlatformCost = 50
+	// Siting suggestions: a coverage's index read, then one statement
+	// measuring candidates × the cells in their reach. Priced at the heavy
+	// pool's threshold at least, so that it runs there.
+	sitingCost = 10_000
+	// A Sanming township's cell is about 162 km² (141 over 22,900 km²): the
+	// cells within a radius of a point are about those whose area fits in a
+	// circle of the radius plus half a cell's width (7 km).
+	townshipKm2    = 162
+	halfCellMetres = 7_000
 	// The halls of one sector serving one county: the county's and the city's.
 	hallsPerSector = 5
 	// A GeoJSON layer (platformFeatures, townshipFeatures) is a scalar, but
@@ -340,6 +356,29 @@ const (
 // BAD_USER_INPUT naming the argument, which says more than the cost limit.
 func hypotheticalCost(n int) int {
 	return hypotheticalPlatformCost * min(n, db.MaxHypothetical)
+}
+
+// sitingMeasureCost prices measuring candidates cs (nil: the seats, priced
+// as every township) against the cells within radiusMetres of each. More
+// than the most a question may name are priced as that most: the resolver
+// refuses them with BAD_USER_INPUT naming the argument.
+func sitingMeasureCost(cs []db.Position, radiusMetres float64) int {
+	n := allTownships
+	if cs != nil {
+		n = min(len(cs), db.MaxSiteCandidates)
+	}
+	return n * cellsInReach(radiusMetres)
+}
+
+// cellsInReach is about how many township cells lie within radiusMetres of
+// a point, from 1 up to every township.
+func cellsInReach(radiusMetres float64) int {
+	km := (max(radiusMetres, 0) + halfCellMetres) / 1000
+	n := math.Pi * km * km / townshipKm2
+	if math.IsNaN(n) {
+		return allTownships
+	}
+	return int(min(max(n, 1), allTownships))
 }
 
 func pageCost(child int, first *int) int {
