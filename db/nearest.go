@@ -31,6 +31,11 @@ type geography struct {
 	hasCell   []bool     // by township: whether it has a cell
 	countyOf  []int      // by township: its county's index in counties
 	index     map[string]int
+	// extent is the box of every cell, nil when there is none; read when
+	// first needed (DB.cellExtent), since only siting's candidates need it.
+	extentMu   sync.Mutex
+	extentRead bool
+	extent     *BBox
 }
 
 // nearestTable is the radius-free part of coverage for one set of kinds at

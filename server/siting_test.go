@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -434,6 +436,94 @@ func TestSuggestSitesBadInput(t *testing.T) {
 	for _, v := range []any{"NaN", "Infinity"} {
 		if r := post(t, h, q, map[string]any{"c": at(1, v, 26.0)}); r.code() != "BAD_USER_INPUT" {
 			t.Errorf("lon %v: code %q, want BAD_USER_INPUT", v, r.code())
+		}
+	}
+}
+
+// TestSuggestSitesNationwide times count=20 at nationwide size (db/synth:
+// 40,000 townships, 60,000 platforms): over the seats of a province-sized
+// block of counties (8° × 6°, 1,000 candidates), which must answer within
+// the statement timeout, and over one county's seats. The whole country's
+// 40,000 seats, with no county, is timed and logged only: it measures every
+// seat, near the statement timeout on 2 shared cores.
+func TestSuggestSitesNationwide(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the nationwide dataset")
+	}
+	pool := nationwide(t)
+	h := newHandler(t, pool)
+	var cs []position
+	for _, p := range points(t, pool, `SELECT ST_X(seat), ST_Y(seat) FROM township
+		WHERE seat && ST_MakeEnvelope(110, 24, 118, 30, 4326) ORDER BY code LIMIT 1000`) {
+		cs = append(cs, position{p[0], p[1]})
+	}
+	for _, c := range []struct {
+		name   string
+		county string
+		cs     []position
+		must   bool
+	}{
+		{"a province-sized block, 1,000 seats", "", cs, true},
+		{"one county's seats", nationwideCounty, nil, true},
+		{"every seat in the country", "", nil, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			vars := map[string]any{"kinds": []string{"WORKSTATION"}, "r": 5000, "n": 20, "c": c.cs}
+			if c.county != "" {
+				vars["county"] = c.county
+			}
+			if c.cs == nil {
+				delete(vars, "c")
+			}
+			start := time.Now()
+			r := post(t, h, suggestQuery, vars)
+			took := time.Since(start)
+			if len(r.Errors) > 0 {
+				if c.must {
+					t.Fatalf("after %v: %+v", took, r.Errors)
+				}
+				t.Logf("after %v: %s %s", took, r.code(), r.Errors[0].Message)
+				return
+			}
+			var a siteAnswer
+			if err := json.Unmarshal(r.Data, &a); err != nil {
+				t.Fatal(err)
+			}
+			s := a.SuggestSites
+			covered := 0
+			for _, x := range s.Suggestions {
+				covered += x.NewlyCoveredCount
+			}
+			t.Logf("%v: %d candidates, %d suggestions newly cover %d of %d uncovered", took, s.CandidateCount,
+				len(s.Suggestions), covered, s.Before.Uncovered)
+		})
+	}
+}
+
+// TestSuggestSitesCost: siting is priced before any SQL by its candidates
+// and radius: one question passes, 1,000 candidates at 200 km (200,000 cell
+// measures) and 20 aliases of the seats at 20 km are refused.
+func TestSuggestSitesCost(t *testing.T) {
+	h := newHandler(t, nil)
+	field := `suggestSites(kinds: [WORKSTATION], radiusMetres: %d, count: 10%s) { suggestions { newlyCovered { township { code } } } }`
+	one := fmt.Sprintf("{ "+field+" }", 5000, "")
+	if r := post(t, h, one, nil); len(r.Errors) > 0 {
+		t.Errorf("one question: %+v", r.Errors)
+	}
+	var cs []string
+	for i := range 1000 {
+		cs = append(cs, fmt.Sprintf("{lon: %v, lat: 26.2}", 117+float64(i)/1000))
+	}
+	wide := fmt.Sprintf("{ "+field+" }", 200000, ", candidates: ["+strings.Join(cs, ", ")+"]")
+	var aliases strings.Builder
+	aliases.WriteString("{ ")
+	for i := range 20 {
+		fmt.Fprintf(&aliases, "a%d: "+field+" ", i, 20000, "")
+	}
+	aliases.WriteString("}")
+	for name, q := range map[string]string{"1,000 candidates at 200 km": wide, "20 aliases at 20 km": aliases.String()} {
+		if r := post(t, h, q, nil); r.code() != "QUERY_TOO_COMPLEX" {
+			t.Errorf("%s: code %q, want QUERY_TOO_COMPLEX", name, r.code())
 		}
 	}
 }
