@@ -498,8 +498,9 @@ try {
   await waitDetails(tools, item.name, 'platform');
   await waitIdle(tools);
   const c4 = await tools.evaluate(() => window.map.getCenter().toArray());
-  check(Math.hypot(c4[0] - item.platform.lon, c4[1] - item.platform.lat) < 0.01,
-    `data quality: clicking ${item.reason} ${item.code} flies to ${item.name} and shows it`);
+  const ringed = await tools.evaluate(() => window.map.queryRenderedFeatures({ layers: ['selected-platform'] }).length);
+  check(Math.hypot(c4[0] - item.platform.lon, c4[1] - item.platform.lat) < 0.01 && ringed === 1,
+    `data quality: clicking ${item.reason} ${item.code} flies to ${item.name}, rings it on the map (whatever the chosen kinds) and shows it`);
   const noLang2 = await langProblems(tools);
   check(noLang2.length === 0, `with search results, details, what-if and data quality shown, every Chinese text is in a lang="zh" element${noLang2.length ? ': ' + noLang2.slice(0, 8).join(' | ') : ''}`);
   check(await occurrences(tools, 'Vonng/adcode') === 1, 'the attribution is still said once');

@@ -264,6 +264,8 @@ function mapStyle(tilejson) {
       seats: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
       // What-if platforms, drawn from state.hypothetical.
       hypothetical: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+      // The platform whose details show, ringed whatever the chosen kinds.
+      'selected-platform': { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#e9edf1' } },
@@ -334,6 +336,10 @@ function mapStyle(tilejson) {
           'circle-stroke-color': ['case', ['==', ['get', 'provenance'], 'ILLUSTRATIVE'], ['case', active, kindColour, COLOURS.inactive], '#ffffff'],
           'circle-stroke-width': ['case', ['==', ['get', 'provenance'], 'ILLUSTRATIVE'], 2.2, 1.5],
         },
+      },
+      {
+        id: 'selected-platform', type: 'circle', source: 'selected-platform',
+        paint: { 'circle-radius': 12, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#111', 'circle-stroke-width': 3 },
       },
       {
         id: 'hypothetical', type: 'circle', source: 'hypothetical',
@@ -408,11 +414,19 @@ function select(map, code) {
   if (state.selected) map.setFeatureState({ ...TOWNSHIPS, id: Number(state.selected) }, { selected: false });
   state.selected = code;
   state.platform = null;
+  ringPlatform(map, null);
   if (code) map.setFeatureState({ ...TOWNSHIPS, id: Number(code) }, { selected: true });
   for (const b of document.querySelectorAll('#gaps-list button')) {
     b.setAttribute('aria-current', String(b.dataset.code === code));
   }
   writeHash(map);
+}
+
+function ringPlatform(map, p) {
+  map.getSource('selected-platform')?.setData({
+    type: 'FeatureCollection',
+    features: p?.lon != null ? [{ type: 'Feature', geometry: { type: 'Point', coordinates: [p.lon, p.lat] }, properties: {} }] : [],
+  });
 }
 
 function flyTo(map, lon, lat, zoom) {
@@ -588,6 +602,7 @@ async function showPlatform(map, id) {
   const { platform: p } = await graphql(PLATFORM_QUERY, { id });
   if (state.selected) select(map, null);
   state.platform = p.id;
+  ringPlatform(map, p);
   writeHash(map);
   details('platform', [p.name, p.provenance === 'ILLUSTRATIVE' && el('span', { class: 'tag illustrative' }, 'illustrative')],
     ['Kind', kindName(p.kind)],
@@ -630,7 +645,8 @@ async function showTownship(map, code) {
 // Pinyin initials without a dictionary: the browser's ICU collates Chinese in
 // pinyin order ('zh-u-co-pinyin'), so a character's initial is the letter of
 // the last of these boundary characters (the first of each letter in that
-// order) that it sorts after. Polyphonic characters get their common reading.
+// order) that it sorts after. A polyphonic character gets the reading ICU
+// sorts it by (长 z, 厦 s): right for most names, not all; the project carries no dictionary.
 const INITIALS = 'abcdefghjklmnopqrstwxyz';
 const BOUNDARIES = ['阿', '芭', '擦', '搭', '蛾', '发', '噶', '哈', '击', '喀', '垃', '妈', '拿', '哦', '啪', '期', '然', '撒', '塌', '挖', '昔', '压', '匝'];
 const pinyinCollator = new Intl.Collator('zh-Hans-CN-u-co-pinyin');
@@ -860,7 +876,7 @@ async function loadQuality(map) {
         type: 'button', class: 'link',
         onclick: () => {
           const go = it.platform ? choosePlatform(map, it.platform.id, { fly: it.platform.lon != null }) : chooseTownship(map, it.township.code);
-          go.catch(showError);
+          go.then(() => $('#details').scrollIntoView({ block: 'nearest' })).catch(showError);
         },
       },
       el('span', { class: 'tag warn' }, REASONS[it.reason] ?? it.reason), ' ', it.code, ' ', it.name,
@@ -947,7 +963,7 @@ async function start() {
     map.on('mouseenter', layer, () => { if (!state.placing) map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', layer, () => { if (!state.placing) map.getCanvas().style.cursor = ''; });
   }
-  $('#details .close').addEventListener('click', () => { $('#details').hidden = true; select(map, null); });
+  $('#details .close').addEventListener('click', () => { $('#details').hidden = true; select(map, null); writeHash(map); });
   map.on('moveend', () => writeHash(map));
 
   // What if.
