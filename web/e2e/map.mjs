@@ -512,7 +512,8 @@ try {
   // The optional basemap: a raster tile URL template in the query string,
   // here served by this script.
   let tileRequests = 0;
-  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  // A 1×1 pale blue PNG, stretched over each tile.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGO49uQDAAU+AqtQ/WJNAAAAAElFTkSuQmCC', 'base64');
   const tileServer = createServer((req, res) => {
     if (/^\/tiles\/\d+\/\d+\/\d+\.png$/.test(req.url)) {
       tileRequests++;

@@ -839,7 +839,11 @@ function whatIfClick(map, ev, refresh) {
     $('#whatif-status').textContent = `At most ${MAX_HYPOTHETICAL} hypothetical platforms: remove one first.`;
     return true;
   } else {
-    state.hypothetical.push({ kind: $('#whatif-kind').value, lon: Number(ev.lngLat.lng.toFixed(5)), lat: Number(ev.lngLat.lat.toFixed(5)) });
+    const kind = $('#whatif-kind').value;
+    // A platform counts only for the chosen kinds: choose its kind too.
+    const kindBox = document.querySelector(`input[name=kind][value=${kind}]`);
+    if (!kindBox.checked) kindBox.checked = true;
+    state.hypothetical.push({ kind, lon: Number(ev.lngLat.lng.toFixed(5)), lat: Number(ev.lngLat.lat.toFixed(5)) });
   }
   drawHypothetical(map);
   writeHash(map);
