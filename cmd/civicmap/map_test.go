@@ -25,8 +25,11 @@ const mapArtefacts = "../../testdata/artefacts"
 // failed requests, township cells and platforms rendered, the uncovered count
 // equal to GraphQL's as the radius changes, a click on the first gap flying
 // there, clicks on a platform and on a cell showing their details, an edit
-// through the API showing without a reload, a phone-width layout, and
-// GraphiQL.
+// through the API showing without a reload; the planner's tools (search in
+// Chinese and pinyin initials, the share link and hash edits, the worklist as
+// CSV, the A4 print layout, what-if platforms, the data-quality panel, the
+// basemap off by default and on from ?basemap=, lang="zh", the attribution
+// said once); a phone-width layout, and GraphiQL.
 // It saves screenshots in testdata/artefacts. It never skips: without node,
 // chromium, the node packages or the built-in map library it fails and says
 // what to install.
@@ -57,10 +60,10 @@ func TestMapPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The script needs about 20 s here; headless WebGL on two busy cores can
+	// The script needs about 40 s here; headless WebGL on two busy cores can
 	// take several times that, and a hung browser must not hold the test until
 	// go test's own timeout.
-	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join(webDir, "e2e", "map.mjs"), app.URL, out)
 	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium, "CIVICMAP_E2E_KEY="+key)
@@ -72,7 +75,7 @@ func TestMapPage(t *testing.T) {
 	if runErr != nil || !strings.Contains(buf.String(), "map e2e: passed") {
 		t.Fatalf("the map page's browser test failed (%v):\n%s", runErr, buf.String())
 	}
-	t.Logf("map page passed in %s; screenshots in %s (map.png, map-gap.png, map-platform.png, map-phone.png, map-phone-full.png, graphiql.png)", time.Since(start).Round(100*time.Millisecond), out)
+	t.Logf("map page passed in %s; screenshots in %s (map.png, map-gap.png, map-platform.png, map-search.png, map-share.png, map-hashchange.png, map-print.png, map-print.pdf, map-whatif.png, map-quality.png, map-basemap.png, map-phone.png, map-phone-full.png, graphiql.png)", time.Since(start).Round(100*time.Millisecond), out)
 	if testing.Verbose() {
 		t.Logf("browser test output:\n%s", buf.String())
 	}

@@ -4,12 +4,17 @@
 //   node web/e2e/map.mjs http://127.0.0.1:8080 testdata/artefacts
 //
 // It writes map.png, map-gap.png and map-platform.png (1280×800: the start,
-// after clicking the first gap, after clicking a platform) and map-phone.png
-// and map-phone-full.png (375×812), and graphiql.png into the directory,
-// prints one line per check and timings, and exits 1 on the first failure.
+// after clicking the first gap, after clicking a platform), the planner's
+// tools (map-search.png, map-share.png, map-hashchange.png, map-whatif.png,
+// map-quality.png, map-print.png and map-print.pdf, map-basemap.png) and
+// map-phone.png and map-phone-full.png (375×812), and graphiql.png into the
+// directory, prints one line per check and timings, and exits 1 on the first
+// failure. Figures that come from the data (gaps, counts) are read from the
+// GraphQL API, never written here.
 // cmd/civicmap/map_test.go runs it against a test server.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 
 const [base, outDir] = process.argv.slice(2);
@@ -62,7 +67,55 @@ function watch(page, name) {
     problems.push(`${name} request failed: ${r.url()} ${r.failure()?.errorText}`);
   });
   page.on('response', (r) => { if (r.status() >= 400) problems.push(`${name} HTTP ${r.status()}: ${r.url()}`); });
+  // Offline by default: the page asks nothing of any other server.
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (/^https?:$/.test(u.protocol) && u.origin !== new URL(base).origin) foreign.push(`${name}: ${r.url()}`);
+  });
 }
+const foreign = []; // requests to servers other than civicmap, from every page
+
+// langProblems lists the text nodes with Chinese characters that no lang="zh" element holds.
+async function langProblems(page) {
+  return page.evaluate(() => {
+    const bad = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!/[\u3400-\u9fff]/.test(n.data) || n.parentElement.closest('script, style, noscript')) continue;
+      const lang = n.parentElement.closest('[lang]')?.getAttribute('lang') ?? '';
+      if (!lang.startsWith('zh')) bad.push(`${n.parentElement.tagName}: ${n.data.trim().slice(0, 40)}`);
+    }
+    return bad;
+  });
+}
+
+// occurrences counts how often text appears in the page's text.
+async function occurrences(page, text) {
+  return page.evaluate((t) => document.body.textContent.split(t).length - 1, text);
+}
+
+async function waitReady(page) {
+  await page.waitForFunction(() => typeof window.map?.loaded === 'function', null, { timeout: WAIT });
+  await page.waitForFunction(() => document.querySelector('[data-testid=totals]')?.dataset.state === 'ready', null, { timeout: WAIT, polling: 100 });
+  await waitIdle(page);
+}
+
+// waitDetails waits until the details panel shows text.
+async function waitDetails(page, text, type) {
+  await page.waitForFunction(([t, ty]) => {
+    const d = document.querySelector('[data-testid=details]');
+    return d && !d.hidden && d.textContent.includes(t) && (!ty || d.dataset.type === ty);
+  }, [text, type], { timeout: WAIT, polling: 100 });
+}
+
+const featureState = (page, code) => page.evaluate((c) => window.map.getFeatureState({ source: 'civicmap', sourceLayer: 'townships', id: Number(c) }), code);
+
+// The planner's worklist and totals, as GraphQL gives them.
+const WORKLIST = `query($kinds: [PlatformKind!]!, $r: Float!, $hypo: [HypotheticalPlatform!]) {
+  coverage(kinds: $kinds, radiusMetres: $r, hypothetical: $hypo) { totals { covered uncovered } }
+  uncoveredTownships(kinds: $kinds, radiusMetres: $r, hypothetical: $hypo, first: 500) {
+    totalCount nodes { township { code name lon lat county { name } } nearest { distanceMetres platform { name } }
+      nearestHypothetical { index distanceMetres } } } }`;
 
 function noProblems(when) {
   check(problems.length === 0, `no console errors or failed requests ${when}${problems.length ? ':\n  ' + problems.join('\n  ') : ''}`);
@@ -128,6 +181,16 @@ try {
   check(dataGaps.includes('方田乡') && dataGaps.includes('青水畲族乡'), 'townships with unknown position are listed as data gaps');
   await page.screenshot({ path: join(outDir, 'map.png') });
   log(`screenshot ${join(outDir, 'map.png')}`);
+
+  // ---- the attribution said once; Chinese marked lang="zh"; no basemap ----------
+  check(await occurrences(page, 'Vonng/adcode') === 1 && await occurrences(page, '高德') === 1,
+    'the attribution is said once on the page (Vonng/adcode and 高德 each appear once)');
+  const noLang = await langProblems(page);
+  check(noLang.length === 0 && await page.evaluate(() => document.documentElement.lang) === 'en',
+    `every Chinese text on the page is in a lang="zh" element, the page stays lang="en"${noLang.length ? ': ' + noLang.slice(0, 8).join(' | ') : ''}`);
+  const style = await page.evaluate(() => ({ sources: Object.keys(window.map.getStyle().sources), raster: window.map.getStyle().layers.filter((l) => l.type === 'raster').length }));
+  check(!style.sources.includes('basemap') && style.raster === 0 && foreign.length === 0,
+    `no basemap by default, and no request to any other server (sources ${style.sources.join(', ')}; foreign requests: ${foreign.length})`);
 
   // ---- radius changes the count to what GraphQL says -----------------------------
   const q = `query($r: Float!) { coverage(kinds: [WORKSTATION], radiusMetres: $r) { totals { uncovered } } }`;
@@ -234,6 +297,250 @@ try {
     .some((f) => f.properties.gid === id && f.properties.status === 'SUSPENDED'), ws.id, { timeout: WAIT, polling: 200 });
   check(true, `the tiles show ${ws.name} as SUSPENDED (the tile URLs moved to the new data version)`);
   noProblems('on the desktop page');
+
+  // ---- the planner's tools, on a fresh page ---------------------------------------
+  const tools = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  watch(tools, 'tools');
+  await tools.goto(`${base}/`, { waitUntil: 'load', timeout: WAIT });
+  await waitReady(tools);
+
+  // Search: a township by its Chinese name, then by pinyin initials, then a platform.
+  const { townships: allT } = await graphql(`{ townships(first: 500) { nodes { code name lon lat county { name } } } }`);
+  const located = allT.nodes.filter((t) => t.lon != null);
+  const target1 = located[Math.floor(located.length / 2)];
+  await tools.fill('[data-testid=search]', target1.name);
+  await tools.waitForFunction((q) => document.querySelector('[data-testid=search-results]').dataset.query === q, target1.name, { timeout: WAIT });
+  const firstHit = await tools.$eval('[data-testid=search-results] li', (li) => ({ type: li.dataset.type, key: li.dataset.key }));
+  check(firstHit.type === 'township' && firstHit.key === target1.code, `search: typing ${target1.name} offers that township first`);
+  await tools.press('[data-testid=search]', 'Enter');
+  await waitDetails(tools, target1.name, 'township');
+  await waitIdle(tools);
+  const c1 = await tools.evaluate(() => window.map.getCenter().toArray());
+  check(Math.hypot(c1[0] - target1.lon, c1[1] - target1.lat) < 0.01 && (await featureState(tools, target1.code)).selected === true,
+    `search: choosing it flies to ${target1.name} and selects it`);
+  const xyx = allT.nodes.find((t) => t.name === '溪源乡');
+  check(Boolean(xyx), 'the data has 溪源乡 (for the pinyin check)');
+  check(await tools.evaluate(() => window.pinyinInitials('溪源乡三明市尤溪县')) === 'xyxsmsyxx', 'pinyin initials from the browser\'s collation: 溪源乡三明市尤溪县 → xyxsmsyxx');
+  await tools.fill('[data-testid=search]', 'xyx');
+  await tools.waitForFunction(() => document.querySelector('[data-testid=search-results]').dataset.query === 'xyx', null, { timeout: WAIT });
+  const pinyinHits = await tools.$$eval('[data-testid=search-results] li', (lis) => lis.map((li) => li.dataset.key));
+  check(pinyinHits.includes(xyx.code), `search: typing the initials xyx offers 溪源乡 (${pinyinHits.length} results)`);
+  await tools.screenshot({ path: join(outDir, 'map-search.png') });
+  log(`screenshot ${join(outDir, 'map-search.png')}`);
+  await tools.click(`[data-testid=search-results] li[data-key="${xyx.code}"]`);
+  await waitDetails(tools, '溪源乡', 'township');
+  check(true, 'search: clicking a result by initials shows 溪源乡');
+  const { platforms: realP } = await graphql(`{ platforms(filter: {provenance: REAL}, first: 1) { nodes { id name lon lat } } }`);
+  const rp = realP.nodes[0];
+  // A part of its name that no other platform's or township's name holds.
+  const { platforms: allP } = await graphql(`{ platforms(first: 500) { nodes { id name } } }`);
+  const names = [...allP.nodes.filter((p) => p.id !== rp.id).map((p) => p.name), ...allT.nodes.map((t) => t.name)];
+  let part = rp.name;
+  for (let len = 3; len < rp.name.length && part === rp.name; len++) {
+    for (let i = 0; i + len <= rp.name.length; i++) {
+      const sub = rp.name.slice(i, i + len);
+      if (!names.some((n) => n.includes(sub))) { part = sub; break; }
+    }
+  }
+  await tools.fill('[data-testid=search]', part);
+  await tools.waitForFunction((q) => document.querySelector('[data-testid=search-results]').dataset.query === q, part, { timeout: WAIT });
+  await tools.click(`[data-testid=search-results] li[data-key="${rp.id}"]`);
+  await waitDetails(tools, rp.name, 'platform');
+  await waitIdle(tools);
+  const c2 = await tools.evaluate(() => window.map.getCenter().toArray());
+  check(Math.hypot(c2[0] - rp.lon, c2[1] - rp.lat) < 0.01 && (await tools.evaluate(() => location.hash)).includes(`p=${encodeURIComponent(rp.id)}`),
+    `search: typing "${part}" finds the platform ${rp.name}; choosing it flies there, shows it, and the link keeps it`);
+
+  // Share link: kinds, radius, view and selection survive a round trip.
+  await tools.check('input[name=kind][value=SECTOR_HALL]');
+  await setRadius(tools, 5000);
+  const kindsWS = 'WORKSTATION,SECTOR_HALL';
+  await waitCounts(tools, kindsWS, 5000);
+  await tools.fill('[data-testid=search]', target1.name);
+  await tools.waitForFunction((q) => document.querySelector('[data-testid=search-results]').dataset.query === q, target1.name, { timeout: WAIT });
+  await tools.press('[data-testid=search]', 'Enter');
+  await waitDetails(tools, target1.name, 'township');
+  await waitIdle(tools);
+  await tools.evaluate(() => window.map.jumpTo({ zoom: 9.25 }));
+  await waitIdle(tools);
+  const shared = await tools.getAttribute('[data-testid=share-link]', 'href');
+  const view = await tools.evaluate(() => ({ c: window.map.getCenter().toArray(), z: window.map.getZoom() }));
+  check(/kinds=WORKSTATION,SECTOR_HALL/.test(shared) && /r=5000/.test(shared) && shared.includes(`t=${target1.code}`) && /c=[\d.]+,[\d.]+/.test(shared) && /z=9\.25/.test(shared),
+    `the share link keeps kinds, radius, centre, zoom and selection: ${shared}`);
+  const other = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  watch(other, 'shared');
+  await other.goto(shared, { waitUntil: 'load', timeout: WAIT });
+  await other.waitForFunction(() => typeof window.map?.loaded === 'function', null, { timeout: WAIT });
+  const sharedCount = await waitCounts(other, kindsWS, 5000);
+  await waitDetails(other, target1.name, 'township');
+  await waitIdle(other);
+  const wantWS = (await graphql(WORKLIST, { kinds: ['WORKSTATION', 'SECTOR_HALL'], r: 5000 })).coverage.totals.uncovered;
+  const view2 = await other.evaluate(() => ({ c: window.map.getCenter().toArray(), z: window.map.getZoom() }));
+  check(sharedCount === wantWS && Math.hypot(view2.c[0] - view.c[0], view2.c[1] - view.c[1]) < 0.001 && Math.abs(view2.z - view.z) < 0.01
+    && (await featureState(other, target1.code)).selected === true && await other.isChecked('input[value=SECTOR_HALL]'),
+    `the shared link opens the same view in a new tab: ${sharedCount} uncovered (GraphQL ${wantWS}), centre, zoom ${view2.z.toFixed(2)}, ${target1.name} selected`);
+  await other.screenshot({ path: join(outDir, 'map-share.png') });
+  log(`screenshot ${join(outDir, 'map-share.png')}`);
+  // An edit of the hash in the open tab.
+  const target2 = located[Math.floor(located.length / 3)];
+  await other.evaluate(([t]) => { location.hash = `kinds=LIAISON_GROUP,WORKSTATION&r=2000&c=${t.lon},${t.lat}&z=11&t=${t.code}`; }, [target2]);
+  const edited2 = await waitCounts(other, 'LIAISON_GROUP,WORKSTATION', 2000);
+  await waitDetails(other, target2.name, 'township');
+  await waitIdle(other);
+  const wantLW = (await graphql(WORKLIST, { kinds: ['LIAISON_GROUP', 'WORKSTATION'], r: 2000 })).coverage.totals.uncovered;
+  const view3 = await other.evaluate(() => ({ c: window.map.getCenter().toArray(), z: window.map.getZoom() }));
+  check(edited2 === wantLW && Math.hypot(view3.c[0] - target2.lon, view3.c[1] - target2.lat) < 0.001 && Math.abs(view3.z - 11) < 0.01
+    && (await featureState(other, target2.code)).selected === true && (await featureState(other, target1.code)).selected !== true
+    && await other.isChecked('input[value=LIAISON_GROUP]') && !(await other.isChecked('input[value=SECTOR_HALL]')),
+    `editing the hash in the open tab follows it: ${edited2} uncovered (GraphQL ${wantLW}), centre and zoom 11, ${target2.name} selected`);
+  await other.screenshot({ path: join(outDir, 'map-hashchange.png') });
+  log(`screenshot ${join(outDir, 'map-hashchange.png')}`);
+  await other.close();
+
+  // The worklist as CSV, for the question on the page (workstations and halls at 5 km).
+  const wl = (await graphql(WORKLIST, { kinds: ['WORKSTATION', 'SECTOR_HALL'], r: 5000 })).uncoveredTownships;
+  const [download] = await Promise.all([tools.waitForEvent('download', { timeout: WAIT }), tools.click('[data-testid=csv]')]);
+  const csvBytes = readFileSync(await download.path());
+  const csv = csvBytes.toString('utf8');
+  const lines = csv.replace(/^\ufeff/, '').split('\r\n').filter(Boolean);
+  check(csvBytes[0] === 0xef && csvBytes[1] === 0xbb && csvBytes[2] === 0xbf, `the CSV (${download.suggestedFilename()}) starts with a UTF-8 byte-order mark`);
+  check(lines[0] === 'code,name,county,nearest_distance_metres,nearest_platform', `the CSV's header: ${lines[0]}`);
+  const rowsOK = lines.length - 1 === wl.totalCount && wl.nodes.every((n, i) => {
+    const cells = lines[i + 1].split(',');
+    return cells[0] === n.township.code && cells[1] === n.township.name && cells[2] === n.township.county.name
+      && cells[3] === (n.nearest ? n.nearest.distanceMetres.toFixed(0) : '') && lines[i + 1].includes(n.nearest?.platform.name ?? '');
+  });
+  check(rowsOK, `the CSV lists the ${wl.totalCount} gaps GraphQL gives, in its order, with code, name, county, metres and nearest platform (first: ${lines[1]})`);
+
+  // Print: A4, the map, the legend and every gap.
+  await tools.click('#details .close');
+  await tools.emulateMedia({ media: 'print' });
+  await tools.waitForFunction(() => window.matchMedia('print').matches, null, { timeout: WAIT });
+  await waitIdle(tools);
+  const printed = await tools.evaluate(() => {
+    const list = document.getElementById('gaps-list');
+    const shown = [...list.querySelectorAll('li')].filter((li) => { const r = li.getBoundingClientRect(); return r.height > 0 && getComputedStyle(li).visibility !== 'hidden'; });
+    const m = document.getElementById('mapview').getBoundingClientRect();
+    const legend = document.getElementById('legend').getBoundingClientRect();
+    return { items: shown.length, clipped: list.scrollHeight > list.clientHeight + 1, mapW: m.width, mapH: m.height, legendH: legend.height,
+      search: getComputedStyle(document.getElementById('search')).display };
+  });
+  check(printed.items === wl.totalCount && !printed.clipped && printed.mapH > 300 && printed.legendH > 0 && printed.search === 'none',
+    `print: the map (${printed.mapW.toFixed(0)}×${printed.mapH.toFixed(0)} px), the legend and all ${printed.items} of ${wl.totalCount} gaps show, unclipped; the controls do not`);
+  await tools.screenshot({ path: join(outDir, 'map-print.png'), fullPage: true });
+  await tools.pdf({ path: join(outDir, 'map-print.pdf'), format: 'A4', printBackground: true });
+  log(`screenshot ${join(outDir, 'map-print.png')}, ${join(outDir, 'map-print.pdf')}`);
+  await tools.emulateMedia({ media: 'screen' });
+  await waitIdle(tools);
+
+  // What if: a workstation dropped on the farthest gap turns it green.
+  await tools.uncheck('input[name=kind][value=SECTOR_HALL]');
+  await waitCounts(tools, 'WORKSTATION', 5000);
+  const base5 = (await graphql(WORKLIST, { kinds: ['WORKSTATION'], r: 5000 }));
+  const far = base5.uncoveredTownships.nodes[0].township;
+  await tools.evaluate(([lon, lat]) => window.map.jumpTo({ center: [lon, lat], zoom: 10 }), [far.lon, far.lat]);
+  await waitIdle(tools);
+  await tools.click('[data-testid=whatif-toggle]');
+  const canvas = await tools.locator('#mapview canvas').boundingBox();
+  const at = await tools.evaluate(([lon, lat]) => window.map.project([lon, lat]), [far.lon, far.lat]);
+  await tools.mouse.click(canvas.x + at.x, canvas.y + at.y);
+  await tools.waitForFunction(() => {
+    const t = document.querySelector('[data-testid=totals]').dataset;
+    return t.state === 'ready' && t.hypothetical === '1';
+  }, null, { timeout: WAIT, polling: 100 });
+  const w = new URLSearchParams((await tools.evaluate(() => location.hash)).slice(1)).get('w').split(',');
+  const hypo = [{ kind: 'WORKSTATION', lon: Number(w[1]), lat: Number(w[2]) }];
+  const what = await graphql(WORKLIST, { kinds: ['WORKSTATION'], r: 5000, hypo });
+  const shownNow = Number(await tools.textContent('[data-testid=uncovered-count]'));
+  const farState = await featureState(tools, far.code);
+  const farListed = await tools.$$eval('#gaps-list button', (bs) => bs.map((b) => b.dataset.code));
+  const turnedList = await tools.$$eval('[data-testid=whatif-list] li', (lis) => lis.map((li) => li.dataset.code));
+  check(w[0] === 'W' && shownNow === what.coverage.totals.uncovered && shownNow < base5.coverage.totals.uncovered,
+    `what if: a workstation dropped at ${far.name} leaves ${shownNow} uncovered (GraphQL with hypothetical: ${what.coverage.totals.uncovered}; before: ${base5.coverage.totals.uncovered})`);
+  check(farState.status === 'COVERED' && farState.turned === true && !farListed.includes(far.code) && turnedList.includes(far.code)
+    && turnedList.length === base5.coverage.totals.uncovered - what.coverage.totals.uncovered,
+    `what if: ${far.name} turns green (painted as turned, off the gap list, among the ${turnedList.length} listed as turning green)`);
+  await waitIdle(tools);
+  await tools.screenshot({ path: join(outDir, 'map-whatif.png') });
+  log(`screenshot ${join(outDir, 'map-whatif.png')}`);
+  // A second click on it removes it; clearing restores the plain answer.
+  await tools.mouse.click(canvas.x + at.x, canvas.y + at.y);
+  await tools.waitForFunction(() => {
+    const t = document.querySelector('[data-testid=totals]').dataset;
+    return t.state === 'ready' && t.hypothetical === '0';
+  }, null, { timeout: WAIT, polling: 100 });
+  check(Number(await tools.textContent('[data-testid=uncovered-count]')) === base5.coverage.totals.uncovered, 'what if: clicking the hypothetical platform again removes it');
+  await tools.mouse.click(canvas.x + at.x, canvas.y + at.y);
+  await tools.mouse.click(canvas.x + at.x + 120, canvas.y + at.y + 40);
+  await tools.waitForFunction(() => document.querySelector('[data-testid=totals]').dataset.hypothetical === '2'
+    && document.querySelector('[data-testid=totals]').dataset.state === 'ready', null, { timeout: WAIT, polling: 100 });
+  await tools.click('[data-testid=whatif-clear]');
+  await tools.waitForFunction(() => {
+    const t = document.querySelector('[data-testid=totals]').dataset;
+    return t.state === 'ready' && t.hypothetical === '0';
+  }, null, { timeout: WAIT, polling: 100 });
+  const cleared = Number(await tools.textContent('[data-testid=uncovered-count]'));
+  check(cleared === base5.coverage.totals.uncovered && (await featureState(tools, far.code)).turned === false
+    && (await featureState(tools, far.code)).status === 'UNCOVERED' && !(await tools.evaluate(() => location.hash)).includes('w='),
+    `what if: Clear restores ${cleared} uncovered and ${far.name} red`);
+  await tools.click('[data-testid=whatif-toggle]');
+
+  // Data quality: the report's counts and items, a click flies to the record.
+  const { dataQuality: dq } = await graphql(`{ dataQuality { counts { reason records } items { reason code name platform { id lon lat } township { code name lon lat } } } }`);
+  await tools.click('#quality summary');
+  await tools.waitForFunction(() => document.querySelector('[data-testid=quality]').dataset.state === 'ready', null, { timeout: WAIT, polling: 100 });
+  const shownCounts = await tools.$$eval('[data-testid=quality-counts] tr', (trs) => trs.map((tr) => [tr.dataset.reason, Number(tr.querySelector('td').textContent)]));
+  const itemCount = await tools.locator('[data-testid=quality-items] li').count();
+  check(JSON.stringify(shownCounts) === JSON.stringify(dq.counts.map((c) => [c.reason, c.records])) && itemCount === dq.items.length,
+    `data quality: the panel shows every reason's count as GraphQL does (${shownCounts.map(([r, n]) => `${r} ${n}`).join(', ')}) and all ${itemCount} items`);
+  const item = dq.items.find((i) => i.reason === 'OUTSIDE_OWN_CELL' && i.platform?.lon != null) ?? dq.items.find((i) => i.platform?.lon != null);
+  await tools.click(`[data-testid=quality-items] li[data-reason="${item.reason}"][data-code="${item.code}"] button`);
+  await waitDetails(tools, item.name, 'platform');
+  await waitIdle(tools);
+  const c4 = await tools.evaluate(() => window.map.getCenter().toArray());
+  const ringed = await tools.evaluate(() => window.map.queryRenderedFeatures({ layers: ['selected-platform'] }).length);
+  check(Math.hypot(c4[0] - item.platform.lon, c4[1] - item.platform.lat) < 0.01 && ringed === 1,
+    `data quality: clicking ${item.reason} ${item.code} flies to ${item.name}, rings it on the map (whatever the chosen kinds) and shows it`);
+  const noLang2 = await langProblems(tools);
+  check(noLang2.length === 0, `with search results, details, what-if and data quality shown, every Chinese text is in a lang="zh" element${noLang2.length ? ': ' + noLang2.slice(0, 8).join(' | ') : ''}`);
+  check(await occurrences(tools, 'Vonng/adcode') === 1, 'the attribution is still said once');
+  await tools.screenshot({ path: join(outDir, 'map-quality.png') });
+  log(`screenshot ${join(outDir, 'map-quality.png')}`);
+  check(foreign.length === 0, `no request went to any other server (${foreign.length})`);
+  noProblems('with the planner\'s tools');
+
+  // The optional basemap: a raster tile URL template in the query string,
+  // here served by this script.
+  let tileRequests = 0;
+  // A 1×1 pale blue PNG, stretched over each tile.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGO49uQDAAU+AqtQ/WJNAAAAAElFTkSuQmCC', 'base64');
+  const tileServer = createServer((req, res) => {
+    if (/^\/tiles\/\d+\/\d+\/\d+\.png$/.test(req.url)) {
+      tileRequests++;
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Access-Control-Allow-Origin': '*' });
+      res.end(png);
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((resolve) => tileServer.listen(0, '127.0.0.1', resolve));
+  const tileURL = `http://127.0.0.1:${tileServer.address().port}/tiles/{z}/{x}/{y}.png`;
+  const bm = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  watch(bm, 'basemap');
+  await bm.goto(`${base}/?basemap=${encodeURIComponent(tileURL)}&basemapAttribution=${encodeURIComponent('Test tiles © 测试')}`, { waitUntil: 'load', timeout: WAIT });
+  await waitReady(bm);
+  const bmStyle = await bm.evaluate(() => window.map.getStyle().layers.filter((l) => l.type === 'raster').map((l) => l.source));
+  const bmAttrib = await bm.textContent('.maplibregl-ctrl-attrib');
+  check(bmStyle.includes('basemap') && tileRequests > 0 && bmAttrib.includes('Test tiles © 测试') && bmAttrib.includes('Vonng/adcode'),
+    `basemap on: ?basemap= a tile URL template draws its tiles under the cells (${tileRequests} tile requests) and adds its attribution`);
+  await bm.screenshot({ path: join(outDir, 'map-basemap.png') });
+  log(`screenshot ${join(outDir, 'map-basemap.png')}`);
+  await bm.close();
+  tileServer.close();
+  foreign.length = 0; // the basemap's tiles were asked for on purpose
+  noProblems('with the basemap');
+  await tools.close();
 
   // ---- phone width ---------------------------------------------------------------
   const phone = await browser.newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
