@@ -39,19 +39,27 @@ var QualityReasons = []QualityReason{
 	QualityInventedDate, QualityDateAfterSource, QualityUnsupportedStatus,
 }
 
-// SourceArticleDate is the "now" of the source article, the date against
-// which establishedOn is checked. The article gives its own dates without a
-// year ("last August", "6 April"), and civicmap does not record when it was
-// published yet (issue 15 item 4 names it in dataset.sources); issue 15 counts
-// the eight workstations dated 2024 as after it and none dated 2023, so the
-// report takes the last day of 2023. Replace it with the article's own date
-// once the dataset names it.
+// SourceArticleDate is the bound the report falls back on when the dataset's
+// source article has no date (dataset_source.published_on of the row marked
+// article, migration 0007): the "now" against which establishedOn is checked.
+// The article gives its own dates without a year ("last August", "6 April"),
+// names no publisher and no date of its own; the address of the one copy
+// found carries 2023-06-14 and the text speaks of "last August" and "early
+// this year" (db/load/sources.go), so the report takes the last day of 2023 as
+// the latest date the article can have, not as its date. A date recorded
+// for the article replaces this bound at once (sourceDateExpr).
 func SourceArticleDate() time.Time { return time.Date(2023, time.December, 31, 0, 0, 0, 0, time.UTC) }
+
+// sourceDateExpr is the source article's date, or the bound $1 when none is
+// recorded. The date and the items are read by the same expression in one
+// snapshot, so the items compare with the date the answer states.
+const sourceDateExpr = `coalesce((SELECT published_on FROM dataset_source WHERE article), $1::date)`
 
 // DataQuality is the report.
 type DataQuality struct {
-	// SourceDate is SourceArticleDate(), said in the answer so that a reader
-	// knows what DATE_AFTER_SOURCE compared with.
+	// SourceDate is the source article's date, or SourceArticleDate() when
+	// the dataset records none; said in the answer so that a reader knows
+	// what DATE_AFTER_SOURCE compared with.
 	SourceDate time.Time
 	// Platforms and Townships are how many live records were examined;
 	// Illustrative is how many of the platforms civicmap wrote itself.
@@ -111,7 +119,8 @@ type QualityItem struct {
 }
 
 // qualityPlatformsSQL finds the doubtful platforms, one row per platform and
-// reason, with the platform whole. $1 is SourceArticleDate().
+// reason, with the platform whole. $1 is SourceArticleDate(), the bound of
+// sourceDateExpr.
 //
 // Outside its cell is measured as coverage measures (cell_metres, migration
 // 0005): in the cell's own UTM zone, 0 inside, else geodesic metres to the
@@ -154,7 +163,7 @@ WITH live AS ( -- read once: PostgreSQL keeps a CTE that is used several times
 
 	UNION ALL
 	SELECT p.id, 'DATE_AFTER_SOURCE', NULL, '{}', '{}'
-	FROM live p WHERE p.established_on > $1
+	FROM live p WHERE p.established_on > ` + sourceDateExpr + `
 
 	-- The article reports its platforms as working; a suspended or closed
 	-- ILLUSTRATIVE record claims what no source says.
@@ -199,14 +208,16 @@ type qualityTownshipRow struct {
 // DataQuality returns the report. Its statements read one snapshot, so the
 // counts and the items agree even while platforms are written.
 func (db *DB) DataQuality(ctx context.Context) (*DataQuality, error) {
-	q := &DataQuality{SourceDate: SourceArticleDate()}
+	q := &DataQuality{}
 	var platforms []qualityPlatformRow
 	var townships []qualityTownshipRow
 	var b pgx.Batch
+	bound := SourceArticleDate()
+	b.Queue(`SELECT `+sourceDateExpr, bound).QueryRow(func(row pgx.Row) error { return row.Scan(&q.SourceDate) })
 	b.Queue(qualityCountsSQL).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&q.Platforms, &q.Illustrative, &q.Townships)
 	})
-	queueRows(&b, &platforms, qualityPlatformsSQL, q.SourceDate)
+	queueRows(&b, &platforms, qualityPlatformsSQL, bound)
 	queueRows(&b, &townships, qualityTownshipsSQL)
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
 		func(tx pgx.Tx) error { return tx.SendBatch(ctx, &b).Close() })
@@ -215,7 +226,7 @@ func (db *DB) DataQuality(ctx context.Context) (*DataQuality, error) {
 	}
 	q.Items = make([]QualityItem, 0, len(platforms)+len(townships))
 	for i := range platforms {
-		q.Items = append(q.Items, platforms[i].item())
+		q.Items = append(q.Items, platforms[i].item(q.SourceDate))
 	}
 	for _, t := range townships {
 		q.Items = append(q.Items, t.item())
@@ -228,7 +239,7 @@ func (db *DB) DataQuality(ctx context.Context) (*DataQuality, error) {
 }
 
 // item is the row as a report item, with its sentence.
-func (r *qualityPlatformRow) item() QualityItem {
+func (r *qualityPlatformRow) item(sourceDate time.Time) QualityItem {
 	p := r.Platform
 	it := QualityItem{Reason: r.Reason, Code: p.ExternalID, Name: p.Name, TownshipCode: p.TownshipCode,
 		Platform: &p, DistanceMetres: r.DistanceMetres, RelatedCodes: r.RelatedCodes}
@@ -259,7 +270,7 @@ func (r *qualityPlatformRow) item() QualityItem {
 			who, p.EstablishedOn.Format(time.DateOnly))
 	case QualityDateAfterSource:
 		it.Message = fmt.Sprintf("%s is dated %s, after the source article's date (taken as %s): the source cannot support it.",
-			who, p.EstablishedOn.Format(time.DateOnly), SourceArticleDate().Format(time.DateOnly))
+			who, p.EstablishedOn.Format(time.DateOnly), sourceDate.Format(time.DateOnly))
 	case QualityUnsupportedStatus:
 		it.Message = fmt.Sprintf("%s is ILLUSTRATIVE and %s, a status no source gives: coverage leaves it out.", who, p.Status)
 	}

@@ -33,12 +33,17 @@ type Dataset struct {
 	Sources     []DataSource `db:"-"`
 }
 
-// DataSource is one source of the data.
+// DataSource is one source of the data. Title, Publisher and PublishedOn are
+// set where the source is an article that gives them, nil where it does not.
 type DataSource struct {
-	Name    string `db:"name"`
-	URL     string `db:"url"`
-	Licence string `db:"licence"`
-	UsedFor string `db:"used_for"`
+	Name        string     `db:"name"`
+	URL         string     `db:"url"`
+	Licence     string     `db:"licence"`
+	UsedFor     string     `db:"used_for"`
+	Title       *string    `db:"title"`
+	Publisher   *string    `db:"publisher"`
+	PublishedOn *time.Time `db:"published_on"`
+	Article     bool       `db:"article"`
 }
 
 const (
@@ -49,7 +54,7 @@ const (
 	sectorsByCodeSQL  = `SELECT code, name, name_en, ord FROM sector WHERE code = ANY($1) ORDER BY ord`
 	allSectorsSQL     = `SELECT code, name, name_en, ord FROM sector ORDER BY ord`
 	datasetSQL        = `SELECT attribution, licence, loaded_at FROM dataset`
-	datasetSourcesSQL = `SELECT name, url, licence, used_for FROM dataset_source ORDER BY ord`
+	datasetSourcesSQL = `SELECT name, url, licence, used_for, title, publisher, published_on, article FROM dataset_source ORDER BY ord`
 )
 
 // OrganisersByCode returns the organisers with these codes.

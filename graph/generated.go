@@ -161,10 +161,14 @@ type ComplexityRoot struct {
 	}
 
 	DataSource struct {
-		Licence func(childComplexity int) int
-		Name    func(childComplexity int) int
-		URL     func(childComplexity int) int
-		UsedFor func(childComplexity int) int
+		Article     func(childComplexity int) int
+		Licence     func(childComplexity int) int
+		Name        func(childComplexity int) int
+		PublishedOn func(childComplexity int) int
+		Publisher   func(childComplexity int) int
+		Title       func(childComplexity int) int
+		URL         func(childComplexity int) int
+		UsedFor     func(childComplexity int) int
 	}
 
 	Dataset struct {
@@ -966,6 +970,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DataQualityItem.Township(childComplexity), true
 
+	case "DataSource.article":
+		if e.ComplexityRoot.DataSource.Article == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSource.Article(childComplexity), true
 	case "DataSource.licence":
 		if e.ComplexityRoot.DataSource.Licence == nil {
 			break
@@ -978,6 +988,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataSource.Name(childComplexity), true
+	case "DataSource.publishedOn":
+		if e.ComplexityRoot.DataSource.PublishedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSource.PublishedOn(childComplexity), true
+	case "DataSource.publisher":
+		if e.ComplexityRoot.DataSource.Publisher == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSource.Publisher(childComplexity), true
+	case "DataSource.title":
+		if e.ComplexityRoot.DataSource.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataSource.Title(childComplexity), true
 	case "DataSource.url":
 		if e.ComplexityRoot.DataSource.URL == nil {
 			break
@@ -2914,14 +2942,24 @@ type DataSource {
   licence: String!
   "What the directory takes from it."
   usedFor: String!
+  "The title of an article, as it gives it; null for sources that are not articles."
+  title: String
+  "Who published the article; null where the article does not say (nothing is guessed)."
+  publisher: String
+  """
+  When the article was published; null where it gives no date. For the source article, ` + "`" + `DataQuality.sourceDate` + "`" + `
+  is this date when it is known.
+  """
+  publishedOn: Date
+  "True for the source article, the one the platforms (their kinds, counts and the REAL records) come from."
+  article: Boolean!
 }
 `, BuiltIn: false},
 	{Name: "../schema/quality.graphqls", Input: `extend type Query {
   """
   The data-quality report: every live record a planner should doubt, each with its reason, and how much of the
   directory civicmap wrote itself. A record doubted for several reasons is listed once for each. Read in one
-  snapshot; on the seed data most items are the platforms placed near their township's seat (POSITION_APPROXIMATE)
-  and the dates civicmap invented for its ILLUSTRATIVE records.
+  snapshot; on the seed data most items are the platforms placed near their township's seat (POSITION_APPROXIMATE).
   """
   dataQuality: DataQuality!
 }
@@ -2929,9 +2967,10 @@ type DataSource {
 "What the directory cannot vouch for (see ` + "`" + `Query.dataQuality` + "`" + `)."
 type DataQuality {
   """
-  The date of the source article, against which DATE_AFTER_SOURCE compares ` + "`" + `establishedOn` + "`" + `. The article gives its
-  own dates without a year and civicmap does not record its publication date yet, so this is the latest date the
-  article can have: the last day of 2023.
+  The date of the source article, against which DATE_AFTER_SOURCE compares ` + "`" + `establishedOn` + "`" + `: its ` + "`" + `publishedOn` + "`" + ` in
+  ` + "`" + `dataset.sources` + "`" + ` when that is known. The article gives no date of its own and its dates without a year, so until
+  one is recorded this is the latest date it can have: the last day of 2023 (the address of its one copy carries
+  2023-06-14).
   """
   sourceDate: Date!
   "The live platforms examined."
@@ -3830,6 +3869,14 @@ func (ec *executionContext) childFields_DataSource(ctx context.Context, field gr
 		return ec.fieldContext_DataSource_licence(ctx, field)
 	case "usedFor":
 		return ec.fieldContext_DataSource_usedFor(ctx, field)
+	case "title":
+		return ec.fieldContext_DataSource_title(ctx, field)
+	case "publisher":
+		return ec.fieldContext_DataSource_publisher(ctx, field)
+	case "publishedOn":
+		return ec.fieldContext_DataSource_publishedOn(ctx, field)
+	case "article":
+		return ec.fieldContext_DataSource_article(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DataSource", field.Name)
 }
@@ -7289,6 +7336,98 @@ func (ec *executionContext) _DataSource_usedFor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_DataSource_usedFor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DataSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataSource_title(ctx context.Context, field graphql.CollectedField, obj *db.DataSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSource_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSource_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataSource_publisher(ctx context.Context, field graphql.CollectedField, obj *db.DataSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSource_publisher(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Publisher, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSource_publisher(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataSource_publishedOn(ctx context.Context, field graphql.CollectedField, obj *db.DataSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSource_publishedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataSource_publishedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSource", field, false, false, "Date")
+}
+
+func (ec *executionContext) _DataSource_article(ctx context.Context, field graphql.CollectedField, obj *db.DataSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataSource_article(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Article, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataSource_article(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataSource", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Dataset_attribution(ctx context.Context, field graphql.CollectedField, obj *db.Dataset) (ret graphql.Marshaler) {
@@ -14493,6 +14632,26 @@ func (ec *executionContext) _DataSource(ctx context.Context, sel ast.SelectionSe
 			}
 		case "usedFor":
 			out.Values[i] = ec._DataSource_usedFor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._DataSource_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "publisher":
+			out.Values[i] = ec._DataSource_publisher(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "publishedOn":
+			out.Values[i] = ec._DataSource_publishedOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "article":
+			out.Values[i] = ec._DataSource_article(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -76,15 +76,15 @@ func TestCoverage(t *testing.T) {
 		county                      string
 		covered, uncovered, unknown int
 	}{
-		// 48 ACTIVE workstations sit in 45 townships (the 49th is SUSPENDED).
-		{"workstations inside the cell", []string{"WORKSTATION"}, 0, "", 45, 94, 2},
-		{"workstations within 5 km", []string{"WORKSTATION"}, 5000, "", 82, 57, 2},
+		// The article's 49 workstations, all ACTIVE, sit in 46 townships.
+		{"workstations inside the cell", []string{"WORKSTATION"}, 0, "", 46, 93, 2},
+		{"workstations within 5 km", []string{"WORKSTATION"}, 5000, "", 84, 55, 2},
 		{"workstations within 20 km", []string{"WORKSTATION"}, 20000, "", 139, 0, 2},
 		{"liaison groups inside the cell", []string{"LIAISON_GROUP"}, 0, "", 139, 0, 2},
 		{"halls inside the cell", []string{"SECTOR_HALL"}, 0, "", 15, 124, 2},
 		{"halls within 5 km", []string{"SECTOR_HALL"}, 5000, "", 38, 101, 2},
 		{"halls within 20 km", []string{"SECTOR_HALL"}, 20000, "", 124, 15, 2},
-		{"workstations and halls inside the cell", []string{"WORKSTATION", "SECTOR_HALL"}, 0, "", 56, 83, 2},
+		{"workstations and halls inside the cell", []string{"WORKSTATION", "SECTOR_HALL"}, 0, "", 57, 82, 2},
 		{"workstations of 宁化县 inside the cell", []string{"WORKSTATION"}, 0, "350424", 3, 12, 1},
 		{"halls of 永安市 within 5 km", []string{"SECTOR_HALL"}, 5000, "350481", 6, 8, 1},
 		{"workstations of 尤溪县 within 5 km", []string{"WORKSTATION"}, 5000, "350426", 6, 9, 0},
@@ -100,6 +100,26 @@ func TestCoverage(t *testing.T) {
 			checkCoverage(t, cov, c.kinds, c.radius, c.county)
 		})
 	}
+	// The seed reports every platform ACTIVE, as the article does: the test
+	// stops two workstations itself, each the only one in its township.
+	t.Run("SUSPENDED and CLOSED workstations cover nothing", func(t *testing.T) {
+		pool := dbtest.NewDB(t)
+		if _, err := pool.Exec(t.Context(), `UPDATE platform SET status = CASE external_id
+			WHEN 'WS-0039' THEN 'SUSPENDED' ELSE 'CLOSED' END WHERE external_id IN ('WS-0038', 'WS-0039')`); err != nil {
+			t.Fatal(err)
+		}
+		cov := getCoverage(t, newHandler(t, pool), []string{"WORKSTATION"}, 0, "")
+		if c := cov.Totals; c.Covered != 44 || c.Uncovered != 95 {
+			t.Errorf("covered %d, uncovered %d; want 44, 95", c.Covered, c.Uncovered)
+		}
+		for _, tc := range cov.Townships {
+			if tc.Township.Code == "350430103" || tc.Township.Code == "350430205" { // 均口镇 (WS-0038), 黄埠乡 (WS-0039)
+				if tc.Status != "UNCOVERED" || len(tc.CoveredBy) != 0 {
+					t.Errorf("%s: %s, covered by %+v; want UNCOVERED", tc.Township.Code, tc.Status, tc.CoveredBy)
+				}
+			}
+		}
+	})
 	t.Run("liaison groups: ratio 1, and the data gaps", func(t *testing.T) {
 		cov := getCoverage(t, h, []string{"LIAISON_GROUP"}, 0, "")
 		if r := cov.Totals.Ratio; r == nil || *r != 1 {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -19,7 +20,13 @@ func TestDirectoryCounts(t *testing.T) {
 		Dataset   struct {
 			Attribution string
 			Licence     string
-			Sources     []struct{ Name, Licence string }
+			Sources     []struct {
+				Name, Licence string
+				Title         *string
+				Publisher     *string
+				PublishedOn   *string
+				Article       bool
+			}
 		}
 	}
 	data(t, h, `{
@@ -31,7 +38,7 @@ func TestDirectoryCounts(t *testing.T) {
 		stations: platforms(filter: {kinds: [WORKSTATION]}) { totalCount }
 		halls: platforms(filter: {kinds: [SECTOR_HALL]}) { totalCount }
 		real: platforms(filter: {provenance: REAL}) { totalCount }
-		dataset { attribution licence sources { name licence } }
+		dataset { attribution licence sources { name licence title publisher publishedOn article } }
 	}`, nil, &d)
 	for _, c := range []struct {
 		name      string
@@ -54,6 +61,22 @@ func TestDirectoryCounts(t *testing.T) {
 	}
 	if d.Dataset.Licence == "" || d.Dataset.Attribution == "" || len(d.Dataset.Sources) == 0 {
 		t.Errorf("dataset: attribution, licence and sources must be given: %+v", d.Dataset)
+	}
+	// The source article is named by the title its copy gives; it names no
+	// publisher and gives no date, and none is made up (db/load/sources.go).
+	var articles int
+	for _, s := range d.Dataset.Sources {
+		if !s.Article {
+			continue
+		}
+		articles++
+		if s.Title == nil || !strings.Contains(*s.Title, "三明市政协") || s.Publisher != nil || s.PublishedOn != nil {
+			t.Errorf("the source article: title %v, publisher %v, published %v; want its title, and no publisher or date",
+				deref(s.Title), deref(s.Publisher), deref(s.PublishedOn))
+		}
+	}
+	if articles != 1 {
+		t.Errorf("%d sources are the source article, want 1", articles)
 	}
 }
 

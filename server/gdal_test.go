@@ -61,6 +61,11 @@ func sqlValues(t *testing.T, dataset, sql, column string) []string {
 
 func TestGDALReadsOGCAPI(t *testing.T) {
 	pool := dbtest.NewDB(t)
+	// The seed's platforms are all ACTIVE, as the article reports them: the
+	// status filter below reads the one this test suspends.
+	if _, err := pool.Exec(t.Context(), `UPDATE platform SET status = 'SUSPENDED' WHERE external_id = 'WS-0039'`); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(newHandler(t, pool))
 	t.Cleanup(srv.Close)
 	root := "OAPIF:" + srv.URL + "/"

@@ -196,6 +196,12 @@ func TestOGCCollections(t *testing.T) {
 // feature once, in order, as many as SQL counts.
 func TestOGCItemsPaging(t *testing.T) {
 	pool := dbtest.NewDB(t)
+	// The seed's platforms are all ACTIVE, as the article reports them: stop
+	// a few here so the status filter has something to find.
+	if _, err := pool.Exec(t.Context(), `UPDATE platform SET status = CASE WHEN external_id < 'WS-0020' THEN 'SUSPENDED' ELSE 'CLOSED' END
+		WHERE external_id BETWEEN 'WS-0010' AND 'WS-0029'`); err != nil {
+		t.Fatal(err)
+	}
 	h := newHandler(t, pool)
 	const located = `SELECT count(*) FROM platform p JOIN township t ON t.code = p.township_code
 		WHERE p.deleted_at IS NULL AND p.location IS NOT NULL AND `
@@ -209,7 +215,8 @@ func TestOGCItemsPaging(t *testing.T) {
 		{"platforms", "/collections/platforms/items?limit=60", located + `true`},
 		{"platforms by kind, status and county", "/collections/platforms/items?kinds=WORKSTATION&status=ACTIVE&county=350481&limit=3",
 			located + `p.kind = 'WORKSTATION' AND p.status = 'ACTIVE' AND t.county_code = '350481'`},
-		{"suspended platforms", "/collections/platforms/items?status=SUSPENDED", located + `p.status = 'SUSPENDED'`},
+		{"suspended platforms", "/collections/platforms/items?status=SUSPENDED&limit=4", located + `p.status = 'SUSPENDED'`},
+		{"closed platforms", "/collections/platforms/items?status=CLOSED&limit=4", located + `p.status = 'CLOSED'`},
 		{"coverage", "/collections/coverage/items?kinds=WORKSTATION&radius=5000&limit=40", `SELECT count(*) FROM township`},
 		{"a bbox", "/collections/townships/items?bbox=117.2,25.8,117.6,26.1&limit=9",
 			`SELECT count(*) FROM township WHERE ST_Intersects(boundary, ST_MakeEnvelope(117.2, 25.8, 117.6, 26.1, 4326))`},

@@ -113,7 +113,8 @@ func Run(ctx context.Context, pool *pgxpool.Pool, opts Options) (Report, error) 
 			w.err = err
 		}
 		for _, s := range datasetSources() {
-			w.change(fmt.Sprintf("dataset_source %d", s.ord), upsertDatasetSourceSQL, s.ord, s.name, s.url, s.licence, s.usedFor)
+			w.change(fmt.Sprintf("dataset_source %d", s.ord), upsertDatasetSourceSQL, s.ord, s.name, s.url, s.licence, s.usedFor,
+				nullable(s.title), nullable(s.publisher), nullable(s.publishedOn), s.article)
 		}
 		w.change("dataset", upsertDatasetSQL, attribution, licence, w.changed > 0)
 		if w.err == nil {

@@ -59,7 +59,7 @@ func TestLoadContents(t *testing.T) {
 		{"organiser levels used by workstations and halls", `
 			SELECT count(DISTINCT o.level) FROM platform p JOIN organiser o ON o.code = p.organiser_code
 			WHERE p.kind <> 'LIAISON_GROUP'`, 2},
-		{"dataset sources", `SELECT count(*) FROM dataset_source`, 3},
+		{"dataset sources", `SELECT count(*) FROM dataset_source`, 4},
 		{"dataset rows", `SELECT count(*) FROM dataset`, 1},
 	}
 	for _, tc := range tests {

@@ -115,11 +115,13 @@ WHERE (s.name, s.name_en, s.ord) IS DISTINCT FROM (excluded.name, excluded.name_
 
 // upsertDatasetSourceSQL writes one attribution row.
 const upsertDatasetSourceSQL = `
-INSERT INTO dataset_source AS d (ord, name, url, licence, used_for)
-VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (ord) DO UPDATE SET name = excluded.name, url = excluded.url, licence = excluded.licence, used_for = excluded.used_for
-WHERE (d.name, d.url, d.licence, d.used_for) IS DISTINCT FROM
-      (excluded.name, excluded.url, excluded.licence, excluded.used_for)`
+INSERT INTO dataset_source AS d (ord, name, url, licence, used_for, title, publisher, published_on, article)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9)
+ON CONFLICT (ord) DO UPDATE SET name = excluded.name, url = excluded.url, licence = excluded.licence, used_for = excluded.used_for,
+	title = excluded.title, publisher = excluded.publisher, published_on = excluded.published_on, article = excluded.article
+WHERE (d.name, d.url, d.licence, d.used_for, d.title, d.publisher, d.published_on, d.article) IS DISTINCT FROM
+      (excluded.name, excluded.url, excluded.licence, excluded.used_for,
+       excluded.title, excluded.publisher, excluded.published_on, excluded.article)`
 
 // upsertDatasetSQL writes the one dataset row. loaded_at moves only when $3
 // says that this load changed some row, so an idle reload leaves it alone.

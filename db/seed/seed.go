@@ -74,6 +74,9 @@ var (
 	errEmpty      = errors.New("must not be empty")
 	errDuplicate  = errors.New("duplicate value")
 	errBadPattern = errors.New("has the wrong form")
+
+	errIllustrativeDate   = errors.New("must be empty on an ILLUSTRATIVE record: the source article gives no such date")
+	errIllustrativeStatus = errors.New("must be ACTIVE on an ILLUSTRATIVE record: the source article reports its platforms as working")
 )
 
 func set(vs ...string) map[string]bool {
@@ -158,6 +161,13 @@ func ParsePlatforms(name string, data []byte) ([]Platform, error) {
 			return r.Fail("provenance", fmt.Errorf("unknown provenance %q", p.Provenance))
 		case p.SourceNote == "":
 			return r.Fail("source_note", errEmpty)
+		// An ILLUSTRATIVE record claims nothing the source article does not
+		// support (issue 15): the article dates nothing with a year and
+		// reports its platforms as working, so no date and no other status.
+		case p.Provenance == "ILLUSTRATIVE" && r.Get("established_on") != "":
+			return r.Fail("established_on", errIllustrativeDate)
+		case p.Provenance == "ILLUSTRATIVE" && p.Status != "ACTIVE":
+			return r.Fail("status", errIllustrativeStatus)
 		}
 		if v := r.Get("established_on"); v != "" {
 			d, err := time.Parse(time.DateOnly, v)

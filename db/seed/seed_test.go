@@ -51,6 +51,9 @@ func TestParsePlatformsErrors(t *testing.T) {
 		{"hall without sector", good + strings.NewReplacer("WS-0001", "SH-0001", "WORKSTATION", "SECTOR_HALL").Replace(good), "sector_code", 3},
 		{"duplicate id", good + good, "external_id", 3},
 		{"township", strings.Replace(good, "350404001", "3504", 1), "township_code", 2},
+		{"illustrative with a date", strings.NewReplacer(",,,ACTIVE,REAL", ",,2022-08-12,ACTIVE,ILLUSTRATIVE").Replace(good), "established_on", 2},
+		{"illustrative suspended", strings.Replace(good, "ACTIVE,REAL", "SUSPENDED,ILLUSTRATIVE", 1), "status", 2},
+		{"illustrative closed", strings.Replace(good, "ACTIVE,REAL", "CLOSED,ILLUSTRATIVE", 1), "status", 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
