@@ -200,13 +200,35 @@ func (a *App) Close() {
 	}
 	for _, p := range append([]*pgxpool.Pool{a.pool, a.heavy, a.health}, a.replicaPools...) {
 		if p != nil {
-			p.Close()
+			a.closePool(p)
 		}
 	}
 	if a.cluster != nil {
 		if err := a.cluster.Stop(context.Background()); err != nil {
 			a.Log.Error("stop private cluster", "err", err)
 		}
+	}
+}
+
+// poolCloseTimeout bounds how long Close waits for a pool's connections to
+// come back. pgxpool's Close waits for every acquired connection: one that
+// was never released held a test's cleanup (and would hold a server's stop)
+// forever, twice on 2026-11-30 in TestReadReplicas, whose cause is not found.
+const poolCloseTimeout = 10 * time.Second
+
+// closePool closes p, or, when a connection is still in use after
+// poolCloseTimeout, logs that and leaves it closing.
+func (a *App) closePool(p *pgxpool.Pool) {
+	done := make(chan struct{})
+	go func() {
+		p.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(poolCloseTimeout):
+		a.Log.Error("a database connection was still in use when the pool closed: it was never released",
+			"acquired", p.Stat().AcquiredConns(), "database", p.Config().ConnConfig.Database)
 	}
 }
 
