@@ -214,7 +214,8 @@ func (a *App) Close() {
 // come back. pgxpool's Close waits for every acquired connection: one that
 // was never released held a test's cleanup (and would hold a server's stop)
 // forever, twice on 2026-11-30 in TestReadReplicas, whose cause is not found.
-const poolCloseTimeout = 10 * time.Second
+// A variable for TestCloseBoundedByALeakedConnection.
+var poolCloseTimeout = 10 * time.Second
 
 // closePool closes p, or, when a connection is still in use after
 // poolCloseTimeout, logs that and leaves it closing.
