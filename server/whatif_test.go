@@ -511,20 +511,7 @@ func TestHypotheticalBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := post(t, h, c.query, c.vars)
-			if r.Status >= http.StatusInternalServerError {
-				t.Errorf("status %d", r.Status)
-			}
-			if r.code() != c.code {
-				t.Fatalf("code %q, want %q; errors %+v", r.code(), c.code, r.Errors)
-			}
-			e := r.Errors[0]
-			if field, _ := e.Extensions["field"].(string); c.field != "" && field != c.field {
-				t.Errorf("field %q, want %q (%s)", field, c.field, e.Message)
-			}
-			if !strings.Contains(e.Message, c.message) {
-				t.Errorf("message %q does not say %q", e.Message, c.message)
-			}
+			wantError(t, post(t, h, c.query, c.vars), c.code, c.field, c.message)
 		})
 	}
 	// Non-finite numbers in variables are refused by the Float scalar itself.
