@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -79,6 +80,44 @@ func (db *DB) County(ctx context.Context, field, code string) (*County, error) {
 		return nil, errcode.Errorf(errcode.NotFound, "%s: no county-level unit of Sanming has code %s", field, code)
 	}
 	return &cs[0], nil
+}
+
+// CountyList returns the county-level units with codes, in their order, read
+// for an outside list named field (countyCodes) of at most most codes:
+// BAD_USER_INPUT naming the list when it is empty or too long, or the
+// element (countyCodes[3]) that is malformed or named twice; NOT_FOUND for
+// the first code no county has.
+func (db *DB) CountyList(ctx context.Context, field string, codes []string, most int) ([]County, error) {
+	if len(codes) == 0 {
+		return nil, errcode.Invalid(field, "name at least one county, or leave %s out for every county", field)
+	}
+	if len(codes) > most {
+		return nil, errcode.Invalid(field, "at most %d counties in one question, got %d", most, len(codes))
+	}
+	at := map[string]int{}
+	for i, code := range codes {
+		if err := CheckCountyCode(fmt.Sprintf("%s[%d]", field, i), code); err != nil {
+			return nil, err
+		}
+		if j, ok := at[code]; ok {
+			return nil, errcode.Invalid(fmt.Sprintf("%s[%d]", field, i), "%s is named twice, also at %s[%d]", code, field, j)
+		}
+		at[code] = i
+	}
+	found, err := db.CountiesByCode(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]County, len(codes))
+	for _, c := range found {
+		out[at[c.Code]] = c
+	}
+	for i, c := range out {
+		if c.Code == "" {
+			return nil, errcode.Errorf(errcode.NotFound, "%s[%d]: no county-level unit has code %s", field, i, codes[i])
+		}
+	}
+	return out, nil
 }
 
 // CheckCoverageKinds returns BAD_USER_INPUT naming field when kinds, the

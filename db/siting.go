@@ -23,6 +23,8 @@ import (
 const (
 	MaxSiteCount      = 50
 	MaxSiteCandidates = 1000
+	// MaxSiteCounties is more than any province has (Sichuan: 183).
+	MaxSiteCounties = 300
 )
 
 // Position is a point, [Lon, Lat] WGS84.
@@ -37,9 +39,9 @@ type SitingQuery struct {
 	Kinds        []PlatformKind
 	RadiusMetres float64
 	Count        int
-	// CountyCode narrows the townships to cover, and the default candidates,
-	// to one county; nil: every county.
-	CountyCode *string
+	// Counties narrow the townships to cover, and the default candidates,
+	// to theirs; nil: every county.
+	Counties []County
 	// Candidates are the points to choose from; nil: the seats of the
 	// townships in scope with a known seat, in code order.
 	Candidates []Position
@@ -84,7 +86,7 @@ type SiteSuggestions struct {
 	// Before counts the townships in scope before any suggestion.
 	Before      CoverageCounts
 	Suggestions []SiteSuggestion
-	county      *County
+	counties    []County
 	seats       bool
 	count       int
 }
@@ -117,10 +119,7 @@ type SiteCoverage struct {
 
 // Definition says in words how the suggestions were chosen.
 func (s *SiteSuggestions) Definition() string {
-	scope := "in every county"
-	if s.county != nil {
-		scope = "in " + s.county.Name + " (" + s.county.Code + ")"
-	}
+	scope := countyScope(s.counties)
 	candidates := fmt.Sprintf("the %d points given, in their order", s.CandidateCount)
 	if s.seats {
 		candidates = fmt.Sprintf("the seats of the %d townships %s with a known seat, in code order", s.CandidateCount, scope)
@@ -134,13 +133,33 @@ func (s *SiteSuggestions) Definition() string {
 		s.count, strings.Join(kindStrings(s.Kinds), ", "), candidates, scope, s.RadiusMetres, s.RadiusMetres)
 }
 
+// countyScope names the counties of a question in words: all of them for a
+// few, the first few and how many more for a province.
+func countyScope(cs []County) string {
+	const named = 5
+	switch len(cs) {
+	case 0:
+		return "in every county"
+	case 1:
+		return "in " + cs[0].Name + " (" + cs[0].Code + ")"
+	}
+	var names []string
+	for _, c := range cs[:min(len(cs), named)] {
+		names = append(names, c.Name+" ("+c.Code+")")
+	}
+	if len(cs) > named {
+		names = append(names, fmt.Sprintf("%d more", len(cs)-named))
+	}
+	return fmt.Sprintf("in the %d counties given: %s", len(cs), strings.Join(names, ", "))
+}
+
 // sitingReachSQL measures, from each candidate ($1 lon, $2 lat; numbered
 // from 0 in that order), every township cell within $3 metres that no
 // platform of the kinds $4 covers at $3 (the index's stored metres), as the
 // index measures platforms (cell_metres), and keeps those within $3: the
 // bipartite set of the greedy choice. The cells are found by a box search of
-// township_boundary_gix (within_reach); $5 narrows them to one county, NULL
-// for all. The covered test is one probe of township_nearest's key per cell
+// township_boundary_gix (within_reach); $5 narrows them to those counties,
+// NULL for all. The covered test is one probe of township_nearest's key per cell
 // in the box, so only uncovered cells are measured. OFFSET 0 keeps the
 // planner from measuring twice, for the filter and the list.
 const sitingReachSQL = `SELECT (c.i - 1)::int AS i, d.code, d.metres
@@ -149,7 +168,7 @@ const sitingReachSQL = `SELECT (c.i - 1)::int AS i, d.code, d.metres
 		SELECT t.code, cell_metres(t.boundary_utm, ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326)) AS metres
 		FROM township t
 		WHERE t.boundary && within_reach(ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326), $3)
-			AND ($5::text IS NULL OR t.county_code = $5)
+			AND ($5::text[] IS NULL OR t.county_code = ANY($5))
 			AND NOT EXISTS (SELECT FROM township_nearest n
 				WHERE n.township_code = t.code AND n.kind = ANY($4) AND n.metres <= $3)
 		OFFSET 0
@@ -172,10 +191,10 @@ const cellExtentSQL = `SELECT ST_XMin(e) AS west, ST_YMin(e) AS south, ST_XMax(e
 
 // SuggestSites chooses up to q.Count places for new platforms of q.Kinds,
 // greedily, each newly covering the most townships still uncovered at
-// q.RadiusMetres (in q.CountyCode). q must pass CheckSiting. It returns
+// q.RadiusMetres (in q.Counties). q must pass CheckSiting. It returns
 // BAD_USER_INPUT naming the candidate (candidates[3]) that lies outside the
 // extent of the township cells.
-func (db *DB) SuggestSites(ctx context.Context, q SitingQuery, county *County) (*SiteSuggestions, error) {
+func (db *DB) SuggestSites(ctx context.Context, q SitingQuery) (*SiteSuggestions, error) {
 	version := ""
 	if db.Caching() {
 		var err error
@@ -186,7 +205,7 @@ func (db *DB) SuggestSites(ctx context.Context, q SitingQuery, county *County) (
 	// A write between the statements can make them disagree with the table:
 	// the answer is read again from a new index read, as coverage's is.
 	for attempt := 0; ; attempt++ {
-		s, err := db.suggestSites(ctx, version, q, county)
+		s, err := db.suggestSites(ctx, version, q)
 		if errors.Is(err, errMoved) && attempt < 2 {
 			version = ""
 			continue
@@ -214,9 +233,13 @@ type sitingScope struct {
 // scope cuts q's townships and candidates from t.
 func scope(t *nearestTable, q SitingQuery) sitingScope {
 	s := sitingScope{t: t, uncovered: map[int]bool{}, candidates: q.Candidates}
+	in := map[string]bool{}
+	for _, c := range q.Counties {
+		in[c.Code] = true
+	}
 	for i := range t.geo.townships {
 		tw := &t.geo.townships[i]
-		if q.CountyCode != nil && *q.CountyCode != tw.CountyCode {
+		if q.Counties != nil && !in[tw.CountyCode] {
 			continue
 		}
 		st := t.status(i, q.RadiusMetres)
@@ -233,7 +256,7 @@ func scope(t *nearestTable, q SitingQuery) sitingScope {
 }
 
 // suggestSites answers q from the table of q.Kinds at version.
-func (db *DB) suggestSites(ctx context.Context, version string, q SitingQuery, county *County) (*SiteSuggestions, error) {
+func (db *DB) suggestSites(ctx context.Context, version string, q SitingQuery) (*SiteSuggestions, error) {
 	t, err := db.nearestTable(ctx, version, q.Kinds)
 	if err != nil {
 		return nil, err
@@ -245,7 +268,7 @@ func (db *DB) suggestSites(ctx context.Context, version string, q SitingQuery, c
 		}
 	}
 	out := &SiteSuggestions{Kinds: q.Kinds, RadiusMetres: q.RadiusMetres, CandidateCount: len(sc.candidates),
-		Before: sc.before, Suggestions: []SiteSuggestion{}, county: county, seats: q.Candidates == nil, count: q.Count}
+		Before: sc.before, Suggestions: []SiteSuggestion{}, counties: q.Counties, seats: q.Candidates == nil, count: q.Count}
 	if len(sc.uncovered) == 0 || len(sc.candidates) == 0 {
 		return out, nil
 	}
@@ -320,9 +343,13 @@ func (db *DB) measureSites(ctx context.Context, sc sitingScope, q SitingQuery) (
 		Code   string  `db:"code"`
 		Metres float64 `db:"metres"`
 	}
+	var counties []string // nil: every county
+	for _, c := range q.Counties {
+		counties = append(counties, c.Code)
+	}
 	var rows []row
 	err := db.atVersion(ctx, sc.t.version, func(b *pgx.Batch) {
-		queueRows(b, &rows, sitingReachSQL, lons, lats, q.RadiusMetres, kindStrings(q.Kinds), q.CountyCode)
+		queueRows(b, &rows, sitingReachSQL, lons, lats, q.RadiusMetres, kindStrings(q.Kinds), counties)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("measure the candidates: %w", err)

@@ -291,7 +291,7 @@ type ComplexityRoot struct {
 		Platforms          func(childComplexity int, filter *db.PlatformFilter, near *db.Near, within *scalar.Geometry, bbox *db.BBox, crs crs.CRS, first *int, after *string) int
 		SectorCoverage     func(childComplexity int, countyCode *string) int
 		Sectors            func(childComplexity int, first *int, after *string) int
-		SuggestSites       func(childComplexity int, kinds []db.PlatformKind, radiusMetres float64, count int, countyCode *string, candidates []db.Position) int
+		SuggestSites       func(childComplexity int, kinds []db.PlatformKind, radiusMetres float64, count int, countyCode *string, countyCodes []string, candidates []db.Position) int
 		Township           func(childComplexity int, code string) int
 		TownshipFeatures   func(childComplexity int, simplifyMetres *float64, countyCode *string, crs crs.CRS) int
 		Townships          func(childComplexity int, countyCode *string, first *int, after *string) int
@@ -485,7 +485,7 @@ type QueryResolver interface {
 	PlatformFeatures(ctx context.Context, filter *db.PlatformFilter, crs crs.CRS) (scalar.FeatureCollection, error)
 	TownshipFeatures(ctx context.Context, simplifyMetres *float64, countyCode *string, crs crs.CRS) (scalar.FeatureCollection, error)
 	DataQuality(ctx context.Context) (*db.DataQuality, error)
-	SuggestSites(ctx context.Context, kinds []db.PlatformKind, radiusMetres float64, count int, countyCode *string, candidates []db.Position) (*db.SiteSuggestions, error)
+	SuggestSites(ctx context.Context, kinds []db.PlatformKind, radiusMetres float64, count int, countyCode *string, countyCodes []string, candidates []db.Position) (*db.SiteSuggestions, error)
 	NearestPlatforms(ctx context.Context, lon float64, lat float64, crs crs.CRS, kinds []db.PlatformKind, limit *int) ([]db.PlatformDistance, error)
 	Locate(ctx context.Context, lon float64, lat float64, crs crs.CRS) (*model.Location, error)
 	Changes(ctx context.Context, after *string, first *int) (*model.ChangeConnection, error)
@@ -1655,7 +1655,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.SuggestSites(childComplexity, args["kinds"].([]db.PlatformKind), args["radiusMetres"].(float64), args["count"].(int), args["countyCode"].(*string), args["candidates"].([]db.Position)), true
+		return e.ComplexityRoot.Query.SuggestSites(childComplexity, args["kinds"].([]db.PlatformKind), args["radiusMetres"].(float64), args["count"].(int), args["countyCode"].(*string), args["countyCodes"].([]string), args["candidates"].([]db.Position)), true
 	case "Query.township":
 		if e.ComplexityRoot.Query.Township == nil {
 			break
@@ -3193,7 +3193,8 @@ scalar DateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
 	{Name: "../schema/siting.graphqls", Input: `extend type Query {
   """
   Where to put up to ` + "`" + `count` + "`" + ` new platforms of ` + "`" + `kinds` + "`" + ` so that they cover as many of the townships that are still
-  uncovered at ` + "`" + `radiusMetres` + "`" + ` as possible (in ` + "`" + `countyCode` + "`" + ` when given): siting suggestions, in the order chosen.
+  uncovered at ` + "`" + `radiusMetres` + "`" + ` as possible (in ` + "`" + `countyCode` + "`" + ` or ` + "`" + `countyCodes` + "`" + ` when given): siting suggestions, in the
+  order chosen.
 
   Greedy maximum coverage: the first suggestion is the candidate that would newly cover the most uncovered townships;
   each next one the candidate that would newly cover the most of those still uncovered after the picks before it.
@@ -3208,8 +3209,8 @@ scalar DateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
   have no cell and are never counted as covered or uncovered. Nothing is written: ask ` + "`" + `uncoveredTownships` + "`" + ` with
   the suggestions as ` + "`" + `hypothetical` + "`" + ` platforms to see the worklist they would leave.
 
-  Candidates are the seats of the townships with a known seat (in ` + "`" + `countyCode` + "`" + ` when given), or the points given
-  in ` + "`" + `candidates` + "`" + `, which may lie anywhere within the extent of the township cells.
+  Candidates are the seats of the townships with a known seat (in the counties given, when given), or the points
+  given in ` + "`" + `candidates` + "`" + `, which may lie anywhere within the extent of the township cells.
   """
   suggestSites(
     "The kinds of platform that cover, and that the new platforms would be; at least one."
@@ -3220,9 +3221,14 @@ scalar DateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
     count: Int!
     """
     Only the townships of this county (6-digit code) are to be covered, and the default candidates are its
-    townships' seats; every county when omitted.
+    townships' seats; every county when omitted. Give this or ` + "`" + `countyCodes` + "`" + `, not both.
     """
     countyCode: String
+    """
+    Only the townships of these counties (6-digit codes, 1 to 300, each once: a province has at most 183) are to be
+    covered, and the default candidates are their townships' seats; every county when omitted.
+    """
+    countyCodes: [String!]
     """
     The places to choose from, [lon, lat] WGS84, at most 1000, each within the extent of the township cells;
     omitted: the seats of the townships with a known seat, in code order.
@@ -5066,14 +5072,22 @@ func (ec *executionContext) field_Query_suggestSites_args(ctx context.Context, r
 		return nil, err
 	}
 	args["countyCode"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "candidates",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "countyCodes",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["countyCodes"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "candidates",
 		func(ctx context.Context, v any) ([]db.Position, error) {
 			return ec.unmarshalOPositionInput2ᚕcivicmapᚋdbᚐPositionᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["candidates"] = arg4
+	args["candidates"] = arg5
 	return args, nil
 }
 
@@ -10020,7 +10034,7 @@ func (ec *executionContext) _Query_suggestSites(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SuggestSites(ctx, fc.Args["kinds"].([]db.PlatformKind), fc.Args["radiusMetres"].(float64), fc.Args["count"].(int), fc.Args["countyCode"].(*string), fc.Args["candidates"].([]db.Position))
+			return ec.Resolvers.Query().SuggestSites(ctx, fc.Args["kinds"].([]db.PlatformKind), fc.Args["radiusMetres"].(float64), fc.Args["count"].(int), fc.Args["countyCode"].(*string), fc.Args["countyCodes"].([]string), fc.Args["candidates"].([]db.Position))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *db.SiteSuggestions) graphql.Marshaler {
@@ -18417,6 +18431,41 @@ func (ec *executionContext) marshalOSector2ᚖcivicmapᚋdbᚐSector(ctx context
 		return graphql.Null
 	}
 	return ec._Sector(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

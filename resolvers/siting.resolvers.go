@@ -11,20 +11,17 @@ import (
 )
 
 // SuggestSites is the resolver for the suggestSites field.
-func (r *queryResolver) SuggestSites(ctx context.Context, kinds []db.PlatformKind, radiusMetres float64, count int, countyCode *string, candidates []db.Position) (*db.SiteSuggestions, error) {
-	q := db.SitingQuery{Kinds: kinds, RadiusMetres: radiusMetres, Count: count, CountyCode: countyCode, Candidates: candidates}
+func (r *queryResolver) SuggestSites(ctx context.Context, kinds []db.PlatformKind, radiusMetres float64, count int, countyCode *string, countyCodes []string, candidates []db.Position) (*db.SiteSuggestions, error) {
+	q := db.SitingQuery{Kinds: kinds, RadiusMetres: radiusMetres, Count: count, Candidates: candidates}
 	if err := db.CheckSiting(q); err != nil {
 		return nil, err
 	}
-	var county *db.County
-	if countyCode != nil {
-		c, err := r.countyByCode(ctx, "countyCode", *countyCode)
-		if err != nil {
-			return nil, err
-		}
-		county = c
+	counties, err := r.sitingCounties(ctx, countyCode, countyCodes)
+	if err != nil {
+		return nil, err
 	}
-	s, err := r.DB.SuggestSites(ctx, q, county)
+	q.Counties = counties
+	s, err := r.DB.SuggestSites(ctx, q)
 	if err != nil {
 		return nil, err
 	}

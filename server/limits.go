@@ -277,7 +277,7 @@ func setComplexity(c *graph.ComplexityRoot) {
 	// Siting reads the index and measures every candidate against the cells
 	// within its reach (sitingMeasureCost); its suggestions are a list of
 	// count, each listing the townships it newly covers.
-	c.Query.SuggestSites = func(child int, _ []db.PlatformKind, radiusMetres float64, count int, _ *string, cs []db.Position) int {
+	c.Query.SuggestSites = func(child int, _ []db.PlatformKind, radiusMetres float64, count int, _ *string, _ []string, cs []db.Position) int {
 		return satAdd(satAdd(sitingCost, sitingMeasureCost(cs, radiusMetres)), listCost(child, min(max(count, 1), db.MaxSiteCount)))
 	}
 	c.SiteSuggestion.NewlyCovered = func(child int) int { return listCost(child, allTownships) }
