@@ -26,6 +26,8 @@ type DB struct {
 	// most), and geo the townships and counties it names.
 	nearest cache.ByVersion[*nearestTable]
 	geo     cache.ByVersion[*geography]
+	// quality is the data-quality report at the current version.
+	quality cache.ByVersion[*DataQuality]
 	// lag measures how far behind the primary the replicas are (replica.go).
 	lag *lagClock
 }

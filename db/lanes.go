@@ -45,7 +45,8 @@ func NewPools(p Pools) *DB {
 	db := &DB{pool: &lanes{primary: primary},
 		coverage: cache.ByVersion[*Coverage]{MaxEntries: 512, MaxBytes: 32 << 20, Older: VersionOlder},
 		nearest:  cache.ByVersion[*nearestTable]{MaxEntries: 8, Older: VersionOlder},
-		geo:      cache.ByVersion[*geography]{MaxEntries: 1, Older: VersionOlder}}
+		geo:      cache.ByVersion[*geography]{MaxEntries: 1, Older: VersionOlder},
+		quality:  cache.ByVersion[*DataQuality]{MaxEntries: 1, Older: VersionOlder}}
 	for _, r := range p.Replicas {
 		db.pool.replicas = append(db.pool.replicas, &database{name: r.Name, addr: r.Addr, main: r.Main, heavy: r.Heavy, health: r.Health})
 	}
@@ -53,7 +54,7 @@ func NewPools(p Pools) *DB {
 	if p.NoCache {
 		// The townships and counties are kept still: they are the rows
 		// answers name, not answers, and change only with the geography.
-		db.coverage.MaxEntries, db.nearest.MaxEntries = -1, -1
+		db.coverage.MaxEntries, db.nearest.MaxEntries, db.quality.MaxEntries = -1, -1, -1
 	}
 	return db
 }

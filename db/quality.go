@@ -13,8 +13,9 @@ import (
 
 // The data-quality report (issue 15): each record a planner should doubt, with
 // the reason, and the share of the directory that civicmap wrote itself. It
-// reads every live platform and township once, so it is asked for rarely (a
-// planner's check, not a map layer) and kept in no cache.
+// reads every live platform and township once (2 s for a directory of all
+// China), so it is kept by data version: the map page asks for it on every
+// load, and a client pages through its items.
 
 // QualityReason says why a record is doubtful.
 type QualityReason string
@@ -68,6 +69,21 @@ type DataQuality struct {
 	Illustrative int `db:"illustrative"`
 	// Items are ordered by reason (QualityReasons), then by code.
 	Items []QualityItem
+}
+
+// ItemsFor returns the items of reasons, in the report's order; every item
+// when reasons is nil.
+func (q *DataQuality) ItemsFor(reasons []QualityReason) []QualityItem {
+	if reasons == nil {
+		return q.Items
+	}
+	var out []QualityItem
+	for _, it := range q.Items {
+		if slices.Contains(reasons, it.Reason) {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // IllustrativeRatio is Illustrative / Platforms; nil when there are none.
@@ -205,14 +221,37 @@ type qualityTownshipRow struct {
 	Name   string        `db:"name"`
 }
 
-// DataQuality returns the report. Its statements read one snapshot, so the
-// counts and the items agree even while platforms are written.
+// DataQuality returns the report, kept while the data version holds. Its
+// statements read one snapshot, so the counts and the items agree even while
+// platforms are written; the report is kept under the version that snapshot
+// read. It is shared: nothing may change it.
 func (db *DB) DataQuality(ctx context.Context) (*DataQuality, error) {
+	if db.Caching() {
+		version, err := db.DataVersion(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("data quality: %w", err)
+		}
+		if q, ok := db.quality.Get(version, ""); ok {
+			return q, nil
+		}
+	}
+	q, version, err := db.readDataQuality(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("data quality: %w", err)
+	}
+	db.quality.Put(version, "", q, 0)
+	return q, nil
+}
+
+// readDataQuality reads the report and the data version of its snapshot.
+func (db *DB) readDataQuality(ctx context.Context) (*DataQuality, string, error) {
 	q := &DataQuality{}
+	var version string
 	var platforms []qualityPlatformRow
 	var townships []qualityTownshipRow
 	var b pgx.Batch
 	bound := SourceArticleDate()
+	b.Queue(dataVersionSQL).QueryRow(func(row pgx.Row) error { return row.Scan(&version) })
 	b.Queue(`SELECT `+sourceDateExpr, bound).QueryRow(func(row pgx.Row) error { return row.Scan(&q.SourceDate) })
 	b.Queue(qualityCountsSQL).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&q.Platforms, &q.Illustrative, &q.Townships)
@@ -222,7 +261,7 @@ func (db *DB) DataQuality(ctx context.Context) (*DataQuality, error) {
 	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
 		func(tx pgx.Tx) error { return tx.SendBatch(ctx, &b).Close() })
 	if err != nil {
-		return nil, fmt.Errorf("data quality: %w", err)
+		return nil, "", err
 	}
 	q.Items = make([]QualityItem, 0, len(platforms)+len(townships))
 	for i := range platforms {
@@ -235,7 +274,7 @@ func (db *DB) DataQuality(ctx context.Context) (*DataQuality, error) {
 		return cmp.Or(cmp.Compare(slices.Index(QualityReasons, a.Reason), slices.Index(QualityReasons, b.Reason)),
 			cmp.Compare(a.Code, b.Code))
 	})
-	return q, nil
+	return q, version, nil
 }
 
 // item is the row as a report item, with its sentence.

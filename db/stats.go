@@ -40,12 +40,14 @@ type NamedCache struct {
 }
 
 // CacheStats returns the lookups of db's caches: "coverage" (coverage
-// answers), "coverage_index" (the index as read per set of kinds) and
-// "geography" (the townships and counties those name).
+// answers), "coverage_index" (the index as read per set of kinds),
+// "geography" (the townships and counties those name) and "quality" (the
+// data-quality report).
 func (db *DB) CacheStats() []NamedCache {
 	return []NamedCache{
 		{"coverage", db.coverage.Stats()},
 		{"coverage_index", db.nearest.Stats()},
 		{"geography", db.geo.Stats()},
+		{"quality", db.quality.Stats()},
 	}
 }

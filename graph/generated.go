@@ -37,6 +37,7 @@ type ResolverRoot interface {
 	Change() ChangeResolver
 	County() CountyResolver
 	CountyCoverage() CountyCoverageResolver
+	DataQuality() DataQualityResolver
 	DataQualityItem() DataQualityItemResolver
 	Location() LocationResolver
 	Mutation() MutationResolver
@@ -137,7 +138,7 @@ type ComplexityRoot struct {
 		Counts            func(childComplexity int) int
 		Illustrative      func(childComplexity int) int
 		IllustrativeRatio func(childComplexity int) int
-		Items             func(childComplexity int) int
+		Items             func(childComplexity int, reasons []db.QualityReason, first *int, after *string) int
 		Platforms         func(childComplexity int) int
 		SourceDate        func(childComplexity int) int
 		Townships         func(childComplexity int) int
@@ -158,6 +159,18 @@ type ComplexityRoot struct {
 		RecordID       func(childComplexity int) int
 		RelatedCodes   func(childComplexity int) int
 		Township       func(childComplexity int) int
+	}
+
+	DataQualityItemConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DataQualityItemEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	DataSource struct {
@@ -436,6 +449,9 @@ type CountyResolver interface {
 type CountyCoverageResolver interface {
 	AreaRatio(ctx context.Context, obj *db.CountyCoverage) (float64, error)
 	CoveredAreaKm2(ctx context.Context, obj *db.CountyCoverage) (float64, error)
+}
+type DataQualityResolver interface {
+	Items(ctx context.Context, obj *db.DataQuality, reasons []db.QualityReason, first *int, after *string) (*model.DataQualityItemConnection, error)
 }
 type DataQualityItemResolver interface {
 	RecordID(ctx context.Context, obj *db.QualityItem) (string, error)
@@ -882,7 +898,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.DataQuality.Items(childComplexity), true
+		args, err := ec.field_DataQuality_items_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DataQuality.Items(childComplexity, args["reasons"].([]db.QualityReason), args["first"].(*int), args["after"].(*string)), true
 	case "DataQuality.platforms":
 		if e.ComplexityRoot.DataQuality.Platforms == nil {
 			break
@@ -969,6 +990,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataQualityItem.Township(childComplexity), true
+
+	case "DataQualityItemConnection.edges":
+		if e.ComplexityRoot.DataQualityItemConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItemConnection.Edges(childComplexity), true
+	case "DataQualityItemConnection.nodes":
+		if e.ComplexityRoot.DataQualityItemConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItemConnection.Nodes(childComplexity), true
+	case "DataQualityItemConnection.pageInfo":
+		if e.ComplexityRoot.DataQualityItemConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItemConnection.PageInfo(childComplexity), true
+	case "DataQualityItemConnection.totalCount":
+		if e.ComplexityRoot.DataQualityItemConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItemConnection.TotalCount(childComplexity), true
+
+	case "DataQualityItemEdge.cursor":
+		if e.ComplexityRoot.DataQualityItemEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItemEdge.Cursor(childComplexity), true
+	case "DataQualityItemEdge.node":
+		if e.ComplexityRoot.DataQualityItemEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataQualityItemEdge.Node(childComplexity), true
 
 	case "DataSource.article":
 		if e.ComplexityRoot.DataSource.Article == nil {
@@ -2983,8 +3042,38 @@ type DataQuality {
   illustrativeRatio: Float
   "How many records are doubted for each reason: every reason, in the order of the enum, 0 included."
   counts: [DataQualityCount!]!
-  "The doubted records, ordered by reason (in the order of the enum), then by code."
-  items: [DataQualityItem!]!
+  """
+  The doubted records, ordered by reason (in the order of the enum), then by code: a page of them. Sanming has 77;
+  a directory of all China would have tens of thousands, most of them POSITION_APPROXIMATE.
+  """
+  items(
+    "Only the records doubted for these reasons; every reason when omitted. At least one when given."
+    reasons: [DataQualityReason!]
+    "How many records this page holds: 0 to 500."
+    first: Int = 50
+    "A cursor of this list (pageInfo.endCursor or an edge's cursor): the page starts after it."
+    after: String
+  ): DataQualityItemConnection!
+}
+
+"A page of the doubted records of the data-quality report."
+type DataQualityItemConnection {
+  "The records of this page, each with its cursor."
+  edges: [DataQualityItemEdge!]!
+  "The records of this page, as in edges, without the cursors."
+  nodes: [DataQualityItem!]!
+  "Whether more follow, and the cursors to continue from."
+  pageInfo: PageInfo!
+  "The number of records doubted for the reasons asked, not only this page."
+  totalCount: Int!
+}
+
+"One doubted record of a page, with its cursor."
+type DataQualityItemEdge {
+  "Pass it as ` + "`" + `after` + "`" + ` to get what follows this record."
+  cursor: String!
+  "The record itself."
+  node: DataQualityItem!
 }
 
 "How many records are doubted for one reason."
@@ -3865,6 +3954,30 @@ func (ec *executionContext) childFields_DataQualityItem(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type DataQualityItem", field.Name)
 }
 
+func (ec *executionContext) childFields_DataQualityItemConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DataQualityItemConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DataQualityItemConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DataQualityItemConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DataQualityItemConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataQualityItemConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DataQualityItemEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DataQualityItemEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DataQualityItemEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataQualityItemEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_DataSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -4490,6 +4603,36 @@ func (ec *executionContext) field_County_townships_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_DataQuality_items_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "reasons",
+		func(ctx context.Context, v any) ([]db.QualityReason, error) {
+			return ec.unmarshalODataQualityReason2ᚕcivicmapᚋdbᚐQualityReasonᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reasons"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -6966,25 +7109,37 @@ func (ec *executionContext) _DataQuality_items(ctx context.Context, field graphq
 			return ec.fieldContext_DataQuality_items(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Items, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.DataQuality().Items(ctx, obj, fc.Args["reasons"].([]db.QualityReason), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []db.QualityItem) graphql.Marshaler {
-			return ec.marshalNDataQualityItem2ᚕcivicmapᚋdbᚐQualityItemᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DataQualityItemConnection) graphql.Marshaler {
+			return ec.marshalNDataQualityItemConnection2ᚖcivicmapᚋgraphᚋmodelᚐDataQualityItemConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_DataQuality_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_DataQuality_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "DataQuality",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_DataQualityItem(ctx, field)
+			return ec.childFields_DataQualityItemConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_DataQuality_items_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -7255,6 +7410,180 @@ func (ec *executionContext) fieldContext_DataQualityItem_township(_ context.Cont
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Township(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQualityItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItemConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.DataQualityItemEdge) graphql.Marshaler {
+			return ec.marshalNDataQualityItemEdge2ᚕcivicmapᚋgraphᚋmodelᚐDataQualityItemEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItemConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQualityItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataQualityItemEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQualityItemConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItemConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.QualityItem) graphql.Marshaler {
+			return ec.marshalNDataQualityItem2ᚕcivicmapᚋdbᚐQualityItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItemConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQualityItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataQualityItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQualityItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItemConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖcivicmapᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItemConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQualityItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataQualityItemConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItemConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItemConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQualityItemConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataQualityItemEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItemEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItemEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataQualityItemEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataQualityItemEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DataQualityItemEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataQualityItemEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.QualityItem) graphql.Marshaler {
+			return ec.marshalNDataQualityItem2ᚖcivicmapᚋdbᚐQualityItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataQualityItemEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataQualityItemEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataQualityItem(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14456,38 +14785,39 @@ func (ec *executionContext) _DataQuality(ctx context.Context, sel ast.SelectionS
 		case "sourceDate":
 			out.Values[i] = ec._DataQuality_sourceDate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "platforms":
 			out.Values[i] = ec._DataQuality_platforms(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "townships":
 			out.Values[i] = ec._DataQuality_townships(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "illustrative":
 			out.Values[i] = ec._DataQuality_illustrative(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "illustrativeRatio":
 			out.Values[i] = ec._DataQuality_illustrativeRatio(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "counts":
 			out.Values[i] = ec._DataQuality_counts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "items":
-			out.Values[i] = ec._DataQuality_items(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataQuality_items(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14601,6 +14931,92 @@ func (ec *executionContext) _DataQualityItem(ctx context.Context, sel ast.Select
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DataQualityItem_township(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dataQualityItemConnectionImplementors = []string{"DataQualityItemConnection"}
+
+func (ec *executionContext) _DataQualityItemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DataQualityItemConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataQualityItemConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataQualityItemConnection")
+		case "edges":
+			out.Values[i] = ec._DataQualityItemConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._DataQualityItemConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DataQualityItemConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DataQualityItemConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dataQualityItemEdgeImplementors = []string{"DataQualityItemEdge"}
+
+func (ec *executionContext) _DataQualityItemEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DataQualityItemEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataQualityItemEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataQualityItemEdge")
+		case "cursor":
+			out.Values[i] = ec._DataQualityItemEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DataQualityItemEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17045,6 +17461,42 @@ func (ec *executionContext) marshalNDataQualityItem2ᚕcivicmapᚋdbᚐQualityIt
 	return ret
 }
 
+func (ec *executionContext) marshalNDataQualityItem2ᚖcivicmapᚋdbᚐQualityItem(ctx context.Context, sel ast.SelectionSet, v *db.QualityItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DataQualityItem!")
+		return graphql.Null
+	}
+	return ec._DataQualityItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDataQualityItemConnection2ᚖcivicmapᚋgraphᚋmodelᚐDataQualityItemConnection(ctx context.Context, sel ast.SelectionSet, v *model.DataQualityItemConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DataQualityItemConnection!")
+		return graphql.Null
+	}
+	return ec._DataQualityItemConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDataQualityItemEdge2civicmapᚋgraphᚋmodelᚐDataQualityItemEdge(ctx context.Context, sel ast.SelectionSet, v model.DataQualityItemEdge) graphql.Marshaler {
+	return ec._DataQualityItemEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDataQualityItemEdge2ᚕcivicmapᚋgraphᚋmodelᚐDataQualityItemEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DataQualityItemEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDataQualityItemEdge2civicmapᚋgraphᚋmodelᚐDataQualityItemEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNDataQualityReason2civicmapᚋdbᚐQualityReason(ctx context.Context, v any) (db.QualityReason, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNDataQualityReason2civicmapᚋdbᚐQualityReason[tmp]
@@ -18121,6 +18573,42 @@ func (ec *executionContext) marshalOCounty2ᚖcivicmapᚋdbᚐCounty(ctx context
 		return graphql.Null
 	}
 	return ec._County(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODataQualityReason2ᚕcivicmapᚋdbᚐQualityReasonᚄ(ctx context.Context, v any) ([]db.QualityReason, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.QualityReason, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDataQualityReason2civicmapᚋdbᚐQualityReason(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODataQualityReason2ᚕcivicmapᚋdbᚐQualityReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []db.QualityReason) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDataQualityReason2civicmapᚋdbᚐQualityReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

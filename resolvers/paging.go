@@ -3,7 +3,9 @@ package resolvers
 import (
 	"cmp"
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 
 	"civicmap/db"
 	"civicmap/errcode"
@@ -31,6 +33,8 @@ const (
 	// keys are DistanceKeys, and an ID-ordered list's cursor means nothing in it.
 	platformNearList = "platformsNear"
 	changeList       = "changes"
+	// qualityList is ordered by reason, then code: see qualityKey.
+	qualityList = "dataQualityItems"
 )
 
 // pageArgs checks first and after and returns the page they ask for.
@@ -110,6 +114,14 @@ func townshipConnection(ctx context.Context, list db.List[db.Township], page db.
 	return &model.TownshipConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
 }
 
+func qualityConnection(ctx context.Context, list db.List[db.QualityItem], page db.Page) *model.DataQualityItemConnection {
+	es, info := edges(ctx, qualityList, list.Rows, list.HasNext, page, qualityKey,
+		func(c string, n *db.QualityItem) model.DataQualityItemEdge {
+			return model.DataQualityItemEdge{Cursor: c, Node: n}
+		})
+	return &model.DataQualityItemConnection{Edges: es, Nodes: list.Rows, PageInfo: info, TotalCount: list.Total}
+}
+
 func platformConnection(ctx context.Context, list db.List[db.Platform], page db.Page) *model.PlatformConnection {
 	es, info := edges(ctx, platformList, list.Rows, list.HasNext, page, platformKey,
 		func(c string, n *db.Platform) model.PlatformEdge { return model.PlatformEdge{Cursor: c, Node: n} })
@@ -170,12 +182,16 @@ func changeConnection(ctx context.Context, rows []db.Change, hasNext bool, page 
 
 // validKey reports whether key can be the key of a row of list: a DistanceKey
 // for the lists ordered by distance (only the worklist has rows with no
-// distance), digits (codes, IDs or positions) for the others.
+// distance), a reason's place and a code for the quality report, digits
+// (codes, IDs or positions) for the others.
 func validKey(list, key string) bool {
 	switch list {
 	case uncoveredList, platformNearList:
 		metres, k, err := db.ParseDistanceKey(key)
 		return err == nil && digits(k) && (metres != nil || list == uncoveredList)
+	case qualityList:
+		_, _, ok := parseQualityKey(key)
+		return ok
 	}
 	return digits(key)
 }
@@ -203,6 +219,28 @@ func uncoveredKey(t *db.TownshipCoverage) string {
 	return db.DistanceKey(t.NearestMetres(), t.Code)
 }
 func changeKey(c *db.Change) string { return strconv.FormatInt(c.Seq, 10) }
+
+// qualityKey is an item's place in the report: its reason's place in
+// db.QualityReasons and its code, "4:SH-0008".
+func qualityKey(it *db.QualityItem) string {
+	return strconv.Itoa(slices.Index(db.QualityReasons, it.Reason)) + ":" + it.Code
+}
+
+// parseQualityKey reads a qualityKey: a reason's place and a code of at
+// most 64 bytes.
+func parseQualityKey(key string) (reason int, code string, ok bool) {
+	r, code, found := strings.Cut(key, ":")
+	reason, err := strconv.Atoi(r)
+	ok = found && err == nil && digits(r) && reason < len(db.QualityReasons) && code != "" && len(code) <= 64
+	return reason, code, ok
+}
+
+// qualityLess orders two qualityKeys as the report orders its items.
+func qualityLess(a, b string) bool {
+	ar, ac, _ := parseQualityKey(a)
+	br, bc, _ := parseQualityKey(b)
+	return ar < br || ar == br && ac < bc
+}
 
 // Keys of the same width compare as strings; IDs compare as numbers.
 func codeLess(a, b string) bool { return a < b }

@@ -7,10 +7,32 @@ package resolvers
 
 import (
 	"civicmap/db"
+	"civicmap/errcode"
 	"civicmap/graph"
+	"civicmap/graph/model"
 	"civicmap/graph/relay"
 	"context"
 )
+
+func (r *dataQualityResolver) Items(ctx context.Context, obj *db.DataQuality, reasons []db.QualityReason, first *int, after *string) (*model.DataQualityItemConnection, error) {
+	if reasons != nil && len(reasons) == 0 {
+		return nil, errcode.Invalid("reasons", "name at least one reason, or leave reasons out for every reason")
+	}
+	page, err := pageArgs(qualityList, first, after)
+	if err != nil {
+		return nil, err
+	}
+	list := pageOf(obj.ItemsFor(reasons), page, qualityKey, qualityLess)
+	// One query for the page's townships, rather than a loader's batches.
+	if selected(ctx, "DataQualityItem")["township"] {
+		var codes keys
+		for i := range list.Rows {
+			codes.add(list.Rows[i].TownshipCode)
+		}
+		r.load(ctx).township.prefetch(ctx, codes.list)
+	}
+	return qualityConnection(ctx, list, page), nil
+}
 
 // RecordID is the resolver for the recordId field.
 func (r *dataQualityItemResolver) RecordID(ctx context.Context, obj *db.QualityItem) (string, error) {
@@ -27,23 +49,16 @@ func (r *dataQualityItemResolver) Township(ctx context.Context, obj *db.QualityI
 
 // DataQuality is the resolver for the dataQuality field.
 func (r *queryResolver) DataQuality(ctx context.Context) (*db.DataQuality, error) {
-	q, err := r.DB.DataQuality(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// One query for every item's township, rather than a loader's batches.
-	if len(selectionsAt(ctx, "items", "township")) > 0 {
-		var codes keys
-		for i := range q.Items {
-			codes.add(q.Items[i].TownshipCode)
-		}
-		r.load(ctx).township.prefetch(ctx, codes.list)
-	}
-	return q, nil
+	return r.DB.DataQuality(ctx)
 }
+
+func (r *Resolver) DataQuality() graph.DataQualityResolver { return &dataQualityResolver{r} }
 
 func (r *Resolver) DataQualityItem() graph.DataQualityItemResolver {
 	return &dataQualityItemResolver{r}
 }
 
-type dataQualityItemResolver struct{ *Resolver }
+type (
+	dataQualityResolver     struct{ *Resolver }
+	dataQualityItemResolver struct{ *Resolver }
+)

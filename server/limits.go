@@ -288,9 +288,9 @@ func setComplexity(c *graph.ComplexityRoot) {
 	c.CountySectors.Sectors = func(child int) int { return listCost(child, allSectors) }
 	c.SectorService.Halls = func(child int) int { return listCost(child, hallsPerSector) }
 	// The data-quality report tests every platform against its cell; its
-	// items are at most a few per record.
+	// items come a page at a time.
 	c.Query.DataQuality = func(child int) int { return satAdd(qualityCost, child) }
-	c.DataQuality.Items = func(child int) int { return listCost(child, qualityItems) }
+	c.DataQuality.Items = func(child int, _ []db.QualityReason, first *int, _ *string) int { return pageCost(child, first) }
 	c.DataQuality.Counts = func(child int) int { return listCost(child, len(db.QualityReasons)) }
 	c.Query.NearestPlatforms = func(child int, _, _ float64, _ crs.CRS, _ []db.PlatformKind, limit *int) int {
 		return listCost(child, orDefault(limit, resolvers.DefaultNearest))
@@ -320,13 +320,10 @@ const (
 	coverageCost = 7_000
 	// The data-quality report: one snapshot reading every platform and
 	// township, each located platform tested against its own cell in its UTM
-	// zone (20 ms on Sanming, growing with the directory). Priced at the
-	// heavy pool's threshold, so that it runs there and never holds a
-	// connection cheap reads need.
+	// zone (20 ms on Sanming, 2 s for a directory of all China), then kept
+	// by data version. Priced at the heavy pool's threshold, so that the
+	// read runs there and never holds a connection cheap reads need.
 	qualityCost = 10_000
-	// Its items: 128 on the seed data, one per record and reason; a platform
-	// can be doubted for several reasons.
-	qualityItems = 500
 	// One hypothetical platform of a what-if coverage: a statement measures
 	// it from every cell within its reach, and the answer is kept nowhere.
 	// A hundred (the most one question may name) take a coverage past the

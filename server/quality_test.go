@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -22,7 +23,7 @@ type qualityReport struct {
 		Reason  string
 		Records int
 	}
-	Items []qualityItem
+	Items []qualityItem `json:"-"`
 }
 
 type qualityItem struct {
@@ -33,15 +34,38 @@ type qualityItem struct {
 	Township                              struct{ Code string }
 }
 
+const qualityItemFields = `reason recordId code name message distanceMetres relatedCodes platform { id externalId } township { code }`
+
 const qualityQuery = `{ dataQuality { sourceDate platforms townships illustrative illustrativeRatio
 	counts { reason records }
-	items { reason recordId code name message distanceMetres relatedCodes platform { id externalId } township { code } } } }`
+	items(first: 500) { totalCount pageInfo { hasNextPage } nodes { ` + qualityItemFields + ` } } } }`
 
+// readQuality reads the report with all its items, in one page.
 func readQuality(t *testing.T, h http.Handler) qualityReport {
 	t.Helper()
-	var d struct{ DataQuality qualityReport }
+	var d struct {
+		DataQuality struct {
+			qualityReport
+			Page qualityPage `json:"items"`
+		}
+	}
 	data(t, h, qualityQuery, nil, &d)
-	return d.DataQuality
+	q, p := d.DataQuality.qualityReport, d.DataQuality.Page
+	if p.PageInfo.HasNextPage || p.TotalCount != len(p.Nodes) {
+		t.Fatalf("%d items of %d in the first page: more than one page", len(p.Nodes), p.TotalCount)
+	}
+	q.Items = p.Nodes
+	return q
+}
+
+// qualityPage is a page of the report's items.
+type qualityPage struct {
+	TotalCount int
+	PageInfo   struct {
+		HasNextPage bool
+		EndCursor   *string
+	}
+	Nodes []qualityItem
 }
 
 // codes returns the codes of the items of reason, in the report's order.
@@ -278,7 +302,7 @@ func TestDataQualityCost(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("{")
 	for i := range 25 {
-		fmt.Fprintf(&b, " a%d: dataQuality { items { code message } }", i)
+		fmt.Fprintf(&b, " a%d: dataQuality { items(first: 500) { nodes { code message } } }", i)
 	}
 	b.WriteString(" }")
 	if r := post(t, h, b.String(), nil); r.code() != "QUERY_TOO_COMPLEX" {
@@ -329,4 +353,93 @@ func deref64(f *float64) any {
 		return nil
 	}
 	return *f
+}
+
+// TestDataQualityPaging: the items come a page at a time, in the report's
+// order: pages of 7 walked by their end cursors make the whole list once,
+// reasons narrow it (in the report's order, whatever the order asked), and
+// bad paging arguments are BAD_USER_INPUT naming the argument.
+func TestDataQualityPaging(t *testing.T) {
+	h := newHandler(t, nil)
+	whole := readQuality(t, h)
+	const q = `query($reasons: [DataQualityReason!], $first: Int, $after: String) { dataQuality {
+		items(reasons: $reasons, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+			edges { cursor node { code reason } } nodes { ` + qualityItemFields + ` } } } }`
+	page := func(vars map[string]any) qualityPage {
+		t.Helper()
+		var d struct {
+			DataQuality struct {
+				Items struct {
+					qualityPage
+					Edges []struct {
+						Cursor string
+						Node   struct{ Code, Reason string }
+					}
+				}
+			}
+		}
+		data(t, h, q, vars, &d)
+		p := d.DataQuality.Items
+		for i, e := range p.Edges {
+			if e.Node.Code != p.Nodes[i].Code || e.Node.Reason != p.Nodes[i].Reason {
+				t.Errorf("edge %d is %+v, node %s %s", i, e.Node, p.Nodes[i].Reason, p.Nodes[i].Code)
+			}
+		}
+		if n := len(p.Edges); n > 0 && (p.PageInfo.EndCursor == nil || *p.PageInfo.EndCursor != p.Edges[n-1].Cursor) {
+			t.Errorf("endCursor %v is not the last edge's %s", p.PageInfo.EndCursor, p.Edges[n-1].Cursor)
+		}
+		return p.qualityPage
+	}
+	var walked []qualityItem
+	vars := map[string]any{"first": 7}
+	for pages := 0; ; pages++ {
+		if pages > len(whole.Items) {
+			t.Fatal("the pages do not end")
+		}
+		p := page(vars)
+		if p.TotalCount != len(whole.Items) {
+			t.Errorf("totalCount %d, the report has %d", p.TotalCount, len(whole.Items))
+		}
+		walked = append(walked, p.Nodes...)
+		if !p.PageInfo.HasNextPage {
+			break
+		}
+		vars["after"] = *p.PageInfo.EndCursor
+	}
+	if !reflect.DeepEqual(walked, whole.Items) {
+		t.Errorf("pages of 7 make %d items, not the report's %d in its order", len(walked), len(whole.Items))
+	}
+
+	var want []qualityItem
+	for _, it := range whole.Items {
+		if it.Reason == "OUTSIDE_OWN_CELL" || it.Reason == "DUPLICATE_NAME" {
+			want = append(want, it)
+		}
+	}
+	some := page(map[string]any{"reasons": []string{"DUPLICATE_NAME", "OUTSIDE_OWN_CELL"}, "first": 500})
+	if some.TotalCount != len(want) || !reflect.DeepEqual(some.Nodes, want) || len(want) != 5 {
+		t.Errorf("two reasons: %d items (%d in all), want the report's %d", len(some.Nodes), some.TotalCount, len(want))
+	}
+
+	var worklist struct {
+		UncoveredTownships struct{ PageInfo struct{ EndCursor string } }
+	}
+	data(t, h, `{ uncoveredTownships(kinds: [WORKSTATION], radiusMetres: 5000, first: 1) { pageInfo { endCursor } } }`, nil, &worklist)
+	for _, c := range []struct {
+		name  string
+		vars  map[string]any
+		field string
+		msg   string
+	}{
+		{"no reasons", map[string]any{"reasons": []string{}}, "reasons", "at least one reason"},
+		{"first 501", map[string]any{"first": 501}, "first", "between 0 and 500"},
+		{"first -1", map[string]any{"first": -1}, "first", "between 0 and 500"},
+		{"a cursor of nothing", map[string]any{"after": "bm90IGEgY3Vyc29y"}, "after", "not a cursor of this list"},
+		{"the worklist's cursor", map[string]any{"after": worklist.UncoveredTownships.PageInfo.EndCursor}, "after", "not a cursor of this list"},
+		{"an unknown reason", map[string]any{"reasons": []string{"LOOKS_ODD"}}, "reasons[0]", "LOOKS_ODD is not a valid DataQualityReason"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			wantError(t, post(t, h, q, c.vars), "BAD_USER_INPUT", c.field, c.msg)
+		})
+	}
 }

@@ -48,6 +48,26 @@ type CountyEdge struct {
 	Node *db.County `json:"node"`
 }
 
+// A page of the doubted records of the data-quality report.
+type DataQualityItemConnection struct {
+	// The records of this page, each with its cursor.
+	Edges []DataQualityItemEdge `json:"edges"`
+	// The records of this page, as in edges, without the cursors.
+	Nodes []db.QualityItem `json:"nodes"`
+	// Whether more follow, and the cursors to continue from.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// The number of records doubted for the reasons asked, not only this page.
+	TotalCount int `json:"totalCount"`
+}
+
+// One doubted record of a page, with its cursor.
+type DataQualityItemEdge struct {
+	// Pass it as `after` to get what follows this record.
+	Cursor string `json:"cursor"`
+	// The record itself.
+	Node *db.QualityItem `json:"node"`
+}
+
 // The answer of `locate`: what lies at a point.
 type Location struct {
 	// The longitude asked about, in `crs`: WGS84 by default, whatever system the question was in.

@@ -486,7 +486,10 @@ try {
   await tools.click('[data-testid=whatif-toggle]');
 
   // Data quality: the report's counts and items, a click flies to the record.
-  const { dataQuality: dq } = await graphql(`{ dataQuality { counts { reason records } items { reason code name platform { id lon lat } township { code name lon lat } } } }`);
+  const { dataQuality: { counts, items: { totalCount, nodes } } } = await graphql(`{ dataQuality { counts { reason records }
+    items(first: 500) { totalCount nodes { reason code name platform { id lon lat } township { code name lon lat } } } } }`);
+  const dq = { counts, items: nodes };
+  check(totalCount === nodes.length, `data quality: one page holds all ${totalCount} items`);
   await tools.click('#quality summary');
   await tools.waitForFunction(() => document.querySelector('[data-testid=quality]').dataset.state === 'ready', null, { timeout: WAIT, polling: 100 });
   const shownCounts = await tools.$$eval('[data-testid=quality-counts] tr', (trs) => trs.map((tr) => [tr.dataset.reason, Number(tr.querySelector('td').textContent)]));

@@ -88,8 +88,8 @@ const QUALITY_QUERY = `{
   dataQuality {
     sourceDate platforms townships illustrative illustrativeRatio
     counts { reason records }
-    items { reason recordId code name message distanceMetres relatedCodes
-      platform { id lon lat } township { code name county { name } } }
+    items(first: 500) { totalCount nodes { reason recordId code name message distanceMetres relatedCodes
+      platform { id lon lat } township { code name county { name } } } }
   }
 }`;
 
@@ -872,10 +872,14 @@ async function loadQuality(map) {
   box.dataset.state = 'loading';
   try {
     const { dataQuality: q } = await graphql(QUALITY_QUERY);
-    $('#quality-summary').textContent = `${q.illustrative} of the ${q.platforms} platforms (${(q.illustrativeRatio * 100).toFixed(0)}%) are illustrative records written by civicmap; ${q.items.length} doubts over ${q.platforms} platforms and ${q.townships} townships. Dates are checked against the source article, ${q.sourceDate} at the latest. Click a record to go there.`;
+    $('#quality-summary').textContent = `${q.illustrative} of the ${q.platforms} platforms (${(q.illustrativeRatio * 100).toFixed(0)}%) are illustrative records written by civicmap; ${q.items.totalCount} doubts over ${q.platforms} platforms and ${q.townships} townships. Dates are checked against the source article, ${q.sourceDate} at the latest. Click a record to go there.`;
     $('#quality-counts tbody').replaceChildren(...q.counts.map((c) => el('tr', { dataset: { reason: c.reason } },
       el('th', { scope: 'row' }, REASONS[c.reason] ?? c.reason), el('td', {}, String(c.records)))));
-    $('#quality-items').replaceChildren(...q.items.map((it) => el('li', { dataset: { reason: it.reason, code: it.code } },
+    // A page of 500 holds every doubt of a city's directory; a larger one
+    // says how many it leaves out.
+    const more = q.items.totalCount - q.items.nodes.length;
+    const rest = more > 0 ? [el('li', { class: 'meta' }, `${more} more not listed here: page through dataQuality.items (after:) over GraphQL.`)] : [];
+    $('#quality-items').replaceChildren(...q.items.nodes.map((it) => el('li', { dataset: { reason: it.reason, code: it.code } },
       el('button', {
         type: 'button', class: 'link',
         onclick: () => {
@@ -884,7 +888,7 @@ async function loadQuality(map) {
         },
       },
       el('span', { class: 'tag warn' }, REASONS[it.reason] ?? it.reason), ' ', it.code, ' ', it.name,
-      el('div', { class: 'meta' }, it.message)))));
+      el('div', { class: 'meta' }, it.message)))), ...rest);
     box.dataset.state = 'ready';
   } catch (err) {
     box.dataset.state = 'error';
