@@ -77,7 +77,7 @@ func New() *Site {
 }
 
 // NewFS returns a site serving the files of fsys (laid out as static/ is):
-// index.html, app.js, app.css and lib/.
+// index.html, app.js, basemap.js, app.css and lib/.
 func NewFS(fsys fs.FS) (*Site, error) {
 	s := &Site{files: map[string]*file{}}
 	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {

@@ -28,7 +28,8 @@ const mapArtefacts = "../../testdata/artefacts"
 // through the API showing without a reload; the planner's tools (search in
 // Chinese and pinyin initials, the share link and hash edits, the worklist as
 // CSV, the A4 print layout, what-if platforms, the data-quality panel, the
-// basemap off by default and on from ?basemap=, lang="zh", the attribution
+// basemap off by default and on from ?basemap=, an Amap-style GCJ-02 basemap
+// lined up by basemapCrs=GCJ02 to the pixel, lang="zh", the attribution
 // said once); a phone-width layout, and GraphiQL.
 // It saves screenshots in testdata/artefacts. It never skips: without node,
 // chromium, the node packages or the built-in map library it fails and says
@@ -75,7 +76,7 @@ func TestMapPage(t *testing.T) {
 	if runErr != nil || !strings.Contains(buf.String(), "map e2e: passed") {
 		t.Fatalf("the map page's browser test failed (%v):\n%s", runErr, buf.String())
 	}
-	t.Logf("map page passed in %s; screenshots in %s (map.png, map-gap.png, map-platform.png, map-search.png, map-share.png, map-hashchange.png, map-print.png, map-print.pdf, map-whatif.png, map-quality.png, map-basemap.png, map-phone.png, map-phone-full.png, graphiql.png)", time.Since(start).Round(100*time.Millisecond), out)
+	t.Logf("map page passed in %s; screenshots in %s (map.png, map-gap.png, map-platform.png, map-search.png, map-share.png, map-hashchange.png, map-print.png, map-print.pdf, map-whatif.png, map-quality.png, map-basemap.png, map-basemap-gcj02.png, map-phone.png, map-phone-full.png, graphiql.png)", time.Since(start).Round(100*time.Millisecond), out)
 	if testing.Verbose() {
 		t.Logf("browser test output:\n%s", buf.String())
 	}

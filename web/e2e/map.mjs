@@ -6,7 +6,8 @@
 // It writes map.png, map-gap.png and map-platform.png (1280×800: the start,
 // after clicking the first gap, after clicking a platform), the planner's
 // tools (map-search.png, map-share.png, map-hashchange.png, map-whatif.png,
-// map-quality.png, map-print.png and map-print.pdf, map-basemap.png) and
+// map-quality.png, map-print.png and map-print.pdf, map-basemap.png,
+// map-basemap-gcj02.png) and
 // map-phone.png and map-phone-full.png (375×812), and graphiql.png into the
 // directory, prints one line per check and timings, and exits 1 on the first
 // failure. Figures that come from the data (gaps, counts) are read from the
@@ -16,6 +17,7 @@ import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 
 const [base, outDir] = process.argv.slice(2);
 if (!base || !outDir) {
@@ -45,6 +47,42 @@ async function graphql(query, variables = {}, key = '') {
 function check(cond, msg) {
   if (!cond) throw new Error(`FAIL: ${msg}`);
   log(`ok ${msg}`);
+}
+
+// markedTile is a white 256-pixel tile z/x/y with a red disc (radius 6 px)
+// where lon, lat falls in Web Mercator: a basemap tile with one landmark.
+function markedTile(z, x, y, lon, lat) {
+  const n = 2 ** z, size = 256;
+  const s = Math.sin((lat * Math.PI) / 180);
+  const cx = ((lon + 180) / 360) * n * size - x * size;
+  const cy = (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * n * size - y * size;
+  const rgba = Buffer.alloc(size * size * 4, 255);
+  for (let py = 0; py < size; py++) {
+    for (let px = 0; px < size; px++) {
+      if (Math.hypot(px + 0.5 - cx, py + 0.5 - cy) <= 6) rgba.set([255, 0, 0, 255], (py * size + px) * 4);
+    }
+  }
+  return encodePNG(size, size, rgba);
+}
+
+// encodePNG encodes RGBA pixels as a PNG (8-bit, no filter).
+function encodePNG(width, height, rgba) {
+  const raw = Buffer.alloc((width * 4 + 1) * height);
+  for (let y = 0; y < height; y++) rgba.copy(raw, y * (width * 4 + 1) + 1, y * width * 4, (y + 1) * width * 4);
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 6, 0, 0, 0], 8); // 8 bits, RGBA, deflate, no filter, no interlace
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 const browser = await chromium.launch({
@@ -517,11 +555,17 @@ try {
   let tileRequests = 0;
   // A 1×1 pale blue PNG, stretched over each tile.
   const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGO49uQDAAU+AqtQ/WJNAAAAAElFTkSuQmCC', 'base64');
+  let gcjTarget = null; // the platform whose GCJ-02 position the /gcj/ tiles mark
   const tileServer = createServer((req, res) => {
+    const gcjTile = req.url.match(/^\/gcj\/(\d+)\/(\d+)\/(\d+)\.png$/);
     if (/^\/tiles\/\d+\/\d+\/\d+\.png$/.test(req.url)) {
       tileRequests++;
       res.writeHead(200, { 'Content-Type': 'image/png', 'Access-Control-Allow-Origin': '*' });
       res.end(png);
+    } else if (gcjTile && gcjTarget) {
+      const [z, x, y] = gcjTile.slice(1).map(Number);
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Access-Control-Allow-Origin': '*' });
+      res.end(markedTile(z, x, y, gcjTarget.glon, gcjTarget.glat));
     } else {
       res.writeHead(404);
       res.end();
@@ -540,6 +584,85 @@ try {
   await bm.screenshot({ path: join(outDir, 'map-basemap.png') });
   log(`screenshot ${join(outDir, 'map-basemap.png')}`);
   await bm.close();
+
+  // An Amap basemap is GCJ-02: with basemapCrs=GCJ02 its tiles line up with
+  // the WGS84 map. This script's GCJ-02 tiles draw a red disc where the
+  // server's own conversion puts a platform on an Amap map; the page must
+  // show it under the platform's WGS84 position, and without basemapCrs
+  // some 600 m off.
+  const { platforms: { nodes: all } } = await graphql(`{ platforms(first: 500) {
+    nodes { externalId lon lat glon: lon(crs: GCJ02) glat: lat(crs: GCJ02) } } }`);
+  const positioned = all.filter((p) => p.lon != null);
+  gcjTarget = positioned[0];
+  const gcjTemplate = `http://127.0.0.1:${tileServer.address().port}/gcj/{z}/{x}/{y}.png`;
+  const amapAt = async (crs) => {
+    const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
+    watch(page, `basemap ${crs ?? 'with no basemapCrs'}`);
+    await page.goto(`${base}/?basemap=${encodeURIComponent(gcjTemplate)}&basemapAttribution=${encodeURIComponent('© 高德地图 (test tiles)')}${crs ? `&basemapCrs=${crs}` : ''}`,
+      { waitUntil: 'load', timeout: WAIT });
+    await waitReady(page);
+    await page.evaluate(([lon, lat]) => {
+      for (const l of window.map.getStyle().layers) if (l.id !== 'basemap') window.map.setLayoutProperty(l.id, 'visibility', 'none');
+      window.map.jumpTo({ center: [lon, lat], zoom: 14 });
+    }, [gcjTarget.lon, gcjTarget.lat]);
+    await waitIdle(page);
+    return page;
+  };
+  // redOffset finds the red disc on the map, and says how many pixels it
+  // lies from the platform's WGS84 position and from its GCJ-02 one, and
+  // the metres of a pixel there.
+  const redOffset = (page) => page.evaluate(([lon, lat, glon, glat]) => {
+    const src = window.map.getCanvas();
+    const c = document.createElement('canvas');
+    c.width = src.width;
+    c.height = src.height;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(src, 0, 0);
+    const px = ctx.getImageData(0, 0, c.width, c.height).data;
+    let n = 0, sx = 0, sy = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      if (px[i] > 200 && px[i + 1] < 60 && px[i + 2] < 60) {
+        n++;
+        sx += (i / 4) % c.width;
+        sy += Math.floor(i / 4 / c.width);
+      }
+    }
+    const ratio = c.width / src.clientWidth;
+    const x = sx / n / ratio + 0.5, y = sy / n / ratio + 0.5;
+    const off = (p) => Math.hypot(x - p.x, y - p.y);
+    const a = window.map.project([lon, lat]), b = window.map.project([glon, glat]);
+    const metres = window.map.unproject([a.x, a.y]).distanceTo(window.map.unproject([a.x + 100, a.y])) / 100;
+    return { n, fromWGS84: off(a), fromGCJ02: off(b), metres };
+  }, [gcjTarget.lon, gcjTarget.lat, gcjTarget.glon, gcjTarget.glat]);
+  const gcj = await amapAt('GCJ02');
+  const agree = await gcj.evaluate(async (ps) => {
+    const { gcj02FromWGS84 } = await import('/static/basemap.js');
+    return ps.map((p) => {
+      const [x, y] = gcj02FromWGS84(p.lon, p.lat);
+      return Math.max(Math.abs(x - p.glon), Math.abs(y - p.glat));
+    }).reduce((a, b) => Math.max(a, b), 0);
+  }, positioned);
+  check(agree < 1e-9, `the page's GCJ-02 offset equals the server's on all ${positioned.length} positioned platforms (largest difference ${agree.toExponential(1)}°)`);
+  const aligned = await redOffset(gcj);
+  await gcj.screenshot({ path: join(outDir, 'map-basemap-gcj02.png') });
+  log(`screenshot ${join(outDir, 'map-basemap-gcj02.png')}`);
+  await gcj.close();
+  const plain = await amapAt(null);
+  const unaligned = await redOffset(plain);
+  await plain.close();
+  check(aligned.n > 50 && aligned.fromWGS84 < 2 && unaligned.n > 50 && unaligned.fromGCJ02 < 2 && unaligned.fromWGS84 * unaligned.metres > 400,
+    `basemapCrs=GCJ02: an Amap-style tile's mark for ${gcjTarget.externalId} lies ${aligned.fromWGS84.toFixed(2)} px `
+    + `(${(aligned.fromWGS84 * aligned.metres).toFixed(1)} m) from its WGS84 position at zoom 14; without basemapCrs it lies `
+    + `${(unaligned.fromWGS84 * unaligned.metres).toFixed(0)} m off, ${unaligned.fromGCJ02.toFixed(2)} px from its GCJ-02 position`);
+  const bd = await browser.newPage({ viewport: { width: 800, height: 600 } });
+  watch(bd, 'basemap BD09');
+  await bd.goto(`${base}/?basemap=${encodeURIComponent(gcjTemplate)}&basemapCrs=BD09`, { waitUntil: 'load', timeout: WAIT });
+  await waitReady(bd);
+  const bdProblem = await bd.textContent('[data-testid=basemap-problem]');
+  const bdRaster = await bd.evaluate(() => window.map.getStyle().layers.filter((l) => l.type === 'raster').length);
+  check(bdRaster === 0 && bdProblem.includes('basemapCrs') && await bd.isVisible('[data-testid=basemap-problem]'),
+    `basemapCrs=BD09: no basemap, and the page says why ("${bdProblem}")`);
+  await bd.close();
   tileServer.close();
   foreign.length = 0; // the basemap's tiles were asked for on purpose
   noProblems('with the basemap');

@@ -6,6 +6,7 @@
 // onto the tiles' township features with feature state, so changing a control
 // costs one GraphQL request and no tile reload.
 import { Map, NavigationControl, ScaleControl } from './lib/maplibre-gl.mjs';
+import { basemapOf, tilesOf } from './basemap.js';
 
 const KINDS = {
   LIAISON_GROUP: { zh: '乡镇联络组', en: 'Liaison group', colour: '#2d6fb7' },
@@ -358,21 +359,17 @@ function mapStyle(tilejson) {
   };
 }
 
-// An optional raster basemap, off by default (the page works offline): the
-// page's query string names a tile URL template and its attribution,
-//   /?basemap=https://tile.openstreetmap.org/{z}/{x}/{y}.png&basemapAttribution=© OpenStreetMap contributors
-// Only http(s) templates with {z}, {x} and {y} are taken.
-function basemapOf(search = location.search) {
-  const p = new URLSearchParams(search);
-  const url = p.get('basemap');
-  if (!url || !/^https?:\/\//.test(url) || !['{z}', '{x}', '{y}'].every((v) => url.includes(v))) return null;
-  return { url, attribution: p.get('basemapAttribution') ?? '' };
-}
-
+// withBasemap adds the optional basemap (basemap.js) to style, under the
+// cells.
 function withBasemap(style, basemap) {
   if (!basemap) return style;
+  if (basemap.problem) {
+    $('#basemap-problem').textContent = basemap.problem;
+    $('#basemap-problem').hidden = false;
+    return style;
+  }
   style.sources.basemap = {
-    type: 'raster', tiles: [basemap.url], tileSize: 256, maxzoom: 18,
+    type: 'raster', tiles: tilesOf(basemap), tileSize: 256, maxzoom: 18,
     attribution: basemap.attribution ? zhHTML(escapeHTML(basemap.attribution)) : undefined,
   };
   style.layers.splice(1, 0, { id: 'basemap', type: 'raster', source: 'basemap' });
