@@ -644,6 +644,11 @@ try {
   }, positioned);
   check(agree < 1e-9, `the page's GCJ-02 offset equals the server's on all ${positioned.length} positioned platforms (largest difference ${agree.toExponential(1)}°)`);
   const aligned = await redOffset(gcj);
+  // The screenshot shows the layers again: the mark under the platform's dot.
+  await gcj.evaluate(() => {
+    for (const l of window.map.getStyle().layers) window.map.setLayoutProperty(l.id, 'visibility', 'visible');
+  });
+  await waitIdle(gcj);
   await gcj.screenshot({ path: join(outDir, 'map-basemap-gcj02.png') });
   log(`screenshot ${join(outDir, 'map-basemap-gcj02.png')}`);
   await gcj.close();
