@@ -160,11 +160,15 @@ func (db *DB) readNearest(ctx context.Context, kinds []PlatformKind, geo *geogra
 // the lower ID.
 func (t *nearestTable) fill(rows pgx.Rows) error {
 	defer rows.Close()
+	fds, err := columnsOf(rows)
+	if err != nil {
+		return err
+	}
 	t.nearest = make([]nearest, len(t.geo.townships))
 	// The rows' raw values, not Scan: pgx's scan plans were a third of
 	// reading the index (80,000 rows nationwide), and no string is made per
 	// row. pgx reads int8 and float8 in binary, as 8 bytes big-endian.
-	if fds := rows.FieldDescriptions(); fds[2].Format != pgx.BinaryFormatCode || fds[3].Format != pgx.BinaryFormatCode {
+	if len(fds) != 4 || fds[2].Format != pgx.BinaryFormatCode || fds[3].Format != pgx.BinaryFormatCode {
 		return errors.New("the coverage index's IDs and distances did not arrive in binary")
 	}
 	for rows.Next() {

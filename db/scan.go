@@ -59,11 +59,27 @@ type columnScanner struct {
 	direct func(field reflect.Value, raw []byte) error
 }
 
+// columnsOf returns the columns of rows, or the error of a statement that
+// failed before its answer began: such rows have no columns, and pgx (v5.12)
+// panics when asked for them. In a batch's callback the panic, which gqlgen
+// recovers, kept the batch's connection for ever: pgxpool gives it back only
+// when the batch's Close returns, and the pool's own Close then waited for it
+// (a replica killed while reading the coverage index).
+func columnsOf(rows pgx.Rows) ([]pgconn.FieldDescription, error) {
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return rows.FieldDescriptions(), nil
+}
+
 // columnScanners returns a scanner for each column of rows into the field of
 // v that the column's name is the db tag of.
 func columnScanners(v reflect.Value, rows pgx.Rows) ([]columnScanner, error) {
 	byTag := fieldsByTag(v.Type())
-	columns := rows.FieldDescriptions()
+	columns, err := columnsOf(rows)
+	if err != nil {
+		return nil, err
+	}
 	scanners := make([]columnScanner, len(columns))
 	for i, c := range columns {
 		index, ok := byTag[c.Name]
