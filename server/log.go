@@ -121,8 +121,9 @@ func (w *statusWriter) WriteHeader(status int) {
 // Unwrap lets a WebSocket upgrade reach the connection to hijack.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests logs one line per request: method, path, status, duration, and
-// for GraphQL the operation name and error codes; and counts it in the
+// logRequests logs one line per request: method, path, status, duration, the
+// database that served it when there are replicas, and for GraphQL the
+// operation name and error codes; and counts it in the
 // metrics, even when its handler panics (an export cut off), which it does
 // not log.
 func (s *Server) logRequests(next http.Handler) http.Handler {
@@ -146,6 +147,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 				result = "error"
 			}
 			attrs = append(attrs, slog.String("operation", operation), slog.String("outcome", result), slog.Any("error_codes", codes))
+		}
+		// With read replicas, which database answered (route.go's header).
+		if by := sw.Header().Get(servedByHeader); by != "" {
+			attrs = append(attrs, slog.String("served_by", by))
 		}
 		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})

@@ -213,8 +213,10 @@ type replicaFixture struct {
 	primary, replicaPool   *pgxpool.Pool
 	replica                *pgcluster.Cluster
 	servers                [2]*testApp
-	client                 *http.Client
-	key                    string // an admin's Authorization header
+	// logs holds server 0's log, as JSON lines.
+	logs   syncBuffer
+	client *http.Client
+	key    string // an admin's Authorization header
 }
 
 func newReplicaFixture(t *testing.T) *replicaFixture {
@@ -232,10 +234,14 @@ func newReplicaFixture(t *testing.T) *replicaFixture {
 	f.replicaURL = f.replica.ConnString(dbName(t, f.primaryURL))
 	f.replicaPool = connect(t, f.replicaURL)
 	for i := range f.servers {
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		if testing.Verbose() {
-			log = slog.New(slog.NewTextHandler(tWriter{t, fmt.Sprintf("server %d: ", i)}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		var handlers []slog.Handler
+		if i == 0 {
+			handlers = append(handlers, slog.NewJSONHandler(&f.logs, nil))
 		}
+		if testing.Verbose() {
+			handlers = append(handlers, slog.NewTextHandler(tWriter{t, fmt.Sprintf("server %d: ", i)}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		}
+		log := slog.New(slog.NewMultiHandler(handlers...))
 		f.servers[i] = startApp(t, nil, withDatabase(f.primaryURL), withReplicas(replicaMaxLag, f.replicaURL), withLogger(log), withMetrics())
 	}
 	_, token, err := db.New(f.primary).CreateKey(t.Context(), "replica test", db.RoleAdmin, nil)
@@ -330,6 +336,22 @@ func (f *replicaFixture) testReadsGoToTheReplica(t *testing.T) {
 	for _, path := range []string{"/healthz", "/static/app.js"} {
 		if a, err := get(f.client, f.servers[0].URL, path, nil); err != nil || a.servedBy != "" {
 			t.Errorf("GET %s: %v, served by %q; want no database named", path, err, a.servedBy)
+		}
+	}
+	// The request log says it too.
+	servedBy := map[string]string{}
+	for _, raw := range strings.Split(strings.TrimSpace(f.logs.String()), "\n") {
+		var l struct {
+			Msg, Path string
+			ServedBy  string `json:"served_by"`
+		}
+		if json.Unmarshal([]byte(raw), &l) == nil && l.Msg == "request" {
+			servedBy[l.Path] = l.ServedBy
+		}
+	}
+	for path, want := range map[string]string{"/graphql": "replica-1", "/tiles/9/424/218.mvt": "replica-1", "/healthz": ""} {
+		if got, ok := servedBy[path]; !ok || got != want {
+			t.Errorf("server 0's request log for %s: served_by %q (logged: %v), want %q", path, got, ok, want)
 		}
 	}
 	// The replica itself counts the reads of the platform table it served
