@@ -159,19 +159,15 @@ func TestWebsocketOperationsNotedOnce(t *testing.T) {
 	}
 	c.conn.Close(websocket.StatusNormalClosure, "")
 	var line map[string]any
-	deadline := time.Now().Add(10 * time.Second)
-	for line == nil && time.Now().Before(deadline) {
+	eventually(t, "the WebSocket's request line in the log", func() bool {
 		for _, l := range strings.Split(logs.String(), "\n") {
 			var m map[string]any
 			if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "request" && m["path"] == "/graphql" {
 				line = m
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if line == nil {
-		t.Fatalf("no request line for the WebSocket in the log:\n%s", logs.String())
-	}
+		return line != nil
+	})
 	if got := fmt.Sprint(line["error_codes"]); got != "[BAD_USER_INPUT]" {
 		t.Errorf("error_codes %s, want [BAD_USER_INPUT]: each code once for the connection", got)
 	}
