@@ -62,8 +62,8 @@ func (q CoverageQuery) key() string {
 	if q.CountyCode != nil {
 		county = *q.CountyCode
 	}
-	return fmt.Sprintf("%s|%x|%s|%t|%t|%t|%t|%s", kindsKey(q.Kinds), math.Float64bits(q.RadiusMetres), county,
-		q.Townships, q.CoveredBy, q.Platforms, q.CoveredByHypothetical, hypotheticalKey(q.Hypothetical))
+	return fmt.Sprintf("%s|%x|%s|%t|%t|%t", kindsKey(q.Kinds), math.Float64bits(q.RadiusMetres), county,
+		q.Townships, q.CoveredBy, q.Platforms)
 }
 
 // Coverage is how well platforms of some kinds cover the townships of Sanming,
@@ -225,11 +225,18 @@ const coveredBySQL = `SELECT t.code, array_agg(d.id ORDER BY d.metres, d.id) AS 
 // totals per county and in all. It is cut from the coverage index as read at
 // the current data version (nearestTable), and kept while that is current.
 func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) {
-	key := q.key()
-	// A what-if answer is measured for its question and kept nowhere: each
-	// dragged point is a new question, and kept they would push out the
-	// answers the map asks again and again. The table under it is shared.
-	keep := len(q.Hypothetical) == 0
+	// Answers that list every covering platform are rare and can be tens of
+	// thousands of entries: kept, they turned a heavy client's repeat into a
+	// burst of executor work that starved cheap queries of CPU. A what-if
+	// answer is measured for its question: each dragged point is a new
+	// question, and kept they would push out the answers the map asks again
+	// and again. Neither is kept, nor looked up; the table under them is
+	// shared.
+	keep := !q.CoveredBy && len(q.Hypothetical) == 0
+	key := ""
+	if keep {
+		key = q.key()
+	}
 	// Without kept answers there is nothing to look up by version: the
 	// index read carries its own.
 	version := ""
@@ -238,8 +245,10 @@ func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) 
 		if version, err = db.DataVersion(ctx); err != nil {
 			return nil, fmt.Errorf("coverage: %w", err)
 		}
-		if cov, ok := db.coverage.Get(version, key); ok {
-			return cov, nil
+		if keep {
+			if cov, ok := db.coverage.Get(version, key); ok {
+				return cov, nil
+			}
 		}
 	}
 	// A write between an answer's statements can make them disagree (the
@@ -254,11 +263,7 @@ func (db *DB) Coverage(ctx context.Context, q CoverageQuery) (*Coverage, error) 
 		if err != nil {
 			return nil, fmt.Errorf("coverage: %w", err)
 		}
-		if !q.CoveredBy && keep {
-			// Answers that list every covering platform are rare and can be
-			// tens of thousands of entries: kept, they turned a heavy client's
-			// repeat into a burst of executor work that starved cheap queries
-			// of CPU.
+		if keep {
 			db.coverage.Put(cov.Version, key, cov, cov.size())
 		}
 		return cov, nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -62,19 +61,6 @@ func CheckHypothetical(field string, hs []HypotheticalPlatform) error {
 		}
 	}
 	return nil
-}
-
-// hypotheticalKey names a question's hypothetical platforms in its cache key:
-// never "" when there are some, so no such answer can be the plain one's.
-func hypotheticalKey(hs []HypotheticalPlatform) string {
-	if len(hs) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	for _, h := range hs {
-		fmt.Fprintf(&b, "%s:%x:%x;", h.Kind, math.Float64bits(h.Lon), math.Float64bits(h.Lat))
-	}
-	return b.String()
 }
 
 // hypotheticalReachSQL measures, from each hypothetical point ($2 lon, $3
