@@ -153,28 +153,6 @@ func countyScope(cs []County) string {
 	return fmt.Sprintf("in the %d counties given: %s", len(cs), strings.Join(names, ", "))
 }
 
-// sitingReachSQL measures, from each candidate ($1 lon, $2 lat; numbered
-// from 0 in that order), every township cell within $3 metres that no
-// platform of the kinds $4 covers at $3 (the index's stored metres), as the
-// index measures platforms (cell_metres), and keeps those within $3: the
-// bipartite set of the greedy choice. The cells are found by a box search of
-// township_boundary_gix (within_reach); $5 narrows them to those counties,
-// NULL for all. The covered test is one probe of township_nearest's key per cell
-// in the box, so only uncovered cells are measured. OFFSET 0 keeps the
-// planner from measuring twice, for the filter and the list.
-const sitingReachSQL = `SELECT (c.i - 1)::int AS i, d.code, d.metres
-	FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS c (lon, lat, i)
-	CROSS JOIN LATERAL (
-		SELECT t.code, cell_metres(t.boundary_utm, ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326)) AS metres
-		FROM township t
-		WHERE t.boundary && within_reach(ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326), $3)
-			AND ($5::text[] IS NULL OR t.county_code = ANY($5))
-			AND NOT EXISTS (SELECT FROM township_nearest n
-				WHERE n.township_code = t.code AND n.kind = ANY($4) AND n.metres <= $3)
-		OFFSET 0
-	) d
-	WHERE d.metres <= $3`
-
 // sitingCellSQL finds the cell containing each point ($1 lon, $2 lat), as
 // the index says "inside" (cell_metres 0): the lowest code on a shared edge;
 // NULL outside every cell.
@@ -332,25 +310,13 @@ type siteSet struct {
 }
 
 // measureSites returns, by candidate, the uncovered townships in sc that
-// each would cover at q's radius (sitingReachSQL).
+// each would cover at q's radius (reachSQL).
 func (db *DB) measureSites(ctx context.Context, sc sitingScope, q SitingQuery) ([]siteSet, error) {
-	lons, lats := make([]float64, len(sc.candidates)), make([]float64, len(sc.candidates))
-	for i, c := range sc.candidates {
-		lons[i], lats[i] = c.Lon, c.Lat
-	}
-	type row struct {
-		I      int     `db:"i"`
-		Code   string  `db:"code"`
-		Metres float64 `db:"metres"`
-	}
 	var counties []string // nil: every county
 	for _, c := range q.Counties {
 		counties = append(counties, c.Code)
 	}
-	var rows []row
-	err := db.atVersion(ctx, sc.t.version, func(b *pgx.Batch) {
-		queueRows(b, &rows, sitingReachSQL, lons, lats, q.RadiusMetres, kindStrings(q.Kinds), counties)
-	})
+	rows, err := db.measureReach(ctx, sc.t.version, sc.candidates, q.RadiusMetres, q.Kinds, counties)
 	if err != nil {
 		return nil, fmt.Errorf("measure the candidates: %w", err)
 	}

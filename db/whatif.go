@@ -63,22 +63,54 @@ func CheckHypothetical(field string, hs []HypotheticalPlatform) error {
 	return nil
 }
 
-// hypotheticalReachSQL measures, from each hypothetical point ($2 lon, $3
-// lat; $1 its index in the question), every township cell within $4 metres,
-// as the index measures platforms (cell_metres), and keeps those within $4.
-// The cells are found by a box search of township_boundary_gix
-// (within_reach); $5 narrows them to one county, NULL for all. OFFSET 0 keeps
-// the planner from measuring twice, for the filter and the list.
-const hypotheticalReachSQL = `SELECT h.i AS i, d.code, d.metres
-	FROM unnest($1::int[], $2::float8[], $3::float8[]) AS h (i, lon, lat)
+// reachSQL measures, from each point ($1 lon, $2 lat; numbered from 0 in
+// that order), every township cell within $3 metres, as the index measures
+// platforms (cell_metres), and keeps those within $3. The cells are found by
+// a box search of township_boundary_gix (within_reach); $5 narrows them to
+// those counties, NULL for all. $4 leaves out the cells that a platform of
+// those kinds covers at $3 (the index's stored metres: one probe of
+// township_nearest's key per cell in the box, so only the others are
+// measured); NULL leaves out none. OFFSET 0 keeps the planner from measuring
+// twice, for the filter and the list.
+const reachSQL = `SELECT (c.i - 1)::int AS i, d.code, d.metres
+	FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS c (lon, lat, i)
 	CROSS JOIN LATERAL (
-		SELECT t.code, cell_metres(t.boundary_utm, ST_SetSRID(ST_MakePoint(h.lon, h.lat), 4326)) AS metres
+		SELECT t.code, cell_metres(t.boundary_utm, ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326)) AS metres
 		FROM township t
-		WHERE t.boundary && within_reach(ST_SetSRID(ST_MakePoint(h.lon, h.lat), 4326), $4)
-			AND ($5::text IS NULL OR t.county_code = $5)
+		WHERE t.boundary && within_reach(ST_SetSRID(ST_MakePoint(c.lon, c.lat), 4326), $3)
+			AND ($5::text[] IS NULL OR t.county_code = ANY($5))
+			AND ($4::text[] IS NULL OR NOT EXISTS (SELECT FROM township_nearest n
+				WHERE n.township_code = t.code AND n.kind = ANY($4) AND n.metres <= $3))
 		OFFSET 0
 	) d
-	WHERE d.metres <= $4`
+	WHERE d.metres <= $3`
+
+// reachRow is a row of reachSQL: point I lies Metres from the cell of
+// township Code.
+type reachRow struct {
+	I      int     `db:"i"`
+	Code   string  `db:"code"`
+	Metres float64 `db:"metres"`
+}
+
+// measureReach measures, at version, the cells within metres of each point
+// (reachSQL): those of counties (nil: all), and of them only the ones no
+// platform of uncoveredBy covers at metres (nil: all).
+func (db *DB) measureReach(ctx context.Context, version string, points []Position, metres float64, uncoveredBy []PlatformKind, counties []string) ([]reachRow, error) {
+	lons, lats := make([]float64, len(points)), make([]float64, len(points))
+	for i, p := range points {
+		lons[i], lats[i] = p.Lon, p.Lat
+	}
+	var kinds []string // nil: leave out none
+	if uncoveredBy != nil {
+		kinds = kindStrings(uncoveredBy)
+	}
+	var rows []reachRow
+	err := db.atVersion(ctx, version, func(b *pgx.Batch) {
+		queueRows(b, &rows, reachSQL, lons, lats, metres, kinds, counties)
+	})
+	return rows, err
+}
 
 // whatIf is a coverage answer's hypothetical platforms laid over its table:
 // only the townships they change are held, so the shared table is neither
@@ -100,18 +132,16 @@ type whatIf struct {
 // only within the radius. errMoved when the data changed since the table.
 func (db *DB) measureWhatIf(ctx context.Context, cov *Coverage, q CoverageQuery) error {
 	t := cov.table
-	var idx []int32
-	var lons, lats []float64
+	var idx []int // by point measured: its index in q.Hypothetical
+	var points []Position
 	for i, h := range q.Hypothetical {
 		if slices.Contains(q.Kinds, h.Kind) {
-			idx, lons, lats = append(idx, int32(i)), append(lons, h.Lon), append(lats, h.Lat)
+			idx, points = append(idx, i), append(points, Position{Lon: h.Lon, Lat: h.Lat})
+			cov.hypothetical = append(cov.hypothetical, h)
 		}
 	}
 	if len(idx) == 0 {
 		return nil
-	}
-	for _, i := range idx {
-		cov.hypothetical = append(cov.hypothetical, q.Hypothetical[i])
 	}
 	reach := 0.0
 	for i := range t.geo.townships {
@@ -129,15 +159,11 @@ func (db *DB) measureWhatIf(ctx context.Context, cov *Coverage, q CoverageQuery)
 	}
 	// 20,000 km: anywhere, as reach_metres (0005) says it.
 	reach = min(reach, 2e7)
-	type row struct {
-		I      int     `db:"i"`
-		Code   string  `db:"code"`
-		Metres float64 `db:"metres"`
+	var counties []string // nil: every county
+	if q.CountyCode != nil {
+		counties = []string{*q.CountyCode}
 	}
-	var rows []row
-	err := db.atVersion(ctx, cov.Version, func(b *pgx.Batch) {
-		queueRows(b, &rows, hypotheticalReachSQL, idx, lons, lats, reach, q.CountyCode)
-	})
+	rows, err := db.measureReach(ctx, cov.Version, points, reach, nil, counties)
 	if err != nil {
 		return fmt.Errorf("hypothetical platforms: %w", err)
 	}
@@ -151,7 +177,8 @@ func (db *DB) measureWhatIf(ctx context.Context, cov *Coverage, q CoverageQuery)
 		if !ok {
 			return fmt.Errorf("hypothetical platforms: township %s: %w", r.Code, errMoved)
 		}
-		hd := HypotheticalDistance{Index: r.I, HypotheticalPlatform: q.Hypothetical[r.I], DistanceMetres: r.Metres}
+		h := idx[r.I]
+		hd := HypotheticalDistance{Index: h, HypotheticalPlatform: q.Hypothetical[h], DistanceMetres: r.Metres}
 		if q.CoveredByHypothetical && r.Metres <= q.RadiusMetres {
 			w.coveredBy[i] = append(w.coveredBy[i], hd)
 		}
@@ -159,7 +186,7 @@ func (db *DB) measureWhatIf(ctx context.Context, cov *Coverage, q CoverageQuery)
 		if n := t.nearest[i]; n.id != 0 && r.Metres >= n.metres {
 			continue
 		}
-		if cur, ok := w.nearest[i]; !ok || r.Metres < cur.DistanceMetres || r.Metres == cur.DistanceMetres && r.I < cur.Index {
+		if cur, ok := w.nearest[i]; !ok || r.Metres < cur.DistanceMetres || r.Metres == cur.DistanceMetres && h < cur.Index {
 			w.nearest[i] = hd
 		}
 	}
