@@ -68,7 +68,8 @@ type DataQuality struct {
 	Townships    int `db:"townships"`
 	Illustrative int `db:"illustrative"`
 	// Items are ordered by reason (QualityReasons), then by code.
-	Items []QualityItem
+	Items  []QualityItem
+	counts []QualityCount
 }
 
 // ItemsFor returns the items of reasons, in the report's order; every item
@@ -96,17 +97,18 @@ func (q *DataQuality) IllustrativeRatio() *float64 {
 }
 
 // Counts are the items of each reason, every reason included, in order.
-func (q *DataQuality) Counts() []QualityCount {
-	out := make([]QualityCount, len(QualityReasons))
+func (q *DataQuality) Counts() []QualityCount { return q.counts }
+
+// count counts q's items by reason, once: the report is kept and asked
+// again and again.
+func (q *DataQuality) count() {
+	q.counts = make([]QualityCount, len(QualityReasons))
 	for i, r := range QualityReasons {
-		out[i].Reason = r
-		for j := range q.Items {
-			if q.Items[j].Reason == r {
-				out[i].Records++
-			}
-		}
+		q.counts[i].Reason = r
 	}
-	return out
+	for j := range q.Items {
+		q.counts[slices.Index(QualityReasons, q.Items[j].Reason)].Records++
+	}
 }
 
 // QualityCount is how many records are doubted for one reason.
@@ -274,6 +276,7 @@ func (db *DB) readDataQuality(ctx context.Context) (*DataQuality, string, error)
 		return cmp.Or(cmp.Compare(slices.Index(QualityReasons, a.Reason), slices.Index(QualityReasons, b.Reason)),
 			cmp.Compare(a.Code, b.Code))
 	})
+	q.count()
 	return q, version, nil
 }
 
